@@ -1,0 +1,597 @@
+//! The records as plain Rust values, read from a document with autosurgeon's `Hydrate`.
+//!
+//! These types are snapshots for reading (the UI, the validators, the share snapshot). They are
+//! never written back wholesale: every edit goes through [`crate::ops`]. Prose fields are
+//! automerge `Text` in the document and plain `String`s here.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use autosurgeon::{Hydrate, HydrateError, Prop, ReadDoc};
+
+/// A person's id as the program knows it (not a device: one user may have many actors).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UserId(pub String);
+
+impl UserId {
+    pub fn new(id: impl Into<String>) -> Self {
+        UserId(id.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for UserId {
+    fn from(s: &str) -> Self {
+        UserId(s.to_owned())
+    }
+}
+
+impl Hydrate for UserId {
+    fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
+        Ok(UserId(s.to_owned()))
+    }
+}
+
+/// A moment, in milliseconds since the Unix epoch (what JavaScript's `Date.now()` gives).
+///
+/// Stored as an automerge timestamp scalar so JavaScript peers read it as a `Date`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn millis(self) -> i64 {
+        self.0
+    }
+
+    /// The calendar day (UTC) this moment falls on.
+    pub fn date(self) -> Date {
+        // Days since 1970-01-01, then the civil-from-days algorithm (Howard Hinnant's).
+        let days = self.0.div_euclid(86_400_000);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+}
+
+impl Hydrate for Timestamp {
+    fn hydrate_timestamp(t: i64) -> Result<Self, HydrateError> {
+        Ok(Timestamp(t))
+    }
+
+    fn hydrate_int(i: i64) -> Result<Self, HydrateError> {
+        Ok(Timestamp(i))
+    }
+}
+
+/// A calendar day. Stored as an ISO `YYYY-MM-DD` string, readable by every peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (1..=days_in_month)
+            .contains(&day)
+            .then_some(Date { year, month, day })
+    }
+
+    /// Parses `YYYY-MM-DD`.
+    pub fn parse(s: &str) -> Option<Date> {
+        let mut parts = s.splitn(3, '-');
+        let year = parts.next()?.parse().ok()?;
+        let month = parts.next()?.parse().ok()?;
+        let day = parts.next()?.parse().ok()?;
+        Date::new(year, month, day)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Hydrate for Date {
+    fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
+        Date::parse(s).ok_or_else(|| HydrateError::unexpected("a YYYY-MM-DD date", s.to_owned()))
+    }
+}
+
+/// Reads a prose field: an automerge `Text` object, returned as a `String`.
+pub(crate) fn prose<D: ReadDoc>(
+    doc: &D,
+    obj: &automerge::ObjId,
+    prop: Prop<'_>,
+) -> Result<String, HydrateError> {
+    let text = autosurgeon::Text::hydrate(doc, obj, prop)?;
+    Ok(text.as_str().to_owned())
+}
+
+/// Reads an optional prose field (`null` or `Text`).
+fn maybe_prose<D: ReadDoc>(
+    doc: &D,
+    obj: &automerge::ObjId,
+    prop: Prop<'_>,
+) -> Result<Option<String>, HydrateError> {
+    let text = Option::<autosurgeon::Text>::hydrate(doc, obj, prop)?;
+    Ok(text.map(|t| t.as_str().to_owned()))
+}
+
+/// Declares a string-valued enum stored as its lowercase name.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Hydrate for $name {
+            fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
+                $name::parse(s).ok_or_else(|| HydrateError::unexpected(stringify!($name), s.to_owned()))
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// Where an observation is in its life: draft → shared → debriefed → acknowledged → closed.
+    ObservationStatus {
+        Draft => "draft",
+        Shared => "shared",
+        Debriefed => "debriefed",
+        Acknowledged => "acknowledged",
+        Closed => "closed",
+    }
+);
+
+string_enum!(
+    /// How a SMART goal ends, or that it has not yet.
+    GoalStatus {
+        Active => "active",
+        Achieved => "achieved",
+        Reworked => "reworked",
+        Dropped => "dropped",
+    }
+);
+
+string_enum!(
+    /// A person's role in the program.
+    Role {
+        Mentor => "mentor",
+        Associate => "associate",
+        Coordinator => "coordinator",
+    }
+);
+
+/// A running note's tag: a glow (strength), a grow (area to develop), or a competency.
+///
+/// Stored as the strings `glow`, `grow` and `competency:<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tag {
+    Glow,
+    Grow,
+    Competency(String),
+}
+
+impl Tag {
+    pub fn encode(&self) -> String {
+        match self {
+            Tag::Glow => "glow".to_owned(),
+            Tag::Grow => "grow".to_owned(),
+            Tag::Competency(id) => format!("competency:{id}"),
+        }
+    }
+
+    pub fn decode(s: &str) -> Option<Tag> {
+        match s {
+            "glow" => Some(Tag::Glow),
+            "grow" => Some(Tag::Grow),
+            _ => s
+                .strip_prefix("competency:")
+                .map(|id| Tag::Competency(id.to_owned())),
+        }
+    }
+}
+
+impl Hydrate for Tag {
+    fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
+        Tag::decode(s).ok_or_else(|| HydrateError::unexpected("a tag", s.to_owned()))
+    }
+}
+
+/// Reads a tag list. Two people adding the same tag concurrently leave it twice in the list; a
+/// reader sees it once.
+fn tags<D: ReadDoc>(
+    doc: &D,
+    obj: &automerge::ObjId,
+    prop: Prop<'_>,
+) -> Result<Vec<Tag>, HydrateError> {
+    let mut tags = Vec::<Tag>::hydrate(doc, obj, prop)?;
+    let mut seen = std::collections::BTreeSet::new();
+    tags.retain(|t| seen.insert(t.clone()));
+    Ok(tags)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Observation
+// ---------------------------------------------------------------------------------------------
+
+/// One observed lesson: the mentor's running notes and feedback, the associate's answers.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Observation {
+    pub schema: u64,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub pair: String,
+    pub mentor: UserId,
+    pub associate: UserId,
+    pub context: Context,
+    pub notes: Vec<Note>,
+    #[autosurgeon(hydrate = "prose")]
+    pub opening_strength: String,
+    #[autosurgeon(hydrate = "prose")]
+    pub closing_strength: String,
+    pub glows: Vec<Point>,
+    pub grows: Vec<Point>,
+    pub questions: Vec<Question>,
+    #[autosurgeon(hydrate = "prose")]
+    pub reflection: String,
+    pub next_steps: Vec<NextStep>,
+    pub status: ObservationStatus,
+    /// Who acknowledged receipt (not agreement), and when. Keys are user ids.
+    pub acknowledgements: BTreeMap<String, Timestamp>,
+}
+
+/// The lesson the observation is about.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Context {
+    pub date: Option<Date>,
+    pub class: String,
+    pub period: String,
+    pub subject: String,
+    #[autosurgeon(hydrate = "prose")]
+    pub lesson_focus: String,
+    /// What the associate asked the mentor to watch for.
+    #[autosurgeon(hydrate = "prose")]
+    pub watch_for: String,
+}
+
+/// The lesson's context as given when an observation is started.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ContextInit {
+    pub date: Option<Date>,
+    pub class: String,
+    pub period: String,
+    pub subject: String,
+    pub lesson_focus: String,
+    pub watch_for: String,
+}
+
+/// A timestamped running note taken during the lesson.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Note {
+    #[key]
+    pub id: String,
+    pub at: Timestamp,
+    pub by: UserId,
+    #[autosurgeon(hydrate = "prose")]
+    pub text: String,
+    #[autosurgeon(hydrate = "tags")]
+    pub tags: Vec<Tag>,
+}
+
+/// A glow or a grow: one point of feedback.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Point {
+    #[key]
+    pub id: String,
+    #[autosurgeon(hydrate = "prose")]
+    pub text: String,
+}
+
+/// An open-ended coaching question and the associate's answer beside it.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Question {
+    #[key]
+    pub id: String,
+    /// The question bank entry it came from, if any.
+    pub bank_id: Option<String>,
+    #[autosurgeon(hydrate = "prose")]
+    pub prompt: String,
+    #[autosurgeon(hydrate = "prose")]
+    pub answer: String,
+}
+
+/// An agreed next step, perhaps linked to a goal.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct NextStep {
+    #[key]
+    pub id: String,
+    #[autosurgeon(hydrate = "prose")]
+    pub text: String,
+    pub goal: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mentor notes
+// ---------------------------------------------------------------------------------------------
+
+/// The mentor's private notes about a pair or an observation; never synced to anyone else.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct MentorNotes {
+    pub schema: u64,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub owner: UserId,
+    /// What the notes are about: a pair id or an observation document id.
+    pub about: String,
+    pub entries: Vec<Entry>,
+}
+
+/// One private note.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Entry {
+    #[key]
+    pub id: String,
+    pub at: Timestamp,
+    #[autosurgeon(hydrate = "prose")]
+    pub text: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Goals
+// ---------------------------------------------------------------------------------------------
+
+/// A pair's SMART goals.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Goals {
+    pub schema: u64,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub pair: String,
+    pub goals: Vec<Goal>,
+}
+
+/// A SMART goal: Specific, Measurable, Action-based, Realistic, Time-bound.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Goal {
+    #[key]
+    pub id: String,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    #[autosurgeon(hydrate = "prose")]
+    pub title: String,
+    #[autosurgeon(hydrate = "prose")]
+    pub specific: String,
+    pub measure: Measure,
+    pub actions: Vec<Action>,
+    /// Why the goal is within reach.
+    #[autosurgeon(hydrate = "prose")]
+    pub realistic: String,
+    pub due: Option<Date>,
+    pub status: GoalStatus,
+    /// The goal that replaced this one when it was reworked.
+    pub reworked_into: Option<String>,
+    #[autosurgeon(hydrate = "maybe_prose")]
+    pub drop_reason: Option<String>,
+    pub checkins: Vec<CheckIn>,
+    pub wins: Vec<Win>,
+}
+
+/// How progress is measured: what is counted, where it started, where it should get to.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Measure {
+    #[autosurgeon(hydrate = "prose")]
+    pub metric: String,
+    pub baseline: String,
+    pub target: String,
+}
+
+/// A concrete action towards a goal.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Action {
+    #[key]
+    pub id: String,
+    #[autosurgeon(hydrate = "prose")]
+    pub text: String,
+    pub done: bool,
+}
+
+/// A progress check-in; append-only.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct CheckIn {
+    #[key]
+    pub id: String,
+    pub at: Timestamp,
+    pub by: UserId,
+    /// How far towards the target, in percent (0–100).
+    pub progress: u8,
+    pub note: String,
+}
+
+/// A win worth celebrating; append-only.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Win {
+    #[key]
+    pub id: String,
+    pub at: Timestamp,
+    pub by: UserId,
+    pub text: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pair index
+// ---------------------------------------------------------------------------------------------
+
+/// Which documents belong to a pair, so a new device knows what to fetch.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct PairIndex {
+    pub schema: u64,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub pair: String,
+    pub mentor: UserId,
+    pub associate: UserId,
+    pub observations: Vec<DocRef>,
+    pub goals: Vec<DocRef>,
+}
+
+/// A reference to another document by its id (an automerge-repo document id).
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct DocRef {
+    #[key]
+    pub id: String,
+    /// A short label for lists shown before the document itself arrives.
+    pub label: String,
+    pub added_at: Timestamp,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Program
+// ---------------------------------------------------------------------------------------------
+
+/// The program, written by coordinators: people, pairs, cohorts, the competency framework and the
+/// question bank.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Program {
+    pub schema: u64,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub name: String,
+    pub people: BTreeMap<String, Person>,
+    pub pairs: BTreeMap<String, Pair>,
+    pub cohorts: BTreeMap<String, Cohort>,
+    /// Every published version of the competency framework, oldest first; notes tagged with a
+    /// competency keep meaning what they meant when they were written.
+    pub frameworks: Vec<Framework>,
+    pub question_bank: Vec<BankQuestion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Person {
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Pair {
+    pub mentor: UserId,
+    pub associate: UserId,
+    pub cohort: Option<String>,
+    /// The residency stage the associate has reached (1 is the first).
+    pub stage: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Cohort {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Framework {
+    #[key]
+    pub version: u64,
+    pub title: String,
+    pub published_at: Timestamp,
+    pub competencies: Vec<Competency>,
+}
+
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Competency {
+    #[key]
+    pub id: String,
+    pub code: String,
+    pub title: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct BankQuestion {
+    #[key]
+    pub id: String,
+    #[autosurgeon(hydrate = "prose")]
+    pub text: String,
+    pub theme: String,
+}
+
+impl Program {
+    /// The newest published framework version.
+    pub fn framework(&self) -> Option<&Framework> {
+        self.frameworks.iter().max_by_key(|f| f.version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_fall_on_the_right_calendar_day() {
+        assert_eq!(Timestamp(0).date(), Date::new(1970, 1, 1).unwrap());
+        // 2026-03-01T12:00:00Z
+        assert_eq!(
+            Timestamp(1_772_366_400_000).date(),
+            Date::new(2026, 3, 1).unwrap()
+        );
+        assert_eq!(Timestamp(-1).date(), Date::new(1969, 12, 31).unwrap());
+    }
+
+    #[test]
+    fn dates_round_trip_through_iso_strings_and_reject_nonsense() {
+        let d = Date::parse("2024-02-29").unwrap();
+        assert_eq!(d.to_string(), "2024-02-29");
+        assert_eq!(Date::parse("2023-02-29"), None);
+        assert_eq!(Date::parse("soon"), None);
+    }
+
+    #[test]
+    fn tags_round_trip() {
+        for tag in [Tag::Glow, Tag::Grow, Tag::Competency("c-2.1".into())] {
+            assert_eq!(Tag::decode(&tag.encode()), Some(tag));
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! The Tandem relay: one process that serves the web app, keeps every document in storage and
+//! relays sync between devices.
+//!
+//! A short tour, outside in:
+//! - [`run`] takes a bound listener and a shutdown signal and serves until the signal fires;
+//!   `main.rs` is only the command line around it.
+//! - [`app`] builds the HTTP router: `/healthz`, and the web app from [`web_app`].
+//! - [`storage`] owns the SQLite database: opening it, its migrations, and every SQL statement.
+//! - [`error`] turns failures into plain HTTP answers while logging the details.
+//!
+//! Only this crate knows HTTP and SQL; documents and the sync protocol live in `tandem-core` and
+//! `tandem-sync`.
+
+pub mod error;
+pub mod storage;
+pub mod web_app;
+
+use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc};
+
+use axum::{Router, extract::State, http::StatusCode, routing::get};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::{error::AppError, storage::Storage};
+
+/// Everything the relay needs to start, as the command line or a test gives it.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Directory holding the SQLite database; created when missing.
+    pub data_dir: PathBuf,
+    /// Directory holding the built web app (`index.html`, the wasm, the service worker).
+    pub web_dir: PathBuf,
+}
+
+/// Shared state of every request handler.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub storage: Arc<Storage>,
+    pub web_dir: Arc<PathBuf>,
+}
+
+impl AppState {
+    /// Opens (or creates) the storage under `config.data_dir`.
+    pub fn open(config: &Config) -> anyhow::Result<Self> {
+        let storage = Storage::open_in(&config.data_dir)?;
+        Ok(Self { storage: Arc::new(storage), web_dir: Arc::new(config.web_dir.clone()) })
+    }
+}
+
+/// The relay's HTTP surface. Returned as a plain `Router` so tests can drive it with `oneshot`.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .fallback_service(web_app::service(&state.web_dir))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Healthy means: the process answers and its database answers.
+async fn healthz(State(state): State<AppState>) -> Result<(StatusCode, &'static str), AppError> {
+    let storage = state.storage.clone();
+    tokio::task::spawn_blocking(move || storage.check()).await??;
+    Ok((StatusCode::OK, "ok\n"))
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets open requests finish.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let addr: SocketAddr = listener.local_addr()?;
+    tracing::info!(%addr, "relay listening");
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await?;
+    tracing::info!("relay stopped");
+    Ok(())
+}
