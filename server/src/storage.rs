@@ -56,8 +56,8 @@ impl Storage {
         std::fs::create_dir_all(dir)
             .map_err(|source| StorageError::CreateDir { path: dir.to_owned(), source })?;
         let path = dir.join(DATABASE_FILE);
-        let connection = Connection::open(&path)
-            .map_err(|source| StorageError::Open { path: path.clone(), source })?;
+        let connection =
+            Connection::open(&path).map_err(|source| StorageError::Open { path: path.clone(), source })?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;

@@ -1,2 +1,115 @@
 //! Helpers for Tandem's end-to-end tests: starting the real `tandem` binary on a free port with
-//! its own data directory, and stopping it the way an operator (or a crash) would.
+//! its own data directory, and stopping it the way an operator (SIGTERM) or a crash (SIGKILL)
+//! would.
+//!
+//! The binary is the one `cargo xtask test` builds before the tests run (`target/debug/tandem`),
+//! or the one `TANDEM_BIN` names.
+
+use std::{
+    io::{BufRead, BufReader},
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+};
+
+use anyhow::{Context, bail};
+
+/// The `tandem` binary under test.
+pub fn tandem_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("TANDEM_BIN") {
+        return path.into();
+    }
+    // Test executables live in target/<profile>/deps; the binary in target/<profile>.
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>");
+    let binary = profile_dir.join("tandem");
+    assert!(
+        binary.is_file(),
+        "{} is missing: build it first with `cargo build -p tandem-server` (cargo xtask test does)",
+        binary.display()
+    );
+    binary
+}
+
+/// A running relay process. Dropping it kills the process.
+#[derive(Debug)]
+pub struct Relay {
+    child: Child,
+    addr: SocketAddr,
+    data_dir: PathBuf,
+    extra_args: Vec<String>,
+}
+
+impl Relay {
+    /// Starts a relay on a free loopback port, storing its data in `data_dir`.
+    pub fn start(data_dir: &Path, extra_args: &[&str]) -> anyhow::Result<Self> {
+        let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
+        Self::spawn("127.0.0.1:0".parse()?, data_dir, extra_args)
+    }
+
+    fn spawn(addr: SocketAddr, data_dir: &Path, extra_args: Vec<String>) -> anyhow::Result<Self> {
+        let mut child = Command::new(tandem_binary())
+            .arg("serve")
+            .arg("--addr")
+            .arg(addr.to_string())
+            .arg("--data")
+            .arg(data_dir)
+            .args(&extra_args)
+            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("cannot start the tandem binary")?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let Some(url) = line.trim().strip_prefix("Tandem is running at http://") else {
+            let _ = child.kill();
+            bail!("the relay did not start; it printed {line:?}");
+        };
+        let addr = url.trim_end_matches('/').parse().context("the relay printed a bad address")?;
+        Ok(Self { child, addr, data_dir: data_dir.to_owned(), extra_args })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `ws://127.0.0.1:PORT/sync`
+    pub fn sync_url(&self) -> String {
+        format!("ws://{}/sync", self.addr)
+    }
+
+    /// Stops the relay as an operator would (SIGTERM) and waits for it to exit.
+    pub fn stop(mut self) -> anyhow::Result<std::process::ExitStatus> {
+        let status = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status()?;
+        anyhow::ensure!(status.success(), "cannot send SIGTERM to the relay");
+        Ok(self.child.wait()?)
+    }
+
+    /// Kills the relay with SIGKILL, as a crash or power cut would, and waits for it to die.
+    pub fn kill(mut self) -> anyhow::Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+
+    /// Kills the relay and starts a new one on the same port and data directory.
+    pub fn crash_and_restart(self) -> anyhow::Result<Self> {
+        let (addr, data_dir, extra_args) = (self.addr, self.data_dir.clone(), self.extra_args.clone());
+        self.kill()?;
+        Self::spawn(addr, &data_dir, extra_args)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

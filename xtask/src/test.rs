@@ -31,7 +31,9 @@ impl Counts {
 /// In "ok. 3 passed; 0 failed; ...", the number before `label`.
 fn number_before(text: &str, label: &str) -> u64 {
     text.split(';')
-        .find_map(|part| part.trim().trim_start_matches("ok. ").trim_start_matches("FAILED. ").strip_suffix(label))
+        .find_map(|part| {
+            part.trim().trim_start_matches("ok. ").trim_start_matches("FAILED. ").strip_suffix(label)
+        })
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0)
 }
@@ -43,7 +45,14 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 
     shell::run(shell::cargo().args(["fmt", "--all", "--check"]))?;
     shell::run(shell::cargo().args([
-        "clippy", "--workspace", "--exclude", "tandem-web", "--all-targets", "--", "-D", "warnings",
+        "clippy",
+        "--workspace",
+        "--exclude",
+        "tandem-web",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
     ]))?;
     // Also the proof that the shared crates and the web app build for the browser.
     shell::run(shell::cargo().args([
