@@ -4,7 +4,8 @@
 //! A short tour, outside in:
 //! - [`run`] takes a bound listener and a shutdown signal and serves until the signal fires;
 //!   `main.rs` is only the command line around it.
-//! - [`app`] builds the HTTP router: `/healthz`, and the web app from [`web_app`].
+//! - [`app`] builds the HTTP router: `/healthz`, `/metrics` ([`metrics`]), and the web app
+//!   from [`web_app`].
 //! - [`storage`] owns the SQLite database: opening it, its migrations, and every SQL statement.
 //! - [`error`] turns failures into plain HTTP answers while logging the details.
 //!
@@ -12,6 +13,7 @@
 //! `tandem-sync`.
 
 pub mod error;
+pub mod metrics;
 pub mod storage;
 pub mod web_app;
 
@@ -21,7 +23,7 @@ use axum::{Router, extract::State, http::StatusCode, routing::get};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-use crate::{error::AppError, storage::Storage};
+use crate::{error::AppError, metrics::Metrics, storage::Storage};
 
 /// Everything the relay needs to start, as the command line or a test gives it.
 #[derive(Debug, Clone)]
@@ -36,6 +38,7 @@ pub struct Config {
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub storage: Arc<Storage>,
+    pub metrics: Arc<Metrics>,
     pub web_dir: Arc<PathBuf>,
 }
 
@@ -43,7 +46,11 @@ impl AppState {
     /// Opens (or creates) the storage under `config.data_dir`.
     pub fn open(config: &Config) -> anyhow::Result<Self> {
         let storage = Storage::open_in(&config.data_dir)?;
-        Ok(Self { storage: Arc::new(storage), web_dir: Arc::new(config.web_dir.clone()) })
+        Ok(Self {
+            storage: Arc::new(storage),
+            metrics: Arc::new(Metrics::default()),
+            web_dir: Arc::new(config.web_dir.clone()),
+        })
     }
 }
 
@@ -51,6 +58,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .fallback_service(web_app::service(&state.web_dir))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -61,6 +69,12 @@ async fn healthz(State(state): State<AppState>) -> Result<(StatusCode, &'static 
     let storage = state.storage.clone();
     tokio::task::spawn_blocking(move || storage.check()).await??;
     Ok((StatusCode::OK, "ok\n"))
+}
+
+/// Prometheus text format; see [`metrics::Metrics`] for what is counted.
+async fn metrics(State(state): State<AppState>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    ([(axum::http::header::CONTENT_TYPE, content_type)], state.metrics.encode())
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets open requests finish.
