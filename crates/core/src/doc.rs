@@ -14,7 +14,7 @@
 use std::marker::PhantomData;
 
 use automerge::transaction::Transactable;
-use automerge::{ActorId, AutoCommit, ChangeHash, LoadOptions, ObjType, ReadDoc, ScalarValue};
+use automerge::{ActorId, AutoCommit, ChangeHash, LoadOptions, ReadDoc, ScalarValue};
 use autosurgeon::Hydrate;
 use serde::{Deserialize, Serialize};
 
@@ -121,8 +121,8 @@ impl<S: Schema> Doc<S> {
         at: Timestamp,
         build: impl FnOnce(&mut AutoCommit) -> Result<(), Error>,
     ) -> Result<Self, Error> {
-        let mut am = AutoCommit::new_with_encoding(automerge::TextEncoding::UnicodeCodePoint)
-            .with_actor(actor);
+        let mut am =
+            AutoCommit::new_with_encoding(automerge::TextEncoding::UnicodeCodePoint).with_actor(actor);
         let root = automerge::ROOT;
         am.put(&root, "kind", S::KIND)?;
         am.put(&root, "schema", S::VERSION)?;
@@ -131,11 +131,7 @@ impl<S: Schema> Doc<S> {
         build(&mut am)?;
         let mut doc = Doc {
             am,
-            pending: Some(Pending {
-                user: by.clone(),
-                at,
-                touched: vec!["created".to_owned()],
-            }),
+            pending: Some(Pending { user: by.clone(), at, touched: vec!["created".to_owned()] }),
             kind: PhantomData,
         };
         doc.commit();
@@ -156,11 +152,7 @@ impl<S: Schema> Doc<S> {
     /// Wraps a document that arrived some other way (for instance built up by the sync protocol),
     /// checking its kind and shape. The document keeps its actor id.
     pub fn from_automerge(am: AutoCommit) -> Result<Self, Error> {
-        let doc = Doc {
-            am,
-            pending: None,
-            kind: PhantomData,
-        };
+        let doc = Doc { am, pending: None, kind: PhantomData };
         doc.check_shape()?;
         Ok(doc)
     }
@@ -168,27 +160,20 @@ impl<S: Schema> Doc<S> {
     /// Checks the kind, the schema version and the whole shape (by reading the whole record).
     pub fn check_shape(&self) -> Result<(), Error> {
         match self.am.get(automerge::ROOT, "kind")? {
-            Some((automerge::Value::Scalar(s), _)) if s.to_str() == Some(S::KIND) => {}
+            Some((automerge::Value::Scalar(s), _)) if s.as_str() == Some(S::KIND) => {}
             Some((automerge::Value::Scalar(s), _)) => {
                 return Err(Error::WrongKind {
                     expected: S::KIND,
-                    found: s.to_str().unwrap_or("non-string").to_owned(),
+                    found: s.as_str().unwrap_or("non-string").to_owned(),
                 });
             }
             _ => {
-                return Err(Error::WrongKind {
-                    expected: S::KIND,
-                    found: "kindless".to_owned(),
-                });
+                return Err(Error::WrongKind { expected: S::KIND, found: "kindless".to_owned() });
             }
         }
         let schema = self.schema()?;
         if schema > S::VERSION {
-            return Err(Error::NewerSchema {
-                kind: S::KIND,
-                found: schema,
-                supported: S::VERSION,
-            });
+            return Err(Error::NewerSchema { kind: S::KIND, found: schema, supported: S::VERSION });
         }
         self.read().map(|_| ())
     }
@@ -211,20 +196,13 @@ impl<S: Schema> Doc<S> {
     }
 
     pub(crate) fn shape(&self, detail: impl Into<String>) -> Error {
-        Error::Shape {
-            kind: S::KIND,
-            detail: detail.into(),
-        }
+        Error::Shape { kind: S::KIND, detail: detail.into() }
     }
 
     /// Commits the open batch, if any, as one change attributed to its user.
     pub fn commit(&mut self) -> Option<ChangeHash> {
         let pending = self.pending.take()?;
-        let info = CommitInfo {
-            user: pending.user.0,
-            at: pending.at.0,
-            touched: pending.touched,
-        };
+        let info = CommitInfo { user: pending.user.0, at: pending.at.0, touched: pending.touched };
         let options = automerge::transaction::CommitOptions::default()
             .with_message(info.to_message())
             .with_time(info.at.div_euclid(1000));
@@ -276,14 +254,17 @@ impl<S: Schema> Doc<S> {
         Ok(())
     }
 
+    /// Makes further edits on this replica as `actor` (committing the open batch first), e.g. when
+    /// another person's device takes over in the demo data.
+    pub fn set_actor(&mut self, actor: ActorId) {
+        self.commit();
+        self.am.set_actor(actor);
+    }
+
     /// A copy of this document that will write as `actor` (another device, in tests and demos).
     pub fn fork(&mut self, actor: ActorId) -> Doc<S> {
         self.commit();
-        Doc {
-            am: self.am.fork().with_actor(actor),
-            pending: None,
-            kind: PhantomData,
-        }
+        Doc { am: self.am.fork().with_actor(actor), pending: None, kind: PhantomData }
     }
 
     /// Opens (or continues) the batch for an edit by `by` at `at`, recording what it touches.
@@ -294,11 +275,8 @@ impl<S: Schema> Doc<S> {
         if self.pending.as_ref().is_some_and(|p| &p.user != by) {
             self.commit();
         }
-        let pending = self.pending.get_or_insert_with(|| Pending {
-            user: by.clone(),
-            at,
-            touched: Vec::new(),
-        });
+        let pending =
+            self.pending.get_or_insert_with(|| Pending { user: by.clone(), at, touched: Vec::new() });
         pending.at = pending.at.max(at);
         // A batch touches a handful of fields; a linear scan avoids allocating per keystroke.
         if !pending.touched.iter().any(|t| t == touched) {
@@ -306,9 +284,4 @@ impl<S: Schema> Doc<S> {
         }
         &mut self.am
     }
-}
-
-/// Whether `obj` is a `Text` object (as opposed to a string scalar).
-pub(crate) fn is_text(am: &AutoCommit, obj: &automerge::ObjId) -> bool {
-    matches!(am.object_type(obj), Ok(ObjType::Text))
 }

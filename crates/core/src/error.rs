@@ -15,20 +15,11 @@ pub enum Error {
 
     /// The document is a different kind of record from the one asked for.
     #[error("this is a {found} document, not a {expected}; open it with the matching type")]
-    WrongKind {
-        expected: &'static str,
-        found: String,
-    },
+    WrongKind { expected: &'static str, found: String },
 
     /// The document was written by a newer version of Tandem.
-    #[error(
-        "this {kind} document has schema {found} but this app knows up to {supported}; update the app"
-    )]
-    NewerSchema {
-        kind: &'static str,
-        found: u64,
-        supported: u64,
-    },
+    #[error("this {kind} document has schema {found} but this app knows up to {supported}; update the app")]
+    NewerSchema { kind: &'static str, found: u64, supported: u64 },
 
     /// The document does not have the structure its kind requires.
     #[error("the {kind} document is not shaped as expected ({detail}); it cannot be opened")]

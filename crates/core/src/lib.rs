@@ -1,7 +1,96 @@
-//! Tandem's records as automerge CRDT documents.
+//! Tandem's mentoring records as typed automerge CRDT documents.
 //!
-//! This crate does no I/O: no clock, no randomness, no network, no storage. Time, actor ids and
-//! the acting user come in as arguments, so the same code runs natively in the relay and on
-//! `wasm32-unknown-unknown` in the browser.
+//! This crate does no I/O: no clock, no randomness, no network, no storage. Time, actor ids,
+//! item ids and the acting user come in as arguments, so the same code runs natively in the relay
+//! and on `wasm32-unknown-unknown` in the browser.
+//!
+//! # A tour
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`model`] | the records as plain Rust values ([`Observation`], [`Goals`], [`MentorNotes`], [`PairIndex`], [`Program`]) and small types ([`UserId`], [`Timestamp`], [`Date`], [`Tag`], statuses) |
+//! | [`doc`] | [`Doc<S>`]: one automerge document of kind `S`, with batched commits that name their user ([`CommitInfo`]) |
+//! | [`genesis`] | creating each kind of document: its whole structure, once, by its creator |
+//! | [`ops`] | **every** edit, one function each, by document: [`ops::observation`], [`ops::goals`], [`ops::mentor_notes`], [`ops::pair_index`], [`ops::program`], and [`ops::resolve`] |
+//! | [`conflict`] | concurrent values of a status, due date, target, ... shown with who wrote each |
+//! | [`history`] | who changed what, when; who wrote each stretch of a text |
+//! | [`validate`] | SMART and strengths-first checks, returning [`validate::Problem`]s |
+//! | [`share`] | a shared observation as a history-free snapshot of the draft |
+//! | [`migrate`] | schema versions and the rules for adding one |
+//! | [`sample`] | a realistic demo program for the relay's demo mode |
+//! | [`error`] | the one [`Error`] enum: malformed bytes, wrong kind or shape, missing items |
+//!
+//! A typical session on a device:
+//!
+//! ```
+//! use tandem_core::{genesis, ops, model::*, automerge::ActorId};
+//!
+//! let mentor = UserId::new("u-mentor");
+//! let associate = UserId::new("u-assoc");
+//! let t0 = Timestamp(1_772_366_400_000);
+//! let mut obs = genesis::observation(
+//!     ActorId::from(b"tablet-1".as_slice()), &mentor, t0, "pair-1", &mentor, &associate,
+//!     &ContextInit { subject: "Science".into(), ..Default::default() },
+//! );
+//! ops::observation::add_note(&mut obs, &mentor, t0, "n1", "Clear learning goal on board", &[Tag::Glow])?;
+//! ops::observation::splice(&mut obs, &mentor, t0, ops::observation::ObservationText::Note("n1"), 0, 0, "09:02 ")?;
+//! obs.commit(); // one change for the batch, naming u-mentor
+//! assert_eq!(obs.read()?.notes[0].text, "09:02 Clear learning goal on board");
+//! # Ok::<(), tandem_core::Error>(())
+//! ```
+//!
+//! # Why it is built this way
+//!
+//! **Reads hydrate, writes are explicit operations.** Reading a whole record through autosurgeon's
+//! `Hydrate` is simple and cheap enough, and gives the UI plain Rust values. Writing is different:
+//! reconciling a whole struct back into the document diffs it against what is there, and if the
+//! struct was read before a merge it quietly undoes the other person's edits; a prose field held
+//! as a `String` can only be replaced whole, so of two concurrent edits one is lost. So every
+//! write is an operation in [`ops`] that touches exactly the object it means: `splice_text` on a
+//! `Text` for prose (character-level merge), `insert` into a list for new items (both sides'
+//! items kept), `put` for a scalar (last writer wins, the conflict visible through [`conflict`]).
+//! Item ids are strings the caller generates, stored in each item's `id` field, and operations
+//! find items by id, never by a position that a merge may have shifted. (The model derives only
+//! `Hydrate`, not `Reconcile`: with no reconcile there is nothing for autosurgeon's `#[key]` to
+//! do, and no way to write a stale snapshot back by accident.)
+//!
+//! **Genesis once.** Two peers that each create the same container end up with two, and after a
+//! merge one side's items vanish. [`genesis`] creates every container a document needs in its
+//! creator's first change; operations never create a root container. See [`genesis`].
+//!
+//! **Batched, attributed commits.** [`Doc`] wraps an `automerge::AutoCommit` whose open
+//! transaction collects a batch of edits; the caller commits on idle or every N edits (one commit
+//! per keystroke costs ~40x the memory). Each commit's message is a small JSON [`CommitInfo`]
+//! (user, milliseconds, touched fields), which is how [`history`] and [`conflict`] name people.
+//! A commit message rather than automerge's experimental `Author` footer, because every automerge
+//! implementation (JavaScript included) preserves and shows messages. The sync engine reaches the
+//! automerge document through [`Doc::automerge`] (which commits the open batch first, so nothing
+//! goes out unattributed) for `sync()`, `save`, `load_incremental`, `get_heads` and `get_changes`.
+//!
+//! **Sharing is a snapshot.** automerge keeps every operation; a shared observation is therefore
+//! a new document built from the draft's current values ([`share::snapshot`]), so text the mentor
+//! typed and deleted never reaches the associate.
+//!
+//! **Problems are data.** A half-written goal is a valid document; [`validate`] returns hints.
+//! Only bytes that are not a document, or a document of the wrong kind or shape, are errors.
+//!
+//! Text positions count Unicode code points everywhere (documents are created and loaded with
+//! that encoding), matching the editing traces and Rust's `chars()`; the web client converts from
+//! UTF-16 at its edge.
+
+pub mod conflict;
+pub mod doc;
+pub mod error;
+pub mod genesis;
+pub mod history;
+pub mod migrate;
+pub mod model;
+pub mod ops;
+pub mod sample;
+pub mod share;
+pub mod validate;
 
 pub use automerge;
+pub use doc::{CommitInfo, Doc, Schema};
+pub use error::Error;
+pub use model::{Date, Goals, MentorNotes, Observation, PairIndex, Program, Tag, Timestamp, UserId};

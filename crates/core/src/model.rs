@@ -97,9 +97,7 @@ impl Date {
             2 => 28,
             _ => return None,
         };
-        (1..=days_in_month)
-            .contains(&day)
-            .then_some(Date { year, month, day })
+        (1..=days_in_month).contains(&day).then_some(Date { year, month, day })
     }
 
     /// Parses `YYYY-MM-DD`.
@@ -132,16 +130,6 @@ pub(crate) fn prose<D: ReadDoc>(
 ) -> Result<String, HydrateError> {
     let text = autosurgeon::Text::hydrate(doc, obj, prop)?;
     Ok(text.as_str().to_owned())
-}
-
-/// Reads an optional prose field (`null` or `Text`).
-fn maybe_prose<D: ReadDoc>(
-    doc: &D,
-    obj: &automerge::ObjId,
-    prop: Prop<'_>,
-) -> Result<Option<String>, HydrateError> {
-    let text = Option::<autosurgeon::Text>::hydrate(doc, obj, prop)?;
-    Ok(text.map(|t| t.as_str().to_owned()))
 }
 
 /// Declares a string-valued enum stored as its lowercase name.
@@ -230,9 +218,7 @@ impl Tag {
         match s {
             "glow" => Some(Tag::Glow),
             "grow" => Some(Tag::Grow),
-            _ => s
-                .strip_prefix("competency:")
-                .map(|id| Tag::Competency(id.to_owned())),
+            _ => s.strip_prefix("competency:").map(|id| Tag::Competency(id.to_owned())),
         }
     }
 }
@@ -245,11 +231,7 @@ impl Hydrate for Tag {
 
 /// Reads a tag list. Two people adding the same tag concurrently leave it twice in the list; a
 /// reader sees it once.
-fn tags<D: ReadDoc>(
-    doc: &D,
-    obj: &automerge::ObjId,
-    prop: Prop<'_>,
-) -> Result<Vec<Tag>, HydrateError> {
+fn tags<D: ReadDoc>(doc: &D, obj: &automerge::ObjId, prop: Prop<'_>) -> Result<Vec<Tag>, HydrateError> {
     let mut tags = Vec::<Tag>::hydrate(doc, obj, prop)?;
     let mut seen = std::collections::BTreeSet::new();
     tags.retain(|t| seen.insert(t.clone()));
@@ -314,7 +296,6 @@ pub struct ContextInit {
 /// A timestamped running note taken during the lesson.
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct Note {
-    #[key]
     pub id: String,
     pub at: Timestamp,
     pub by: UserId,
@@ -327,7 +308,6 @@ pub struct Note {
 /// A glow or a grow: one point of feedback.
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct Point {
-    #[key]
     pub id: String,
     #[autosurgeon(hydrate = "prose")]
     pub text: String,
@@ -336,7 +316,6 @@ pub struct Point {
 /// An open-ended coaching question and the associate's answer beside it.
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct Question {
-    #[key]
     pub id: String,
     /// The question bank entry it came from, if any.
     pub bank_id: Option<String>,
@@ -349,7 +328,6 @@ pub struct Question {
 /// An agreed next step, perhaps linked to a goal.
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct NextStep {
-    #[key]
     pub id: String,
     #[autosurgeon(hydrate = "prose")]
     pub text: String,
@@ -375,7 +353,6 @@ pub struct MentorNotes {
 /// One private note.
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct Entry {
-    #[key]
     pub id: String,
     pub at: Timestamp,
     #[autosurgeon(hydrate = "prose")]
@@ -399,7 +376,6 @@ pub struct Goals {
 /// A SMART goal: Specific, Measurable, Action-based, Realistic, Time-bound.
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct Goal {
-    #[key]
     pub id: String,
     pub created_by: UserId,
     pub created_at: Timestamp,
@@ -416,8 +392,9 @@ pub struct Goal {
     pub status: GoalStatus,
     /// The goal that replaced this one when it was reworked.
     pub reworked_into: Option<String>,
-    #[autosurgeon(hydrate = "maybe_prose")]
-    pub drop_reason: Option<String>,
+    /// Why the goal was dropped; empty unless it was.
+    #[autosurgeon(hydrate = "prose")]
+    pub drop_reason: String,
     pub checkins: Vec<CheckIn>,
     pub wins: Vec<Win>,
 }
@@ -434,7 +411,6 @@ pub struct Measure {
 /// A concrete action towards a goal.
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct Action {
-    #[key]
     pub id: String,
     #[autosurgeon(hydrate = "prose")]
     pub text: String,
@@ -444,7 +420,6 @@ pub struct Action {
 /// A progress check-in; append-only.
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct CheckIn {
-    #[key]
     pub id: String,
     pub at: Timestamp,
     pub by: UserId,
@@ -456,7 +431,6 @@ pub struct CheckIn {
 /// A win worth celebrating; append-only.
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct Win {
-    #[key]
     pub id: String,
     pub at: Timestamp,
     pub by: UserId,
@@ -476,14 +450,28 @@ pub struct PairIndex {
     pub pair: String,
     pub mentor: UserId,
     pub associate: UserId,
+    #[autosurgeon(hydrate = "unique_refs")]
     pub observations: Vec<DocRef>,
+    #[autosurgeon(hydrate = "unique_refs")]
     pub goals: Vec<DocRef>,
+}
+
+/// Reads a list of references. Two devices listing the same document at once leave it twice in
+/// the list; a reader sees it once.
+fn unique_refs<D: ReadDoc>(
+    doc: &D,
+    obj: &automerge::ObjId,
+    prop: Prop<'_>,
+) -> Result<Vec<DocRef>, HydrateError> {
+    let mut refs = Vec::<DocRef>::hydrate(doc, obj, prop)?;
+    let mut seen = std::collections::BTreeSet::new();
+    refs.retain(|r| seen.insert(r.id.clone()));
+    Ok(refs)
 }
 
 /// A reference to another document by its id (an automerge-repo document id).
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct DocRef {
-    #[key]
     pub id: String,
     /// A short label for lists shown before the document itself arrives.
     pub label: String,
@@ -533,7 +521,6 @@ pub struct Cohort {
 
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct Framework {
-    #[key]
     pub version: u64,
     pub title: String,
     pub published_at: Timestamp,
@@ -542,7 +529,6 @@ pub struct Framework {
 
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct Competency {
-    #[key]
     pub id: String,
     pub code: String,
     pub title: String,
@@ -551,7 +537,6 @@ pub struct Competency {
 
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct BankQuestion {
-    #[key]
     pub id: String,
     #[autosurgeon(hydrate = "prose")]
     pub text: String,
@@ -573,10 +558,7 @@ mod tests {
     fn timestamps_fall_on_the_right_calendar_day() {
         assert_eq!(Timestamp(0).date(), Date::new(1970, 1, 1).unwrap());
         // 2026-03-01T12:00:00Z
-        assert_eq!(
-            Timestamp(1_772_366_400_000).date(),
-            Date::new(2026, 3, 1).unwrap()
-        );
+        assert_eq!(Timestamp(1_772_366_400_000).date(), Date::new(2026, 3, 1).unwrap());
         assert_eq!(Timestamp(-1).date(), Date::new(1969, 12, 31).unwrap());
     }
 

@@ -58,10 +58,7 @@ impl TextField<Goals> for GoalText<'_> {
             GoalText::Action { action, .. } => {
                 let actions = doc.child_of(&goal, "actions", ObjType::List)?;
                 let item = super::find(doc.automerge_ref(), &actions, action)
-                    .ok_or_else(|| Error::NotFound {
-                        what: "action",
-                        id: action.to_owned(),
-                    })?
+                    .ok_or_else(|| Error::NotFound { what: "action", id: action.to_owned() })?
                     .1;
                 (item, "text")
             }
@@ -85,7 +82,7 @@ fn goal_obj(doc: &Doc<Goals>, goal: &str) -> Result<ObjId, Error> {
     doc.root_item("goals", "goal", goal)
 }
 
-/// Splices a prose field of a goal. A drop reason must exist first (see [`drop_goal`]).
+/// Splices a prose field of a goal.
 pub fn splice(
     doc: &mut Doc<Goals>,
     by: &UserId,
@@ -123,7 +120,7 @@ pub fn add_goal(
     put_opt(am, &goal, "due", init.due.map(|d| d.to_string()).as_deref())?;
     am.put(&goal, "status", GoalStatus::Active.as_str())?;
     put_opt(am, &goal, "reworked_into", None)?;
-    put_opt(am, &goal, "drop_reason", None)?;
+    put_text(am, &goal, "drop_reason", "")?;
     am.put_object(&goal, "checkins", ObjType::List)?;
     am.put_object(&goal, "wins", ObjType::List)?;
     Ok(())
@@ -231,10 +228,7 @@ fn action_obj(doc: &Doc<Goals>, goal: &str, action: &str) -> Result<ObjId, Error
     let actions = doc.child_of(&obj, "actions", ObjType::List)?;
     super::find(doc.automerge_ref(), &actions, action)
         .map(|(_, item)| item)
-        .ok_or_else(|| Error::NotFound {
-            what: "action",
-            id: action.to_owned(),
-        })
+        .ok_or_else(|| Error::NotFound { what: "action", id: action.to_owned() })
 }
 
 /// Sets the status directly (active or achieved; see [`rework_goal`] and [`drop_goal`] for the
@@ -270,6 +264,9 @@ pub fn rework_goal(
 }
 
 /// Ends a goal as dropped, with the reason (editable afterwards as [`GoalText::DropReason`]).
+///
+/// The reason's `Text` exists from the goal's creation, so two people dropping the same goal at
+/// once each splice into the same text and both reasons survive.
 pub fn drop_goal(
     doc: &mut Doc<Goals>,
     by: &UserId,
@@ -278,24 +275,13 @@ pub fn drop_goal(
     reason: &str,
 ) -> Result<(), Error> {
     let obj = goal_obj(doc, goal)?;
-    let existing = matches!(
-        doc.automerge_ref().get(&obj, "drop_reason")?,
-        Some((automerge::Value::Object(ObjType::Text), _))
-    );
+    let text = doc.child_of(&obj, "drop_reason", ObjType::Text)?;
+    let len = doc.automerge_ref().length(&text);
     let am = doc.begin(by, at, &format!("goals/{goal}/status"));
     am.put(&obj, "status", GoalStatus::Dropped.as_str())?;
-    if existing {
-        // Keep the text object (and anything typed into it concurrently); replace its content.
-        let text = super::child(am, &obj, "drop_reason", ObjType::Text)
-            .map_err(|e| Error::Shape {
-                kind: "goals",
-                detail: e.0,
-            })?;
-        let len = am.length(&text);
-        am.splice_text(&text, 0, len as isize, reason)?;
-    } else {
-        put_text(am, &obj, "drop_reason", reason)?;
-    }
+    // Append rather than replace: a reason someone else already gave stays.
+    let insert = if len == 0 { reason.to_owned() } else { format!("\n{reason}") };
+    am.splice_text(&text, len, 0, &insert)?;
     Ok(())
 }
 

@@ -51,12 +51,7 @@ pub fn resolve<S: Schema>(
 // ---------------------------------------------------------------------------------------------
 
 /// The object at `obj[key]`, which must be a container of type `ty`.
-pub(crate) fn child(
-    am: &AutoCommit,
-    obj: &ObjId,
-    key: &str,
-    ty: ObjType,
-) -> Result<ObjId, ShapeError> {
+pub(crate) fn child(am: &AutoCommit, obj: &ObjId, key: &str, ty: ObjType) -> Result<ObjId, ShapeError> {
     match am.get(obj, key) {
         Ok(Some((Value::Object(t), id))) if t == ty => Ok(id),
         _ => Err(ShapeError(format!("{key} is not a {ty:?}"))),
@@ -75,7 +70,7 @@ pub(crate) fn find(am: &AutoCommit, list: &ObjId, id: &str) -> Option<(usize, Ob
         Ok(Some((Value::Object(ObjType::Map), item))) => {
             let matches = matches!(
                 am.get(&item, "id"),
-                Ok(Some((Value::Scalar(s), _))) if s.to_str() == Some(id)
+                Ok(Some((Value::Scalar(s), _))) if s.as_str() == Some(id)
             );
             matches.then_some((i, item))
         }
@@ -84,12 +79,7 @@ pub(crate) fn find(am: &AutoCommit, list: &ObjId, id: &str) -> Option<(usize, Ob
 }
 
 /// Creates `obj[key]` as a `Text` holding `value`.
-pub(crate) fn put_text(
-    am: &mut AutoCommit,
-    obj: &ObjId,
-    key: &str,
-    value: &str,
-) -> Result<ObjId, Error> {
+pub(crate) fn put_text(am: &mut AutoCommit, obj: &ObjId, key: &str, value: &str) -> Result<ObjId, Error> {
     let text = am.put_object(obj, key, ObjType::Text)?;
     if !value.is_empty() {
         am.splice_text(&text, 0, 0, value)?;
@@ -98,12 +88,7 @@ pub(crate) fn put_text(
 }
 
 /// Writes an optional string: the string or `null`.
-pub(crate) fn put_opt(
-    am: &mut AutoCommit,
-    obj: &ObjId,
-    key: &str,
-    value: Option<&str>,
-) -> Result<(), Error> {
+pub(crate) fn put_opt(am: &mut AutoCommit, obj: &ObjId, key: &str, value: Option<&str>) -> Result<(), Error> {
     match value {
         Some(v) => am.put(obj, key, v)?,
         None => am.put(obj, key, ScalarValue::Null)?,
@@ -111,12 +96,7 @@ pub(crate) fn put_opt(
     Ok(())
 }
 
-pub(crate) fn put_time(
-    am: &mut AutoCommit,
-    obj: &ObjId,
-    key: &str,
-    at: Timestamp,
-) -> Result<(), Error> {
+pub(crate) fn put_time(am: &mut AutoCommit, obj: &ObjId, key: &str, at: Timestamp) -> Result<(), Error> {
     am.put(obj, key, ScalarValue::Timestamp(at.0))?;
     Ok(())
 }
@@ -136,26 +116,15 @@ pub(crate) fn delete_item(
     what: &'static str,
     id: &str,
 ) -> Result<(), Error> {
-    let (index, _) = find(am, list, id).ok_or_else(|| Error::NotFound {
-        what,
-        id: id.to_owned(),
-    })?;
+    let (index, _) = find(am, list, id).ok_or_else(|| Error::NotFound { what, id: id.to_owned() })?;
     am.delete(list, index)?;
     Ok(())
 }
 
 /// Fails if `id` is already used in `list`.
-pub(crate) fn ensure_new(
-    am: &AutoCommit,
-    list: &ObjId,
-    what: &'static str,
-    id: &str,
-) -> Result<(), Error> {
+pub(crate) fn ensure_new(am: &AutoCommit, list: &ObjId, what: &'static str, id: &str) -> Result<(), Error> {
     match find(am, list, id) {
-        Some(_) => Err(Error::DuplicateId {
-            what,
-            id: id.to_owned(),
-        }),
+        Some(_) => Err(Error::DuplicateId { what, id: id.to_owned() }),
         None => Ok(()),
     }
 }
@@ -167,19 +136,11 @@ impl<S: Schema> Doc<S> {
     }
 
     /// The item `id` in root list `list`, or [`Error::NotFound`].
-    pub(crate) fn root_item(
-        &self,
-        list: &str,
-        what: &'static str,
-        id: &str,
-    ) -> Result<ObjId, Error> {
+    pub(crate) fn root_item(&self, list: &str, what: &'static str, id: &str) -> Result<ObjId, Error> {
         let list = self.root_child(list, ObjType::List)?;
         find(self.automerge_ref(), &list, id)
             .map(|(_, obj)| obj)
-            .ok_or_else(|| Error::NotFound {
-                what,
-                id: id.to_owned(),
-            })
+            .ok_or_else(|| Error::NotFound { what, id: id.to_owned() })
     }
 
     /// `obj[key]` as a container of type `ty`, or a shape error.

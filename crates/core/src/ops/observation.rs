@@ -38,9 +38,7 @@ impl TextField<Observation> for ObservationText<'_> {
             ObservationText::ClosingStrength => (automerge::ROOT, "closing_strength"),
             ObservationText::Glow(id) => (doc.root_item("glows", "glow", id)?, "text"),
             ObservationText::Grow(id) => (doc.root_item("grows", "grow", id)?, "text"),
-            ObservationText::QuestionPrompt(id) => {
-                (doc.root_item("questions", "question", id)?, "prompt")
-            }
+            ObservationText::QuestionPrompt(id) => (doc.root_item("questions", "question", id)?, "prompt"),
             ObservationText::Answer(id) => (doc.root_item("questions", "question", id)?, "answer"),
             ObservationText::Reflection => (automerge::ROOT, "reflection"),
             ObservationText::NextStep(id) => (doc.root_item("next_steps", "next step", id)?, "text"),
@@ -143,12 +141,7 @@ pub fn add_note(
     Ok(())
 }
 
-pub fn delete_note(
-    doc: &mut Doc<Observation>,
-    by: &UserId,
-    at: Timestamp,
-    id: &str,
-) -> Result<(), Error> {
+pub fn delete_note(doc: &mut Doc<Observation>, by: &UserId, at: Timestamp, id: &str) -> Result<(), Error> {
     delete_from(doc, by, at, "notes", "note", id)
 }
 
@@ -163,10 +156,7 @@ pub fn add_tag(
     let item = doc.root_item("notes", "note", note)?;
     let tags = doc.child_of(&item, "tags", ObjType::List)?;
     let encoded = tag.encode();
-    let present = doc
-        .automerge_ref()
-        .values(&tags)
-        .any(|(v, _)| v.to_str() == Some(encoded.as_str()));
+    let present = doc.automerge_ref().values(&tags).any(|(v, _)| v.as_str() == Some(encoded.as_str()));
     if present {
         return Ok(());
     }
@@ -191,7 +181,7 @@ pub fn remove_tag(
         .automerge_ref()
         .values(&tags)
         .enumerate()
-        .filter(|(_, (v, _))| v.to_str() == Some(encoded.as_str()))
+        .filter(|(_, (v, _))| v.as_str() == Some(encoded.as_str()))
         .map(|(i, _)| i)
         .collect();
     if positions.is_empty() {
@@ -330,8 +320,7 @@ pub fn set_status(
     at: Timestamp,
     status: ObservationStatus,
 ) -> Result<(), Error> {
-    doc.begin(by, at, "status")
-        .put(automerge::ROOT, "status", status.as_str())?;
+    doc.begin(by, at, "status").put(automerge::ROOT, "status", status.as_str())?;
     Ok(())
 }
 

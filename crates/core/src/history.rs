@@ -1,0 +1,133 @@
+//! Who wrote what: a document's history, and the author of each stretch of a text.
+//!
+//! Every change made through this crate carries a [`CommitInfo`] naming its user. automerge
+//! identifies every operation by `(counter, actor)`, and each change covers the counters
+//! `start_op..=max_op` of one actor; so an operation's author is the user named by the change
+//! whose range holds its counter. That is exact even when one device (one actor) is used by
+//! several people over time, which a plain actor → user table would get wrong.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use automerge::{ActorId, ChangeHash, ObjId as ExId, ReadDoc};
+
+use crate::doc::{CommitInfo, Doc, Schema};
+use crate::error::Error;
+use crate::model::{Timestamp, UserId};
+use crate::ops::TextField;
+
+/// One change in a document's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub hash: ChangeHash,
+    /// The acting user; `None` for changes made by other automerge clients.
+    pub by: Option<UserId>,
+    /// When, in milliseconds (from the commit message, else automerge's seconds).
+    pub at: Timestamp,
+    /// Which fields the change touched, e.g. `notes/n1/text`, `status`.
+    pub touched: Vec<String>,
+}
+
+/// The changes of a document in causal order (every change after the ones it depends on).
+/// Commits the open batch first.
+pub fn history<S: Schema>(doc: &mut Doc<S>) -> Vec<HistoryEntry> {
+    doc.automerge()
+        .get_changes_meta(&[])
+        .into_iter()
+        .map(|meta| {
+            let info = CommitInfo::parse(meta.message.as_deref());
+            HistoryEntry {
+                hash: meta.hash,
+                by: info.as_ref().map(CommitInfo::user_id),
+                at: info.as_ref().map_or(Timestamp(meta.timestamp.saturating_mul(1000)), |i| i.time()),
+                touched: info.map(|i| i.touched).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// A stretch of text written by one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authored {
+    /// Character (code point) positions in the current text.
+    pub range: Range<usize>,
+    pub text: String,
+    /// `None` for text inserted by other automerge clients.
+    pub by: Option<UserId>,
+}
+
+/// Who wrote each character of a text field that is still there, as runs of consecutive
+/// characters by the same user. Commits the open batch first.
+pub fn text_authors<S: Schema, F: TextField<S>>(doc: &mut Doc<S>, field: &F) -> Result<Vec<Authored>, Error> {
+    let text = field.locate(doc)?;
+    let attribution = Attribution::of(doc);
+    let am = doc.automerge_ref();
+    let mut runs: Vec<Authored> = Vec::new();
+    for item in am.list_range(&text, ..) {
+        let by = attribution.user_of(&item.id());
+        let ch = match &item.value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => s.as_ref(),
+            _ => "",
+        };
+        match runs.last_mut() {
+            Some(run) if run.by.as_ref() == by && run.range.end == item.index => {
+                run.range.end += 1;
+                run.text.push_str(ch);
+            }
+            _ => runs.push(Authored {
+                range: item.index..item.index + 1,
+                text: ch.to_owned(),
+                by: by.cloned(),
+            }),
+        }
+    }
+    Ok(runs)
+}
+
+/// Maps operation ids to the users whose changes hold them.
+#[derive(Debug, Default)]
+pub(crate) struct Attribution {
+    /// Per actor, its changes' `(start_op, max_op, user)`, sorted by `start_op`.
+    by_actor: HashMap<ActorId, Vec<(u64, u64, Option<UserId>, Timestamp)>>,
+}
+
+impl Attribution {
+    /// Indexes every change of `doc`, committing its open batch first.
+    pub(crate) fn of<S: Schema>(doc: &mut Doc<S>) -> Attribution {
+        let mut by_actor: HashMap<ActorId, Vec<_>> = HashMap::new();
+        for meta in doc.automerge().get_changes_meta(&[]) {
+            let info = CommitInfo::parse(meta.message.as_deref());
+            let at = info.as_ref().map_or(Timestamp(meta.timestamp.saturating_mul(1000)), |i| i.time());
+            by_actor.entry(meta.actor.into_owned()).or_default().push((
+                meta.start_op,
+                meta.max_op,
+                info.map(|i| i.user_id()),
+                at,
+            ));
+        }
+        for changes in by_actor.values_mut() {
+            changes.sort_by_key(|c| c.0);
+        }
+        Attribution { by_actor }
+    }
+
+    fn change_of(&self, id: &ExId) -> Option<&(u64, u64, Option<UserId>, Timestamp)> {
+        let ExId::Id(counter, actor, _) = id else {
+            return None;
+        };
+        let changes = self.by_actor.get(actor)?;
+        let i = changes.partition_point(|c| c.0 <= *counter).checked_sub(1)?;
+        let change = &changes[i];
+        (*counter <= change.1).then_some(change)
+    }
+
+    /// The user whose change made operation `id`.
+    pub(crate) fn user_of(&self, id: &ExId) -> Option<&UserId> {
+        self.change_of(id).and_then(|c| c.2.as_ref())
+    }
+
+    /// When the change that made operation `id` was made.
+    pub(crate) fn time_of(&self, id: &ExId) -> Option<Timestamp> {
+        self.change_of(id).map(|c| c.3)
+    }
+}

@@ -1,0 +1,711 @@
+//! A realistic demo program, for the relay's demo mode and for trying the app.
+//!
+//! One coordinator, two mentoring pairs in one cohort, a competency framework, a question bank,
+//! observations in several states, and goals that ended every way a goal can end: achieved,
+//! reworked into a successor, dropped with a reason, and still active with check-ins. Each
+//! person's edits are made from their own actor, so history and authorship read as they would in
+//! real use. Everything is written through [`crate::genesis`] and [`crate::ops`].
+
+use automerge::ActorId;
+
+use crate::doc::Doc;
+use crate::error::Error;
+use crate::genesis;
+use crate::model::{
+    ContextInit, Goals, MentorNotes, Observation, ObservationStatus, PairIndex, Program, Role, Tag,
+    Timestamp, UserId,
+};
+use crate::ops::goals::{self as g, GoalInit, GoalText};
+use crate::ops::observation::{self as o, Feedback, ObservationText};
+use crate::ops::pair_index::{self as pi, Listing};
+use crate::ops::program::{self as p, CompetencyInit};
+
+const DAY: i64 = 86_400_000;
+const MINUTE: i64 = 60_000;
+
+/// The demo's documents, each with the document id the caller gave it.
+#[derive(Debug)]
+pub struct Demo {
+    pub program: (String, Doc<Program>),
+    pub pairs: Vec<DemoPair>,
+}
+
+/// One mentoring pair's documents.
+#[derive(Debug)]
+pub struct DemoPair {
+    pub pair: String,
+    pub mentor: UserId,
+    pub associate: UserId,
+    pub index: (String, Doc<PairIndex>),
+    pub goals: (String, Doc<Goals>),
+    pub observations: Vec<(String, Doc<Observation>)>,
+    pub mentor_notes: (String, Doc<MentorNotes>),
+}
+
+impl Demo {
+    /// Every document with its id, for storing.
+    pub fn documents_mut(&mut self) -> Vec<(&str, &mut dyn SaveDoc)> {
+        let mut out: Vec<(&str, &mut dyn SaveDoc)> = vec![(self.program.0.as_str(), &mut self.program.1)];
+        for pair in &mut self.pairs {
+            out.push((pair.index.0.as_str(), &mut pair.index.1));
+            out.push((pair.goals.0.as_str(), &mut pair.goals.1));
+            out.push((pair.mentor_notes.0.as_str(), &mut pair.mentor_notes.1));
+            for (id, obs) in &mut pair.observations {
+                out.push((id.as_str(), obs));
+            }
+        }
+        out
+    }
+}
+
+/// Saving any kind of document, for code that stores documents without caring about their kind.
+pub trait SaveDoc: std::fmt::Debug {
+    fn save(&mut self) -> Vec<u8>;
+}
+
+impl<S: crate::Schema + std::fmt::Debug> SaveDoc for Doc<S> {
+    fn save(&mut self) -> Vec<u8> {
+        Doc::save(self)
+    }
+}
+
+/// Builds the demo program.
+///
+/// - `actor_for` gives the actor id of a person's device (the same person may get the same actor
+///   in every document);
+/// - `doc_id` turns a demo name such as `"pair-1/goals"` into a document id (for automerge-repo,
+///   a bs58check of 16 random bytes);
+/// - `now` is "today": the demo's history lies in the weeks before it, due dates after it.
+pub fn demo(
+    actor_for: impl Fn(&UserId) -> ActorId,
+    mut doc_id: impl FnMut(&str) -> String,
+    now: Timestamp,
+) -> Result<Demo, Error> {
+    let at = |days: i64, minutes: i64| Timestamp(now.0 + days * DAY + minutes * MINUTE);
+    let coord = UserId::new("u-dana-reyes");
+    let okafor = UserId::new("u-grace-okafor");
+    let chen = UserId::new("u-mei-chen");
+    let lindqvist = UserId::new("u-erik-lindqvist");
+    let haddad = UserId::new("u-sami-haddad");
+
+    // The program.
+    let t = at(-40, 0);
+    let mut program = genesis::program(actor_for(&coord), &coord, t, "Riverside Teacher Residency");
+    p::add_person(&mut program, &coord, t, &coord, "Dana Reyes", Role::Coordinator)?;
+    p::add_person(&mut program, &coord, t, &okafor, "Grace Okafor", Role::Mentor)?;
+    p::add_person(&mut program, &coord, t, &chen, "Mei Chen", Role::Associate)?;
+    p::add_person(&mut program, &coord, t, &lindqvist, "Erik Lindqvist", Role::Mentor)?;
+    p::add_person(&mut program, &coord, t, &haddad, "Sami Haddad", Role::Associate)?;
+    p::add_cohort(&mut program, &coord, t, "cohort-autumn", "Autumn cohort")?;
+    p::add_pair(&mut program, &coord, t, "pair-1", &okafor, &chen, Some("cohort-autumn"))?;
+    p::add_pair(&mut program, &coord, t, "pair-2", &lindqvist, &haddad, Some("cohort-autumn"))?;
+    p::set_pair_stage(&mut program, &coord, at(-5, 0), "pair-1", 2)?;
+    let competency = |id, code, title, description| CompetencyInit { id, code, title, description };
+    p::publish_framework(
+        &mut program,
+        &coord,
+        t,
+        1,
+        "Residency competencies",
+        &[
+            competency(
+                "c-plan",
+                "1.1",
+                "Plans for learning",
+                "Lessons start from what students should learn and how that will be seen.",
+            ),
+            competency(
+                "c-climate",
+                "2.1",
+                "Builds a working climate",
+                "Routines and relationships let every student take part.",
+            ),
+            competency(
+                "c-questioning",
+                "3.2",
+                "Questions to deepen thinking",
+                "Questions invite reasoning, and answers are given time.",
+            ),
+            competency(
+                "c-checking",
+                "4.1",
+                "Checks for understanding",
+                "Evidence of learning is gathered during the lesson and acted on.",
+            ),
+        ],
+    )?;
+    for (id, text, theme) in [
+        ("q-proud", "Which moment of the lesson are you proudest of, and why?", "reflection"),
+        (
+            "q-again",
+            "If you taught this lesson again tomorrow, what would you keep exactly the same?",
+            "reflection",
+        ),
+        ("q-notice", "What did you notice about the students who did not speak today?", "inclusion"),
+        ("q-next", "What is one thing you can do now to move this forward?", "action"),
+        ("q-evidence", "How did you know the students had understood?", "assessment"),
+    ] {
+        p::add_bank_question(&mut program, &coord, t, id, text, theme)?;
+    }
+    program.commit();
+    let program = (doc_id("program"), program);
+
+    let pair_1 = pair_one(&actor_for, &mut doc_id, &at, &okafor, &chen)?;
+    let pair_2 = pair_two(&actor_for, &mut doc_id, &at, &lindqvist, &haddad)?;
+    Ok(Demo { program, pairs: vec![pair_1, pair_2] })
+}
+
+/// Grace Okafor (science) mentoring Mei Chen: a finished cycle, and a draft from this morning.
+fn pair_one(
+    actor_for: &impl Fn(&UserId) -> ActorId,
+    doc_id: &mut impl FnMut(&str) -> String,
+    at: &impl Fn(i64, i64) -> Timestamp,
+    mentor: &UserId,
+    associate: &UserId,
+) -> Result<DemoPair, Error> {
+    let pair = "pair-1";
+    let t = at(-30, 0);
+
+    // Goals, set together after the first observation.
+    let mut goals = genesis::goals(actor_for(mentor), mentor, t, pair);
+    g::add_goal(
+        &mut goals,
+        mentor,
+        t,
+        "g-wait",
+        &GoalInit {
+            title: "Wait after asking",
+            specific: "After a whole-class question, wait at least three seconds before taking an answer.",
+            metric: "Questions followed by a pause of three seconds or more, in a 20-minute sample",
+            baseline: "2 of 12",
+            target: "9 of 12",
+            realistic: "Mei already pauses when she asks about practicals; this extends a habit.",
+            due: Some(at(-2, 0).date()),
+        },
+    )?;
+    g::add_action(
+        &mut goals,
+        mentor,
+        t,
+        "g-wait",
+        "a-count",
+        "Count three silently on the fingers of the hand holding the pen",
+    )?;
+    g::add_action(
+        &mut goals,
+        mentor,
+        t,
+        "g-wait",
+        "a-cards",
+        "Use think-pair-share for the lesson's key question",
+    )?;
+    g::add_goal(
+        &mut goals,
+        associate,
+        t,
+        "g-transitions",
+        &GoalInit {
+            title: "Smoother transitions",
+            specific: "Get better at transitions between activities.",
+            metric: "Minutes lost between activities",
+            baseline: "about 6",
+            target: "fewer",
+            realistic: "",
+            due: Some(at(-10, 0).date()),
+        },
+    )?;
+    g::add_goal(
+        &mut goals,
+        mentor,
+        t,
+        "g-exit",
+        &GoalInit {
+            title: "Exit tickets every lesson",
+            specific: "End each lesson with a two-question exit ticket.",
+            metric: "Lessons ending with an exit ticket",
+            baseline: "0 of 5 a week",
+            target: "5 of 5 a week",
+            realistic: "Ticket templates are shared in the department drive.",
+            due: Some(at(14, 0).date()),
+        },
+    )?;
+    goals.commit();
+
+    let mut goals_assoc = goals.fork(actor_for(associate));
+    g::check_in(
+        &mut goals_assoc,
+        associate,
+        at(-20, 0),
+        "g-wait",
+        "ci-1",
+        30,
+        "Counting works when I remember; I forget in the last ten minutes.",
+    )?;
+    g::check_in(
+        &mut goals_assoc,
+        associate,
+        at(-9, 0),
+        "g-wait",
+        "ci-2",
+        80,
+        "8 of 12 in Tuesday's sample, recorded on my phone.",
+    )?;
+    g::set_action_done(&mut goals_assoc, associate, at(-9, 0), "g-wait", "a-count", true)?;
+    g::check_in(
+        &mut goals_assoc,
+        associate,
+        at(-3, 0),
+        "g-wait",
+        "ci-3",
+        100,
+        "10 of 12. Quieter students answered first twice.",
+    )?;
+    g::add_win(
+        &mut goals_assoc,
+        associate,
+        at(-3, 0),
+        "g-wait",
+        "w-1",
+        "Aisha explained osmosis to the class after the pause - first time she has volunteered.",
+    )?;
+    g::set_status(&mut goals_assoc, associate, at(-3, 0), "g-wait", crate::model::GoalStatus::Achieved)?;
+    g::add_goal(
+        &mut goals_assoc,
+        associate,
+        at(-12, 0),
+        "g-transitions-2",
+        &GoalInit {
+            title: "Transitions in under a minute",
+            specific: "Move from starter to main task with materials already on desks and a countdown on the board.",
+            metric: "Seconds from 'pens down' to everyone working on the main task",
+            baseline: "about 360",
+            target: "60 or less in 4 of 5 lessons",
+            realistic: "The technician can lay out kits before period 3.",
+            due: Some(at(10, 0).date()),
+        },
+    )?;
+    g::add_action(
+        &mut goals_assoc,
+        associate,
+        at(-12, 0),
+        "g-transitions-2",
+        "a-kits",
+        "Ask for kits on desks before period 3",
+    )?;
+    g::add_action(
+        &mut goals_assoc,
+        associate,
+        at(-12, 0),
+        "g-transitions-2",
+        "a-timer",
+        "Show a 60-second countdown on the board",
+    )?;
+    g::rework_goal(&mut goals_assoc, associate, at(-12, 0), "g-transitions", "g-transitions-2")?;
+    g::check_in(
+        &mut goals_assoc,
+        associate,
+        at(-4, 0),
+        "g-transitions-2",
+        "ci-4",
+        50,
+        "Under a minute twice this week, 2 minutes on Friday.",
+    )?;
+    goals_assoc.commit();
+    goals.merge(&mut goals_assoc)?;
+    g::drop_goal(
+        &mut goals,
+        mentor,
+        at(-6, 0),
+        "g-exit",
+        "The department moved to weekly quizzes, which give the same evidence; we agreed to stop.",
+    )?;
+    goals.commit();
+
+    // The finished observation: shared, answered, debriefed, acknowledged.
+    let context = ContextInit {
+        date: Some(at(-31, 0).date()),
+        class: "8C".into(),
+        period: "3".into(),
+        subject: "Science".into(),
+        lesson_focus: "Diffusion and osmosis with potato cylinders".into(),
+        watch_for: "Whether everyone gets a chance to answer, not just the front row.".into(),
+    };
+    let t = at(-31, 0);
+    let mut draft = genesis::observation(actor_for(mentor), mentor, t, pair, mentor, associate, &context);
+    let notes: [(&str, i64, &str, &[Tag]); 5] = [
+        (
+            "n1",
+            0,
+            "Learning goal on the board and read aloud; students copy it without prompting.",
+            &[Tag::Glow, Tag::Competency("c-plan".into())],
+        ),
+        (
+            "n2",
+            4,
+            "Starter question: 'why do plants wilt?' Answer taken after about one second, from the front row.",
+            &[Tag::Grow, Tag::Competency("c-questioning".into())],
+        ),
+        (
+            "n3",
+            12,
+            "Kits handed out one by one; six minutes before the practical starts.",
+            &[Tag::Grow, Tag::Competency("c-climate".into())],
+        ),
+        (
+            "n4",
+            25,
+            "Circulates during the practical and asks groups to predict before measuring.",
+            &[Tag::Glow, Tag::Competency("c-checking".into())],
+        ),
+        (
+            "n5",
+            41,
+            "Plenary: mini whiteboards, everyone shows an answer.",
+            &[Tag::Glow, Tag::Competency("c-checking".into())],
+        ),
+    ];
+    for (id, minute, text, tags) in notes {
+        o::add_note(&mut draft, mentor, at(-31, minute), id, text, tags)?;
+    }
+    let t = at(-31, 60);
+    o::splice(
+        &mut draft,
+        mentor,
+        t,
+        ObservationText::OpeningStrength,
+        0,
+        0,
+        "The lesson had a clear purpose that students could say back to you.",
+    )?;
+    o::splice(
+        &mut draft,
+        mentor,
+        t,
+        ObservationText::ClosingStrength,
+        0,
+        0,
+        "Your whiteboard plenary showed you every student's thinking in under two minutes.",
+    )?;
+    o::add_point(
+        &mut draft,
+        mentor,
+        t,
+        Feedback::Glow,
+        "gl-1",
+        "Predictions before measuring made the practical about thinking, not just following steps.",
+    )?;
+    o::add_point(
+        &mut draft,
+        mentor,
+        t,
+        Feedback::Grow,
+        "gr-1",
+        "Give whole-class questions time: answers came within a second, always from the same few.",
+    )?;
+    o::add_point(
+        &mut draft,
+        mentor,
+        t,
+        Feedback::Grow,
+        "gr-2",
+        "Handing out kits took six minutes of the lesson.",
+    )?;
+    o::add_question(
+        &mut draft,
+        mentor,
+        t,
+        "q1",
+        Some("q-proud"),
+        "Which moment of the lesson are you proudest of, and why?",
+    )?;
+    o::add_question(
+        &mut draft,
+        mentor,
+        t,
+        "q2",
+        Some("q-notice"),
+        "What did you notice about the students who did not speak today?",
+    )?;
+    o::add_next_step(&mut draft, mentor, t, "s1", "Agree a goal on wait time.", Some("g-wait"))?;
+    draft.commit();
+    let mut shared = crate::share::snapshot(&draft, actor_for(mentor), mentor, at(-30, 0))?;
+    let mut on_phone = shared.fork(actor_for(associate));
+    let t = at(-29, 0);
+    o::splice(
+        &mut on_phone,
+        associate,
+        t,
+        ObservationText::Answer("q1"),
+        0,
+        0,
+        "The predictions - two groups argued about which cylinder would shrink most.",
+    )?;
+    o::splice(
+        &mut on_phone,
+        associate,
+        t,
+        ObservationText::Answer("q2"),
+        0,
+        0,
+        "They were mostly at the back and by the window. I think I look at the front when I ask.",
+    )?;
+    o::splice(
+        &mut on_phone,
+        associate,
+        t,
+        ObservationText::Reflection,
+        0,
+        0,
+        "I rush questions because silence feels like losing the class. Counting in my head might help.",
+    )?;
+    o::acknowledge(&mut on_phone, associate, t)?;
+    on_phone.commit();
+    shared.merge(&mut on_phone)?;
+    o::set_status(&mut shared, mentor, at(-28, 0), ObservationStatus::Debriefed)?;
+    o::set_status(&mut shared, associate, at(-28, 30), ObservationStatus::Acknowledged)?;
+    shared.commit();
+
+    // This morning's observation, still a draft on the mentor's tablet.
+    let context = ContextInit {
+        date: Some(at(0, 0).date()),
+        class: "8C".into(),
+        period: "2".into(),
+        subject: "Science".into(),
+        lesson_focus: "Rates of reaction: marble chips and acid".into(),
+        watch_for: "Transitions between the demo and the practical.".into(),
+    };
+    let mut today =
+        genesis::observation(actor_for(mentor), mentor, at(0, -90), pair, mentor, associate, &context);
+    o::add_note(
+        &mut today,
+        mentor,
+        at(0, -85),
+        "n1",
+        "Kits already on desks; countdown on the board. Practical under way in 50 seconds.",
+        &[Tag::Glow, Tag::Competency("c-climate".into())],
+    )?;
+    o::add_note(
+        &mut today,
+        mentor,
+        at(0, -80),
+        "n2",
+        "Waited before taking answers to 'what makes a reaction faster?' - five hands up.",
+        &[Tag::Glow, Tag::Competency("c-questioning".into())],
+    )?;
+    o::add_note(
+        &mut today,
+        mentor,
+        at(0, -70),
+        "n3",
+        "Two groups unsure how to time the fizzing; instructions only spoken.",
+        &[Tag::Grow],
+    )?;
+    today.commit();
+
+    let mut notes = genesis::mentor_notes(actor_for(mentor), mentor, at(-30, 0), pair);
+    crate::ops::mentor_notes::add_entry(
+        &mut notes,
+        mentor,
+        at(-30, 0),
+        "e1",
+        "Mei is hard on herself after lessons; start debriefs with her own sense of what worked.",
+    )?;
+    notes.commit();
+
+    let mut index = genesis::pair_index(actor_for(mentor), mentor, at(-31, 0), pair, mentor, associate);
+    let goals_id = doc_id("pair-1/goals");
+    let shared_id = doc_id("pair-1/observation-1");
+    let today_id = doc_id("pair-1/observation-2");
+    pi::add(&mut index, mentor, at(-30, 0), Listing::Goals, &goals_id, "Goals")?;
+    pi::add(
+        &mut index,
+        mentor,
+        at(-30, 0),
+        Listing::Observations,
+        &shared_id,
+        "8C Science: diffusion and osmosis",
+    )?;
+    index.commit();
+    // The draft stays out of the pair's index: the associate's devices must not fetch it.
+
+    Ok(DemoPair {
+        pair: pair.to_owned(),
+        mentor: mentor.clone(),
+        associate: associate.clone(),
+        index: (doc_id("pair-1/index"), index),
+        goals: (goals_id, goals),
+        observations: vec![(shared_id, shared), (today_id, today)],
+        mentor_notes: (doc_id("pair-1/mentor-notes"), notes),
+    })
+}
+
+/// Erik Lindqvist (maths) mentoring Sami Haddad: an observation waiting for Sami, an active goal.
+fn pair_two(
+    actor_for: &impl Fn(&UserId) -> ActorId,
+    doc_id: &mut impl FnMut(&str) -> String,
+    at: &impl Fn(i64, i64) -> Timestamp,
+    mentor: &UserId,
+    associate: &UserId,
+) -> Result<DemoPair, Error> {
+    let pair = "pair-2";
+    let context = ContextInit {
+        date: Some(at(-2, 0).date()),
+        class: "10B".into(),
+        period: "5".into(),
+        subject: "Mathematics".into(),
+        lesson_focus: "Solving simultaneous equations by elimination".into(),
+        watch_for: "How I use cold calling - is it too much?".into(),
+    };
+    let mut draft =
+        genesis::observation(actor_for(mentor), mentor, at(-2, 0), pair, mentor, associate, &context);
+    o::add_note(
+        &mut draft,
+        mentor,
+        at(-2, 3),
+        "n1",
+        "Do-now on the board as students arrive; all working within a minute.",
+        &[Tag::Glow],
+    )?;
+    o::add_note(
+        &mut draft,
+        mentor,
+        at(-2, 15),
+        "n2",
+        "Cold calls names first, then the question; students stop listening once they hear someone else's name.",
+        &[Tag::Grow, Tag::Competency("c-questioning".into())],
+    )?;
+    o::add_note(
+        &mut draft,
+        mentor,
+        at(-2, 30),
+        "n3",
+        "Worked example with a deliberate mistake; class finds it quickly.",
+        &[Tag::Glow, Tag::Competency("c-checking".into())],
+    )?;
+    let t = at(-2, 60);
+    o::splice(
+        &mut draft,
+        mentor,
+        t,
+        ObservationText::OpeningStrength,
+        0,
+        0,
+        "Your do-now routine gave you a calm, working room from the first minute.",
+    )?;
+    o::splice(
+        &mut draft,
+        mentor,
+        t,
+        ObservationText::ClosingStrength,
+        0,
+        0,
+        "Spotting the mistake in the worked example had the whole class checking its reasoning.",
+    )?;
+    o::add_point(
+        &mut draft,
+        mentor,
+        t,
+        Feedback::Glow,
+        "gl-1",
+        "The deliberate mistake was a great check for understanding.",
+    )?;
+    o::add_point(
+        &mut draft,
+        mentor,
+        t,
+        Feedback::Grow,
+        "gr-1",
+        "Ask the question first, pause, then say the name, so everyone thinks.",
+    )?;
+    o::add_question(
+        &mut draft,
+        mentor,
+        t,
+        "q1",
+        Some("q-next"),
+        "What is one thing you can do now to move this forward?",
+    )?;
+    draft.commit();
+    let shared = crate::share::snapshot(&draft, actor_for(mentor), mentor, at(-1, 0))?;
+
+    let mut goals = genesis::goals(actor_for(mentor), mentor, at(-20, 0), pair);
+    g::add_goal(
+        &mut goals,
+        mentor,
+        at(-20, 0),
+        "g-cold-call",
+        &GoalInit {
+            title: "Question, pause, name",
+            specific: "When cold calling, ask the question, pause, then name the student.",
+            metric: "Cold calls in the order question-pause-name, in a 15-minute tally",
+            baseline: "1 of 10",
+            target: "8 of 10",
+            realistic: "A sticky note on the desk as a reminder; Erik tallies in two observations.",
+            due: Some(at(21, 0).date()),
+        },
+    )?;
+    g::add_action(
+        &mut goals,
+        mentor,
+        at(-20, 0),
+        "g-cold-call",
+        "a-sticky",
+        "Put 'Q - pause - name' on a sticky note by the board",
+    )?;
+    goals.commit();
+    let mut goals_assoc = goals.fork(actor_for(associate));
+    g::check_in(
+        &mut goals_assoc,
+        associate,
+        at(-8, 0),
+        "g-cold-call",
+        "ci-1",
+        40,
+        "Tallied myself from a recording: 5 of 10.",
+    )?;
+    g::splice(
+        &mut goals_assoc,
+        associate,
+        at(-8, 0),
+        GoalText::Realistic { goal: "g-cold-call" },
+        0,
+        0,
+        "Doable: ",
+    )?;
+    goals_assoc.commit();
+    goals.merge(&mut goals_assoc)?;
+
+    let mut notes = genesis::mentor_notes(actor_for(mentor), mentor, at(-20, 0), pair);
+    crate::ops::mentor_notes::add_entry(
+        &mut notes,
+        mentor,
+        at(-2, 70),
+        "e1",
+        "Sami asked for blunt feedback; still lead with the strengths.",
+    )?;
+    notes.commit();
+
+    let goals_id = doc_id("pair-2/goals");
+    let shared_id = doc_id("pair-2/observation-1");
+    let mut index = genesis::pair_index(actor_for(mentor), mentor, at(-20, 0), pair, mentor, associate);
+    pi::add(&mut index, mentor, at(-20, 0), Listing::Goals, &goals_id, "Goals")?;
+    pi::add(
+        &mut index,
+        mentor,
+        at(-1, 0),
+        Listing::Observations,
+        &shared_id,
+        "10B Maths: simultaneous equations",
+    )?;
+    index.commit();
+
+    Ok(DemoPair {
+        pair: pair.to_owned(),
+        mentor: mentor.clone(),
+        associate: associate.clone(),
+        index: (doc_id("pair-2/index"), index),
+        goals: (goals_id, goals),
+        observations: vec![(shared_id, shared)],
+        mentor_notes: (doc_id("pair-2/mentor-notes"), notes),
+    })
+}

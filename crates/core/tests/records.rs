@@ -1,0 +1,15 @@
+//! Tandem's core records, tested as behaviour: one integration-test binary, ordered from pure
+//! reads and writes to merges, sync and saved files.
+
+mod records {
+    mod support;
+
+    mod authorship;
+    mod convergence;
+    mod creating_and_loading;
+    mod editing_and_merging;
+    mod fixtures;
+    mod sample_data;
+    mod sharing;
+    mod validation;
+}
