@@ -1,0 +1,157 @@
+//! The relay's SQLite database: opening it, migrating it, and every statement run against it.
+//!
+//! One file, `tandem.sqlite3`, in the data directory. WAL mode lets readers run beside the one
+//! writer; `synchronous = FULL` because the relay promises that whatever it acknowledged survives
+//! a power cut, and that promise is only as good as the fsync behind it.
+//!
+//! Reads go through one connection behind a mutex; writes go to a dedicated writer thread with its
+//! own connection ([`chunks`] explains the group commit).
+
+pub mod chunks;
+
+pub use chunks::Write;
+
+use std::{
+    path::{Path, PathBuf},
+    sync::Mutex,
+};
+
+use rusqlite::Connection;
+
+/// The database's file name inside the data directory.
+pub const DATABASE_FILE: &str = "tandem.sqlite3";
+
+/// Each entry migrates the schema from version `index` to `index + 1`. Migrations only add; a
+/// released entry is never edited, because databases in schools already ran it.
+const MIGRATIONS: &[&str] = &[
+    // 1: document chunks under automerge-repo's keys, parts joined with '/'.
+    "CREATE TABLE chunks (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot create the data directory {path}: {source}; check that the relay may write there")]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot open the database {path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error(
+        "the database {path} has schema version {found}, newer than this relay knows ({known}); run a newer tandem"
+    )]
+    TooNew { path: PathBuf, found: u32, known: usize },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("could not write to the database: {0}; nothing of this write was kept, check free disk space")]
+    Write(String),
+    #[error("the storage writer has stopped; restart the relay")]
+    WriterGone,
+    #[error("the database holds data this relay cannot read: {0}")]
+    Corrupt(String),
+}
+
+/// The relay's database. Statements run on blocking threads (`spawn_blocking`) behind one mutex:
+/// SQLite allows one writer at a time anyway.
+#[derive(Debug)]
+pub struct Storage {
+    path: PathBuf,
+    /// For reads; the writer thread has its own connection.
+    connection: Mutex<Connection>,
+    writer: std::sync::mpsc::Sender<chunks::Job>,
+}
+
+impl Storage {
+    /// Opens `dir/tandem.sqlite3`, creating the directory and the database when missing, and
+    /// brings its schema up to date.
+    pub fn open_in(dir: &Path) -> Result<Self, StorageError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StorageError::CreateDir { path: dir.to_owned(), source })?;
+        let path = dir.join(DATABASE_FILE);
+        let connection = open_connection(&path)?;
+        migrate(&connection, &path)?;
+        let writer_connection = open_connection(&path)?;
+        let (writer, jobs) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("tandem-storage-writer".into())
+            .spawn(move || chunks::run_writer(writer_connection, jobs))
+            .map_err(|e| StorageError::Write(format!("cannot start the writer thread: {e}")))?;
+        Ok(Self { path, connection: Mutex::new(connection), writer })
+    }
+
+    /// Where the database lives, for logs.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The read connection. Statements are short; callers on the async runtime use
+    /// `spawn_blocking`.
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.connection.lock().expect("storage mutex poisoned")
+    }
+
+    /// Proves the database answers a query.
+    pub fn check(&self) -> Result<(), StorageError> {
+        let connection = self.connection.lock().expect("storage mutex poisoned");
+        connection.query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// The schema version the database is at.
+    pub fn schema_version(&self) -> Result<u32, StorageError> {
+        let connection = self.connection.lock().expect("storage mutex poisoned");
+        Ok(connection.pragma_query_value(None, "user_version", |row| row.get(0))?)
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StorageError> {
+    let connection =
+        Connection::open(path).map_err(|source| StorageError::Open { path: path.to_owned(), source })?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    connection.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(connection)
+}
+
+/// Runs every migration the database has not run yet, each in its own transaction.
+fn migrate(connection: &Connection, path: &Path) -> Result<(), StorageError> {
+    let found: u32 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if found as usize > MIGRATIONS.len() {
+        return Err(StorageError::TooNew { path: path.to_owned(), found, known: MIGRATIONS.len() });
+    }
+    for (version, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let next = version + 1;
+        connection.execute_batch(&format!("BEGIN; {sql} PRAGMA user_version = {next}; COMMIT;"))?;
+        tracing::info!(version = next, "database migrated");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_database_is_migrated_to_the_latest_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open_in(dir.path()).unwrap();
+        assert_eq!(storage.schema_version().unwrap() as usize, MIGRATIONS.len());
+        storage.check().unwrap();
+    }
+
+    #[test]
+    fn reopening_a_database_runs_no_migration_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Storage::open_in(dir.path()).unwrap());
+        let storage = Storage::open_in(dir.path()).unwrap();
+        assert_eq!(storage.schema_version().unwrap() as usize, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn a_database_from_a_newer_relay_is_refused_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Storage::open_in(dir.path()).unwrap());
+        let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+        connection.pragma_update(None, "user_version", 99).unwrap();
+        drop(connection);
+        let error = Storage::open_in(dir.path()).unwrap_err();
+        assert!(error.to_string().contains("run a newer tandem"), "{error}");
+    }
+}
