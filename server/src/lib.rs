@@ -4,8 +4,8 @@
 //! A short tour, outside in:
 //! - [`run`] takes a bound listener and a shutdown signal and serves until the signal fires;
 //!   `main.rs` is only the command line around it.
-//! - [`app`] builds the HTTP router: `/healthz`, `/metrics` ([`metrics`]), and the web app
-//!   from [`web_app`].
+//! - [`app`] builds the HTTP router: `/sync` (the automerge-repo WebSocket endpoint, [`sync`]),
+//!   `/healthz`, `/metrics` ([`metrics`]), and the web app from [`web_app`].
 //! - [`storage`] owns the SQLite database: opening it, its migrations, and every SQL statement.
 //! - [`error`] turns failures into plain HTTP answers while logging the details.
 //!
@@ -15,15 +15,21 @@
 pub mod error;
 pub mod metrics;
 pub mod storage;
+pub mod sync;
 pub mod web_app;
 
 use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc};
 
 use axum::{Router, extract::State, http::StatusCode, routing::get};
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, sync::watch};
 use tower_http::trace::TraceLayer;
 
-use crate::{error::AppError, metrics::Metrics, storage::Storage};
+use crate::{
+    error::AppError,
+    metrics::Metrics,
+    storage::Storage,
+    sync::{SyncConfig, SyncHub},
+};
 
 /// Everything the relay needs to start, as the command line or a test gives it.
 #[derive(Debug, Clone)]
@@ -32,6 +38,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Directory holding the built web app (`index.html`, the wasm, the service worker).
     pub web_dir: PathBuf,
+    /// Sync endpoint settings.
+    pub sync: SyncConfig,
 }
 
 /// Shared state of every request handler.
@@ -39,17 +47,26 @@ pub struct Config {
 pub struct AppState {
     pub storage: Arc<Storage>,
     pub metrics: Arc<Metrics>,
+    pub sync: SyncHub,
     pub web_dir: Arc<PathBuf>,
+    /// Set to `true` once to ask every WebSocket connection to close (graceful shutdown).
+    pub shutdown: Arc<watch::Sender<bool>>,
 }
 
 impl AppState {
-    /// Opens (or creates) the storage under `config.data_dir`.
+    /// Opens (or creates) the storage under `config.data_dir` and starts the sync engine.
+    /// Must run inside a tokio runtime.
     pub fn open(config: &Config) -> anyhow::Result<Self> {
-        let storage = Storage::open_in(&config.data_dir)?;
+        let storage = Arc::new(Storage::open_in(&config.data_dir)?);
+        let metrics = Arc::new(Metrics::default());
+        let peer_id = format!("tandem-relay-{:016x}", rand::random::<u64>());
+        let sync = SyncHub::start(storage.clone(), metrics.clone(), config.sync.clone(), peer_id);
         Ok(Self {
-            storage: Arc::new(storage),
-            metrics: Arc::new(Metrics::default()),
+            storage,
+            metrics,
+            sync,
             web_dir: Arc::new(config.web_dir.clone()),
+            shutdown: Arc::new(watch::channel(false).0),
         })
     }
 }
@@ -59,6 +76,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route("/sync", get(sync::socket::upgrade))
         .fallback_service(web_app::service(&state.web_dir))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -85,6 +103,12 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "relay listening");
+    let close_sockets = state.shutdown.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // WebSocket connections never end on their own; ask them to close so serving can finish.
+        close_sockets.send_replace(true);
+    };
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await?;
     tracing::info!("relay stopped");
     Ok(())

@@ -1,10 +1,10 @@
 //! `tandem`: the command line around the relay library.
 
-use std::{io::Write, net::SocketAddr, path::PathBuf};
+use std::{io::Write, net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use tandem_server::{AppState, Config};
+use tandem_server::{AppState, Config, sync::SyncConfig};
 use tracing_subscriber::EnvFilter;
 
 /// Tandem: offline-first mentoring records for teacher residencies.
@@ -47,6 +47,13 @@ struct ServeArgs {
     /// Directory of the built web app, as written by `cargo xtask dist`.
     #[arg(long, env = "TANDEM_WEB_DIR", default_value = "web/dist")]
     web_dir: PathBuf,
+    /// Largest WebSocket message accepted, in MiB; a peer sending more is disconnected. A
+    /// document's first sync carries its whole history, so keep this generous.
+    #[arg(long, env = "TANDEM_MAX_FRAME_MIB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(16..=1024))]
+    max_frame_mib: u32,
+    /// Seconds a document may go unused before it is dropped from memory (it stays stored).
+    #[arg(long, env = "TANDEM_IDLE_EVICT_SECS", default_value_t = 300)]
+    idle_evict_secs: u64,
 }
 
 #[tokio::main]
@@ -68,7 +75,12 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let config = Config { data_dir: args.data, web_dir: args.web_dir };
+    let sync = SyncConfig {
+        max_frame_bytes: args.max_frame_mib as usize * 1024 * 1024,
+        idle_evict_after: Duration::from_secs(args.idle_evict_secs),
+        ..SyncConfig::default()
+    };
+    let config = Config { data_dir: args.data, web_dir: args.web_dir, sync };
     let state = AppState::open(&config)?;
     tracing::info!(database = %state.storage.path().display(), web_dir = %config.web_dir.display(), "storage ready");
     let listener = tokio::net::TcpListener::bind(args.addr)

@@ -1,0 +1,298 @@
+//! The relay's sync runtime: the `tandem-sync` engine on its own thread, fed by WebSocket
+//! connections ([`socket`]) and the storage writer.
+//!
+//! The engine is a single-threaded state machine, so one thread owns it. Everything that happens
+//! (a frame from a peer, a finished load or store, a tick) arrives on one channel; the thread takes
+//! all that is queued as one batch (so all changes that arrived for a document are applied
+//! together), runs the engine, and performs its actions:
+//! - frames go to each connection's outbound queue, which its socket task writes;
+//! - loads run on blocking threads and come back as [`Event::Loaded`];
+//! - stores and deletes of one batch go to the storage writer as one job, in order; once it is
+//!   durable, [`Event::StoreCompleted`] goes back to the engine, which only then sends anything
+//!   advertising the new heads. A failed store is retried until it succeeds.
+
+pub mod socket;
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use tandem_sync::{Action, ConnectionId, Engine, Event, StorageKey, StoreToken};
+use tokio::sync::mpsc;
+
+use crate::{
+    metrics::Metrics,
+    storage::{Storage, Write},
+};
+
+/// How often the engine is told that time passed (idle documents are evicted on ticks).
+const TICK_EVERY: Duration = Duration::from_secs(5);
+/// At most this many queued inputs make one engine batch, so one batch stays short.
+const MAX_BATCH: usize = 1024;
+/// First wait before retrying a failed store; doubles up to [`STORE_RETRY_MAX`].
+const STORE_RETRY_FIRST: Duration = Duration::from_millis(100);
+const STORE_RETRY_MAX: Duration = Duration::from_secs(10);
+
+/// Settings of the sync runtime.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// Frames larger than this close the connection that sent them.
+    pub max_frame_bytes: usize,
+    /// Documents unused for this long are dropped from memory (they stay stored).
+    pub idle_evict_after: Duration,
+    /// How often each connection is pinged; a peer silent for two intervals is dropped.
+    pub keepalive: Duration,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            max_frame_bytes: tandem_sync::codec::DEFAULT_MAX_FRAME_BYTES,
+            idle_evict_after: Duration::from_secs(300),
+            keepalive: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What a connection's socket task receives from the engine.
+#[derive(Debug)]
+pub enum Outbound {
+    Frame(Vec<u8>),
+    Close(String),
+}
+
+/// Inputs of the engine thread.
+#[derive(Debug)]
+enum Input {
+    Opened {
+        connection: ConnectionId,
+        outbound: mpsc::UnboundedSender<Outbound>,
+    },
+    Frame {
+        connection: ConnectionId,
+        bytes: Vec<u8>,
+        received: Instant,
+    },
+    Closed {
+        connection: ConnectionId,
+    },
+    Engine(Event),
+    /// A store finished; `received` is when the earliest frame of its batch arrived.
+    Stored {
+        tokens: Vec<StoreToken>,
+        received: Option<Instant>,
+    },
+}
+
+/// A handle to the engine thread, cloned into every connection.
+#[derive(Debug, Clone)]
+pub struct SyncHub {
+    inputs: mpsc::UnboundedSender<Input>,
+    next_connection: Arc<AtomicU64>,
+    pub config: SyncConfig,
+}
+
+impl SyncHub {
+    /// Starts the engine thread and its ticker. They stop when every handle is dropped.
+    pub fn start(storage: Arc<Storage>, metrics: Arc<Metrics>, config: SyncConfig, peer_id: String) -> Self {
+        let (inputs, receiver) = mpsc::unbounded_channel();
+        let mut engine_config = tandem_sync::Config::relay(peer_id);
+        engine_config.max_frame_bytes = config.max_frame_bytes;
+        engine_config.idle_evict_after_ms = config.idle_evict_after.as_millis() as u64;
+        let runtime = tokio::runtime::Handle::current();
+        let worker = Worker {
+            engine: Engine::new(engine_config),
+            connections: HashMap::new(),
+            storage,
+            metrics,
+            inputs: inputs.downgrade(),
+            runtime,
+            started: Instant::now(),
+        };
+        std::thread::Builder::new()
+            .name("tandem-sync-engine".into())
+            .spawn(move || worker.run(receiver))
+            .expect("cannot start the sync engine thread");
+        let ticker = inputs.downgrade();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(TICK_EVERY);
+            loop {
+                interval.tick().await;
+                let Some(inputs) = ticker.upgrade() else { break };
+                if inputs.send(Input::Engine(Event::Tick)).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { inputs, next_connection: Arc::new(AtomicU64::new(1)), config }
+    }
+
+    /// Registers a new connection; frames for it arrive on the returned receiver.
+    pub fn open(&self) -> (ConnectionId, mpsc::UnboundedReceiver<Outbound>) {
+        let connection = ConnectionId(self.next_connection.fetch_add(1, Ordering::Relaxed));
+        let (outbound, receiver) = mpsc::unbounded_channel();
+        let _ = self.inputs.send(Input::Opened { connection, outbound });
+        (connection, receiver)
+    }
+
+    pub fn frame(&self, connection: ConnectionId, bytes: Vec<u8>) {
+        let _ = self.inputs.send(Input::Frame { connection, bytes, received: Instant::now() });
+    }
+
+    pub fn closed(&self, connection: ConnectionId) {
+        let _ = self.inputs.send(Input::Closed { connection });
+    }
+}
+
+/// The engine thread's state.
+struct Worker {
+    engine: Engine,
+    connections: HashMap<ConnectionId, mpsc::UnboundedSender<Outbound>>,
+    storage: Arc<Storage>,
+    metrics: Arc<Metrics>,
+    /// Weak, so the thread ends when the last [`SyncHub`] is dropped.
+    inputs: mpsc::WeakUnboundedSender<Input>,
+    runtime: tokio::runtime::Handle,
+    started: Instant,
+}
+
+impl Worker {
+    fn run(mut self, mut receiver: mpsc::UnboundedReceiver<Input>) {
+        while let Some(first) = receiver.blocking_recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match receiver.try_recv() {
+                    Ok(input) => batch.push(input),
+                    Err(_) => break,
+                }
+            }
+            self.handle(batch);
+        }
+        tracing::debug!("sync engine stopped");
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    fn handle(&mut self, batch: Vec<Input>) {
+        let mut events = Vec::with_capacity(batch.len());
+        let mut earliest_frame: Option<Instant> = None;
+        for input in batch {
+            match input {
+                Input::Opened { connection, outbound } => {
+                    self.connections.insert(connection, outbound);
+                    self.metrics.connections.inc();
+                    events.push(Event::ConnectionOpened { connection });
+                }
+                Input::Frame { connection, bytes, received } => {
+                    self.metrics.message(crate::metrics::Direction::In, bytes.len());
+                    earliest_frame = Some(earliest_frame.map_or(received, |e| e.min(received)));
+                    events.push(Event::BytesReceived { connection, bytes });
+                }
+                Input::Closed { connection } => {
+                    if self.connections.remove(&connection).is_some() {
+                        self.metrics.connections.dec();
+                    }
+                    events.push(Event::ConnectionClosed { connection });
+                }
+                Input::Engine(event) => events.push(event),
+                Input::Stored { tokens, received } => {
+                    if let Some(received) = received {
+                        self.metrics.sync_latency.observe(received.elapsed().as_secs_f64());
+                    }
+                    events.extend(tokens.into_iter().map(|token| Event::StoreCompleted { token }));
+                }
+            }
+        }
+        let now = self.now_ms();
+        let actions = self.engine.handle_batch(now, events);
+        self.perform(actions, earliest_frame);
+        self.metrics.documents_loaded.set(self.engine.documents_in_memory() as i64);
+    }
+
+    fn perform(&mut self, actions: Vec<Action>, received: Option<Instant>) {
+        let mut writes = Vec::new();
+        let mut tokens = Vec::new();
+        for action in actions {
+            match action {
+                Action::Send { connection, bytes } => {
+                    self.metrics.message(crate::metrics::Direction::Out, bytes.len());
+                    if let Some(outbound) = self.connections.get(&connection) {
+                        let _ = outbound.send(Outbound::Frame(bytes));
+                    }
+                }
+                Action::Close { connection, reason } => {
+                    self.metrics.protocol_errors.inc();
+                    tracing::info!(%connection, %reason, "closing a connection that broke the protocol");
+                    if let Some(outbound) = self.connections.remove(&connection) {
+                        self.metrics.connections.dec();
+                        let _ = outbound.send(Outbound::Close(reason));
+                    }
+                }
+                Action::Load { document } => self.load(StorageKey::document_prefix(&document), document),
+                Action::Store { token, key, bytes } => {
+                    tokens.push(token);
+                    writes.push(Write::Put { key, data: bytes });
+                }
+                Action::Delete { key } => writes.push(Write::Delete { key }),
+                Action::PeerConnected { connection, peer_id, .. } => {
+                    tracing::debug!(%connection, %peer_id, "peer joined");
+                }
+                Action::WriteRefused { connection, document } => {
+                    tracing::info!(%connection, %document, "refused changes from a reader");
+                }
+                // What the app of a client shows; a relay has no app.
+                Action::DocumentChanged { .. }
+                | Action::DocumentReady { .. }
+                | Action::DocumentUnavailable { .. }
+                | Action::Synced { .. }
+                | Action::Ephemeral { .. } => {}
+            }
+        }
+        if !writes.is_empty() {
+            self.store(writes, tokens, received);
+        }
+    }
+
+    fn load(&self, prefix: StorageKey, document: tandem_sync::DocumentId) {
+        let (storage, metrics, inputs) = (self.storage.clone(), self.metrics.clone(), self.inputs.clone());
+        self.runtime.spawn_blocking(move || {
+            let chunks = loop {
+                match storage.load_range(&prefix) {
+                    Ok(chunks) => break chunks,
+                    Err(error) => {
+                        metrics.storage_errors.inc();
+                        tracing::error!(%document, %error, "cannot load a document; retrying");
+                        std::thread::sleep(STORE_RETRY_FIRST * 10);
+                    }
+                }
+            };
+            if let Some(inputs) = inputs.upgrade() {
+                let _ = inputs.send(Input::Engine(Event::Loaded { document, chunks }));
+            }
+        });
+    }
+
+    /// Writes one batch durably, retrying until it succeeds, then reports its tokens.
+    fn store(&self, writes: Vec<Write>, tokens: Vec<StoreToken>, received: Option<Instant>) {
+        let (storage, metrics, inputs) = (self.storage.clone(), self.metrics.clone(), self.inputs.clone());
+        self.runtime.spawn(async move {
+            let mut wait = STORE_RETRY_FIRST;
+            while let Err(error) = storage.write(writes.clone()).await {
+                metrics.storage_errors.inc();
+                tracing::error!(%error, retry_in = ?wait, "cannot store changes; nothing was acknowledged");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(STORE_RETRY_MAX);
+            }
+            if let Some(inputs) = inputs.upgrade() {
+                let _ = inputs.send(Input::Stored { tokens, received });
+            }
+        });
+    }
+}
