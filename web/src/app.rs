@@ -205,8 +205,10 @@ fn use_autosave(session: Option<Rc<Session>>, state: &UseReducerHandle<State>) {
         });
         move || {
             if let (Some(listener), Some(document)) = (listener, document()) {
-                let _ = document
-                    .remove_event_listener_with_callback("visibilitychange", listener.as_ref().unchecked_ref());
+                let _ = document.remove_event_listener_with_callback(
+                    "visibilitychange",
+                    listener.as_ref().unchecked_ref(),
+                );
             }
         }
     });

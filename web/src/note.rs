@@ -197,7 +197,8 @@ impl Note {
     /// Applies one edit to the open transaction. Nothing is committed: edits are committed in
     /// batches by [`Note::save`], since one commit per keystroke costs memory and sync time.
     pub fn apply(&mut self, splice: &Splice) -> Result<(), NoteError> {
-        let delete = isize::try_from(splice.delete).expect("a textarea holds fewer than isize::MAX characters");
+        let delete =
+            isize::try_from(splice.delete).expect("a textarea holds fewer than isize::MAX characters");
         self.doc.splice_text(&self.text, splice.index, delete, &splice.insert)?;
         Ok(())
     }
@@ -221,14 +222,20 @@ impl Note {
             return None;
         }
         let incremental_size: usize = bytes.len()
-            + self.stored.iter().filter(|s| s.key.kind == ChunkKind::Incremental).map(|s| s.size).sum::<usize>();
+            + self
+                .stored
+                .iter()
+                .filter(|s| s.key.kind == ChunkKind::Incremental)
+                .map(|s| s.size)
+                .sum::<usize>();
         let snapshot_size: usize =
             self.stored.iter().filter(|s| s.key.kind == ChunkKind::Snapshot).map(|s| s.size).sum();
         // automerge-repo's rule: compact once the changes outweigh the snapshot they follow.
         if incremental_size > snapshot_size {
             return Some(self.snapshot());
         }
-        let key = ChunkKey { document: self.id.clone(), kind: ChunkKind::Incremental, hash: sha256_hex(&bytes) };
+        let key =
+            ChunkKey { document: self.id.clone(), kind: ChunkKind::Incremental, hash: sha256_hex(&bytes) };
         self.stored.push(Stored { key: key.clone(), size: bytes.len() });
         self.saved_heads = self.doc.get_heads();
         Some(Write { put: vec![Chunk { key, bytes }], remove: Vec::new() })
@@ -434,9 +441,6 @@ mod tests {
         let b = ChangeHash([0xbb; 32]);
         let expected = sha256_hex(format!("{}{}", "aa".repeat(32), "bb".repeat(32)).as_bytes());
         assert_eq!(heads_hash(&[a, b]), expected);
-        assert_eq!(
-            sha256_hex(b""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 }

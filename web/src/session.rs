@@ -63,7 +63,13 @@ impl Session {
             }
         };
         let shown = RefCell::new(note.text());
-        Ok(Self { store, note: RefCell::new(note), shown, revision: Cell::new(0), flushing: Cell::new(false) })
+        Ok(Self {
+            store,
+            note: RefCell::new(note),
+            shown,
+            revision: Cell::new(0),
+            flushing: Cell::new(false),
+        })
     }
 
     pub fn text(&self) -> String {

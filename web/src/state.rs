@@ -37,18 +37,31 @@ pub struct State {
 
 impl Default for State {
     fn default() -> Self {
-        Self { phase: Phase::Opening, text: String::new(), save: SaveStatus::Saved, revision: 0, batch_started_at: 0 }
+        Self {
+            phase: Phase::Opening,
+            text: String::new(),
+            save: SaveStatus::Saved,
+            revision: 0,
+            batch_started_at: 0,
+        }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Opened { text: String },
+    Opened {
+        text: String,
+    },
     OpenFailed(String),
-    Edited { text: String, revision: u64 },
+    Edited {
+        text: String,
+        revision: u64,
+    },
     SaveStarted,
     /// Every edit up to `revision` is stored.
-    Saved { revision: u64 },
+    Saved {
+        revision: u64,
+    },
     SaveFailed(String),
 }
 
@@ -123,8 +136,13 @@ mod tests {
         let state = run([opened.clone(), edited("a", 1), Action::SaveStarted, Action::Saved { revision: 1 }]);
         assert_eq!(state.save, SaveStatus::Saved);
         // An edit during the write: the save covers revision 1 only.
-        let state =
-            run([opened, edited("a", 1), Action::SaveStarted, edited("ab", 2), Action::Saved { revision: 1 }]);
+        let state = run([
+            opened,
+            edited("a", 1),
+            Action::SaveStarted,
+            edited("ab", 2),
+            Action::Saved { revision: 1 },
+        ]);
         assert_eq!(state.save, SaveStatus::Unsaved);
         assert!(state.has_unsaved());
     }

@@ -101,7 +101,9 @@ impl Store {
             documents.put(&chunk_record(&key, &chunk.bytes), Some(&key))?;
         }
         if let Some((name, value)) = setting {
-            transaction.object_store(SETTINGS)?.put(&JsValue::from_str(value), Some(&JsValue::from_str(name)))?;
+            transaction
+                .object_store(SETTINGS)?
+                .put(&JsValue::from_str(value), Some(&JsValue::from_str(name)))?;
         }
         if transaction.await?.is_committed() { Ok(()) } else { Err(StoreError::Aborted) }
     }
@@ -169,7 +171,10 @@ mod tests {
         let a_incremental = chunk(&a, ChunkKind::Incremental, "i1", &[4, 5]);
         let b_snapshot = chunk(&b, ChunkKind::Snapshot, "s1", &[9]);
         store
-            .write(&Write { put: vec![a_snapshot.clone(), a_incremental.clone(), b_snapshot.clone()], remove: vec![] })
+            .write(&Write {
+                put: vec![a_snapshot.clone(), a_incremental.clone(), b_snapshot.clone()],
+                remove: vec![],
+            })
             .await
             .unwrap();
 
@@ -199,7 +204,10 @@ mod tests {
         let doc = DocumentId::random();
         let genesis = chunk(&doc, ChunkKind::Snapshot, "g", &[7]);
         store
-            .write_with_setting(&Write { put: vec![genesis.clone()], remove: vec![] }, Some(("open-note", doc.as_str())))
+            .write_with_setting(
+                &Write { put: vec![genesis.clone()], remove: vec![] },
+                Some(("open-note", doc.as_str())),
+            )
             .await
             .unwrap();
         assert_eq!(store.setting("open-note").await.unwrap().as_deref(), Some(doc.as_str()));

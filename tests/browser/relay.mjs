@@ -1,0 +1,103 @@
+// Starts the real `tandem` relay for browser tests: on a free loopback port, with its own data
+// directory, serving the built web app. It can be stopped the way an operator stops it (SIGTERM)
+// and started again on the same port, as a device sees a relay go away and come back.
+//
+// Environment: TANDEM_BIN (the built `tandem` binary) and TANDEM_WEB_DIR (the built web app,
+// web/dist); `cargo xtask test` sets both.
+
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+
+const READY = /^Tandem is running at (http:\/\/\S+?)\/?$/;
+const START_TIMEOUT_MS = 30_000;
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: run the browser tests with \`cargo xtask test\`, or set ${name} yourself`);
+  }
+  return value;
+}
+
+export class Relay {
+  #child = null;
+  #exited = null;
+  #stderr = [];
+
+  /** @param {string} dataDir */
+  constructor(dataDir) {
+    this.dataDir = dataDir;
+    this.url = null;
+    this.port = 0;
+  }
+
+  /** Starts a relay on a free port with a fresh data directory. */
+  static async start() {
+    const relay = new Relay(await mkdtemp(join(tmpdir(), "tandem-browser-test-")));
+    await relay.#spawn(0);
+    return relay;
+  }
+
+  get running() {
+    return this.#child !== null;
+  }
+
+  async #spawn(port) {
+    const child = spawn(
+      required("TANDEM_BIN"),
+      ["serve", "--addr", `127.0.0.1:${port}`, "--data", this.dataDir, "--web-dir", required("TANDEM_WEB_DIR")],
+      { env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    this.#child = child;
+    this.#stderr = [];
+    this.#exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    createInterface({ input: child.stderr }).on("line", (line) => {
+      this.#stderr.push(line);
+      if (process.env.TANDEM_TEST_VERBOSE) console.error(`[relay] ${line}`);
+    });
+
+    const lines = createInterface({ input: child.stdout });
+    const url = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the relay did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      lines.on("line", (line) => {
+        const ready = READY.exec(line.trim());
+        if (ready) {
+          clearTimeout(timer);
+          resolve(ready[1]);
+        }
+      });
+      this.#exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(new Error(`the relay exited (code ${code}, signal ${signal}) before it was ready:\n${this.#stderr.join("\n")}`));
+      });
+    });
+    this.url = `${url}/`;
+    this.port = Number(new URL(this.url).port);
+  }
+
+  /** Stops the relay with SIGTERM and waits until the process has exited. */
+  async stop() {
+    if (!this.#child) return;
+    this.#child.kill("SIGTERM");
+    const { code, signal } = await this.#exited;
+    this.#child = null;
+    if (code !== 0 && signal !== "SIGTERM") {
+      throw new Error(`the relay did not stop cleanly (code ${code}, signal ${signal}):\n${this.#stderr.join("\n")}`);
+    }
+  }
+
+  /** Starts the relay again on the same port with the same data. */
+  async restart() {
+    await this.stop();
+    await this.#spawn(this.port);
+  }
+
+  /** Stops the relay and deletes its data directory. */
+  async dispose() {
+    await this.stop().catch(() => this.#child?.kill("SIGKILL"));
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
