@@ -108,7 +108,20 @@ struct Pending {
 pub struct Doc<S> {
     am: AutoCommit,
     pending: Option<Pending>,
+    /// The text most recently spliced, so a run of keystrokes into one field resolves its path
+    /// (five or six map and list lookups, each costing more as the document grows) once, not per
+    /// keystroke. Cleared by every other edit and by anything that may bring in remote changes,
+    /// so it can never point at an object that was deleted meanwhile.
+    text_cache: Option<TextCache>,
     kind: PhantomData<fn() -> S>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TextCache {
+    pub(crate) label: String,
+    pub(crate) obj: automerge::ObjId,
+    /// Its length in code points.
+    pub(crate) len: usize,
 }
 
 impl<S: Schema> Doc<S> {
@@ -132,6 +145,7 @@ impl<S: Schema> Doc<S> {
         let mut doc = Doc {
             am,
             pending: Some(Pending { user: by.clone(), at, touched: vec!["created".to_owned()] }),
+            text_cache: None,
             kind: PhantomData,
         };
         doc.commit();
@@ -151,8 +165,18 @@ impl<S: Schema> Doc<S> {
 
     /// Wraps a document that arrived some other way (for instance built up by the sync protocol),
     /// checking its kind and shape. The document keeps its actor id.
-    pub fn from_automerge(am: AutoCommit) -> Result<Self, Error> {
-        let doc = Doc { am, pending: None, kind: PhantomData };
+    pub fn from_automerge(mut am: AutoCommit) -> Result<Self, Error> {
+        if am.text_encoding() != automerge::TextEncoding::UnicodeCodePoint {
+            // Positions in this crate count code points; re-open the document that way.
+            let actor = am.get_actor().clone();
+            am = AutoCommit::load_with_options(
+                &am.save(),
+                LoadOptions::new().text_encoding(automerge::TextEncoding::UnicodeCodePoint),
+            )
+            .map_err(Error::Malformed)?
+            .with_actor(actor);
+        }
+        let doc = Doc { am, pending: None, text_cache: None, kind: PhantomData };
         doc.check_shape()?;
         Ok(doc)
     }
@@ -222,6 +246,7 @@ impl<S: Schema> Doc<S> {
     /// whether the document is still readable.
     pub fn automerge(&mut self) -> &mut AutoCommit {
         self.commit();
+        self.text_cache = None;
         &mut self.am
     }
 
@@ -250,6 +275,7 @@ impl<S: Schema> Doc<S> {
     pub fn merge(&mut self, other: &mut Doc<S>) -> Result<(), Error> {
         other.commit();
         self.commit();
+        self.text_cache = None;
         self.am.merge(&mut other.am)?;
         Ok(())
     }
@@ -258,13 +284,14 @@ impl<S: Schema> Doc<S> {
     /// another person's device takes over in the demo data.
     pub fn set_actor(&mut self, actor: ActorId) {
         self.commit();
+        self.text_cache = None;
         self.am.set_actor(actor);
     }
 
     /// A copy of this document that will write as `actor` (another device, in tests and demos).
     pub fn fork(&mut self, actor: ActorId) -> Doc<S> {
         self.commit();
-        Doc { am: self.am.fork().with_actor(actor), pending: None, kind: PhantomData }
+        Doc { am: self.am.fork().with_actor(actor), pending: None, text_cache: None, kind: PhantomData }
     }
 
     /// Opens (or continues) the batch for an edit by `by` at `at`, recording what it touches.
@@ -272,6 +299,7 @@ impl<S: Schema> Doc<S> {
     /// This is the only way to get write access, and only [`crate::ops`] and [`crate::genesis`]
     /// use it.
     pub(crate) fn begin(&mut self, by: &UserId, at: Timestamp, touched: &str) -> &mut AutoCommit {
+        self.text_cache = None;
         if self.pending.as_ref().is_some_and(|p| &p.user != by) {
             self.commit();
         }
@@ -283,5 +311,15 @@ impl<S: Schema> Doc<S> {
             pending.touched.push(touched.to_owned());
         }
         &mut self.am
+    }
+
+    /// The cached text object and length for the field labelled `label`, if it is the one most
+    /// recently spliced and nothing else has happened since.
+    pub(crate) fn cached_text(&self, label: &str) -> Option<(automerge::ObjId, usize)> {
+        self.text_cache.as_ref().filter(|c| c.label == label).map(|c| (c.obj.clone(), c.len))
+    }
+
+    pub(crate) fn cache_text(&mut self, cache: TextCache) {
+        self.text_cache = Some(cache);
     }
 }

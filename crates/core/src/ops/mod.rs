@@ -27,7 +27,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 
 use crate::conflict::{Claim, Conflict};
-use crate::doc::{Doc, Schema};
+use crate::doc::{Doc, Schema, TextCache};
 use crate::error::Error;
 use crate::model::{Timestamp, UserId};
 
@@ -154,7 +154,8 @@ impl<S: Schema> Doc<S> {
 pub trait TextField<S: Schema> {
     /// The `Text` object this field names in `doc`.
     fn locate(&self, doc: &Doc<S>) -> Result<ObjId, Error>;
-    /// A short label for history, e.g. `notes/n1/text`.
+    /// A short label for history, e.g. `notes/n1/text`; unique to the field within its document
+    /// (it also keys the cache that spares a run of keystrokes re-resolving the field).
     fn label(&self) -> String;
 }
 
@@ -168,18 +169,21 @@ pub fn splice_text<S: Schema, F: TextField<S>>(
     delete: usize,
     insert: &str,
 ) -> Result<(), Error> {
-    let text = field.locate(doc)?;
-    check_range(doc.automerge_ref(), &text, pos, delete)?;
     let label = field.label();
-    let am = doc.begin(by, at, &label);
-    am.splice_text(&text, pos, delete as isize, insert)?;
-    Ok(())
-}
-
-fn check_range(am: &AutoCommit, text: &ObjId, pos: usize, delete: usize) -> Result<(), Error> {
-    let len = am.length(text);
+    let (text, len) = match doc.cached_text(&label) {
+        Some(hit) => hit,
+        None => {
+            let text = field.locate(doc)?;
+            let len = doc.automerge_ref().length(&text);
+            (text, len)
+        }
+    };
     if pos.checked_add(delete).is_none_or(|end| end > len) {
         return Err(Error::OutOfRange { pos, delete, len });
     }
+    let am = doc.begin(by, at, &label);
+    am.splice_text(&text, pos, delete as isize, insert)?;
+    let len = len - delete + insert.chars().count();
+    doc.cache_text(TextCache { label, obj: text, len });
     Ok(())
 }

@@ -303,3 +303,35 @@ fn edits_travel_through_the_automerge_sync_protocol() {
     assert_eq!(tablet.heads(), phone.heads());
     tablet.check_shape().unwrap();
 }
+
+#[test]
+fn typing_into_a_note_someone_else_deleted_is_refused_after_their_change_arrives() {
+    let mut tablet = observation();
+    o::add_note(&mut tablet, &mentor(), at(1), "n1", "Pace", &[]).unwrap();
+    let mut phone = on_phone(&mut tablet);
+    // A run of keystrokes on the tablet...
+    o::splice(&mut tablet, &mentor(), at(2), OT::Note("n1"), 4, 0, " ok").unwrap();
+    // ...while the note is deleted on the phone, and that arrives by sync.
+    o::delete_note(&mut phone, &associate(), at(2), "n1").unwrap();
+    sync(&mut tablet, &mut phone);
+    let err = o::splice(&mut tablet, &mentor(), at(3), OT::Note("n1"), 0, 0, "x").unwrap_err();
+    assert!(matches!(err, Error::NotFound { what: "note", .. }));
+    assert!(tablet.read().unwrap().notes.is_empty());
+}
+
+#[test]
+fn a_long_run_of_keystrokes_lands_exactly_where_typed() {
+    let mut obs = observation();
+    let typed = "Students 😀 respond to cold calls quickly";
+    for (i, ch) in typed.chars().enumerate() {
+        o::splice(&mut obs, &mentor(), at(1), OT::Reflection, i, 0, &ch.to_string()).unwrap();
+    }
+    o::splice(&mut obs, &mentor(), at(1), OT::Reflection, 9, 2, "").unwrap();
+    let len = typed.chars().count() - 2;
+    assert!(matches!(
+        o::splice(&mut obs, &mentor(), at(1), OT::Reflection, len, 1, ""),
+        Err(Error::OutOfRange { .. })
+    ));
+    o::splice(&mut obs, &mentor(), at(1), OT::Reflection, len, 0, "!").unwrap();
+    assert_eq!(obs.read().unwrap().reflection, "Students respond to cold calls quickly!");
+}
