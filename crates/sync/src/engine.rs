@@ -958,7 +958,8 @@ impl<P: Policy> Engine<P> {
         let mut refused = Vec::new();
         let mut violations = Vec::new();
         let mut chunks: Vec<(ConnectionId, Vec<u8>)> = Vec::new();
-        let mut receipts: Vec<(ConnectionId, sync::Message)> = Vec::new();
+        // (connection, message without its changes, whether it carried changes)
+        let mut receipts: Vec<(ConnectionId, sync::Message, bool)> = Vec::new();
         for Inbound { connection, request, mut message } in inbox {
             let Some(Connection { handshake: Handshake::Established { peer_id }, .. }) =
                 self.connections.get(&connection)
@@ -971,7 +972,8 @@ impl<P: Policy> Engine<P> {
             peer.they_unavailable = false;
             peer.wants = request && message.heads.is_empty();
             peer.sync.set_read_only(!writable);
-            if !message.changes.is_empty() {
+            let carried_changes = !message.changes.is_empty();
+            if carried_changes {
                 if writable {
                     let mut bytes = Vec::new();
                     message.changes.iter().for_each(|c| bytes.extend_from_slice(c));
@@ -981,7 +983,7 @@ impl<P: Policy> Engine<P> {
                 }
                 message.changes = ChunkList::empty();
             }
-            receipts.push((connection, message));
+            receipts.push((connection, message, carried_changes));
         }
         let before = d.doc.get_heads();
         // One automerge apply for everything that arrived in this batch; if it fails, find out
@@ -996,14 +998,20 @@ impl<P: Policy> Engine<P> {
                 }
             }
         }
-        for (connection, message) in receipts {
+        for (connection, message, carried_changes) in receipts {
             if violations.iter().any(|(c, _)| *c == connection) {
                 continue;
             }
-            if let Some(peer) = d.peers.get_mut(&connection)
-                && let Err(e) = d.doc.receive_sync_message(&mut peer.sync, message)
-            {
+            let Some(peer) = d.peers.get_mut(&connection) else { continue };
+            // The changes were applied above, so automerge now sees "no changes, same heads as ours"
+            // and would conclude we already told the peer our heads. We have not: keep what we last
+            // sent, so the peer gets its acknowledgement (once the changes are stored).
+            let last_sent = carried_changes.then(|| peer.sync.last_sent_heads.clone());
+            if let Err(e) = d.doc.receive_sync_message(&mut peer.sync, message) {
                 violations.push((connection, format!("invalid automerge sync message: {e}")));
+            }
+            if let Some(last_sent) = last_sent {
+                peer.sync.last_sent_heads = last_sent;
             }
         }
         if d.doc.get_heads() != before {
@@ -1099,11 +1107,21 @@ impl<P: Policy> Engine<P> {
                     continue;
                 }
             }
+            // A peer that asks again for a change we already sent lost it (a frame lost on a broken
+            // connection, or a duplicate that reset its state): send it again rather than let
+            // automerge's de-duplication stall the exchange in an endless need/have ping-pong.
+            if let Some(need) = &peer.sync.their_need {
+                for hash in need {
+                    peer.sync.sent_hashes.remove(hash);
+                }
+            }
             let Some(message) = d.doc.generate_sync_message(&mut peer.sync) else { continue };
             peer.told_unavailable = false;
             let data = message.encode();
             let (sender_id, target_id) = (self.config.peer_id.clone(), peer_id.clone());
-            let wire = if has_data {
+            // `request` means "I have nothing, do you?": only when neither side has shown data.
+            let asking = !has_data && peer.sync.their_heads.as_ref().is_none_or(|h| h.is_empty());
+            let wire = if !asking {
                 Message::Sync { sender_id, target_id, document_id: document, data }
             } else {
                 Message::Request { sender_id, target_id, document_id: document, data }

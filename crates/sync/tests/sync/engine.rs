@@ -1,0 +1,432 @@
+//! Single behaviours of the engine, each in a small world.
+
+use automerge::ReadDoc as _;
+use tandem_sync::codec::{self, Message};
+use tandem_sync::storage::ChunkKind;
+use tandem_sync::{Action, Config, ConnectionId, DocumentId, Engine, Event, PeerId, Policy};
+
+use crate::harness::{Node, World, client_config, doc_id};
+
+fn connected(clients: usize) -> World {
+    let mut w = World::relay_and_clients(clients);
+    for c in 1..=clients {
+        w.connect(c, 0);
+    }
+    w.run_until_quiet();
+    w
+}
+
+#[test]
+fn a_document_created_on_one_client_reaches_the_other_through_the_relay() {
+    let mut w = connected(2);
+    let d = doc_id(1);
+    w.create(1, d, "title", "lesson 1");
+    w.run_until_quiet();
+    w.open(2, d);
+    w.run_until_quiet();
+    assert_eq!(w.value(2, &d, "title").as_deref(), Some("lesson 1"));
+    assert_eq!(w.heads(0, &d), w.heads(1, &d));
+    assert_eq!(w.logged(2, |a| matches!(a, Action::DocumentReady { .. })), 1);
+}
+
+#[test]
+fn the_relay_sends_nothing_that_advertises_changes_before_storage_confirms_them() {
+    let mut w = connected(2);
+    let d = doc_id(2);
+    w.create(1, d, "a", "1");
+    w.open(2, d);
+    w.run_until_quiet();
+    w.nodes[0].auto_store = false;
+    let frames_before = w.nodes[0].sent.len();
+    w.edit(1, d, "a", "2");
+    w.run_until_quiet();
+    // The relay applied the change and asked for it to be stored, but said nothing about the document.
+    assert_eq!(w.nodes[0].held_stores.len(), 1);
+    assert_eq!(w.nodes[0].sent.len(), frames_before, "relay spoke before its store completed");
+    assert_eq!(w.value(2, &d, "a").as_deref(), Some("1"));
+    assert_eq!(w.logged(1, |a| matches!(a, Action::Synced { .. })), 1, "only the creation was acknowledged");
+    assert!(!w.nodes[0].engine.is_durable(&d));
+    // Once durable, the relay acknowledges the sender and fans out to the other client.
+    w.nodes[0].complete_stores();
+    w.run_until_quiet();
+    assert_eq!(w.value(2, &d, "a").as_deref(), Some("2"));
+    assert_eq!(w.logged(1, |a| matches!(a, Action::Synced { .. })), 2);
+}
+
+#[test]
+fn a_client_reports_synced_only_when_the_relay_holds_its_heads() {
+    let mut w = connected(1);
+    let d = doc_id(3);
+    w.nodes[1].auto_store = false;
+    w.create(1, d, "k", "v");
+    w.run_until_quiet();
+    // The client's own store is pending: nothing left the client yet.
+    assert!(w.nodes[1].sent.iter().all(|(_, m)| m.document_id() != Some(d)));
+    w.nodes[1].complete_stores();
+    w.run_until_quiet();
+    assert_eq!(w.logged(1, |a| matches!(a, Action::Synced { document, .. } if *document == d)), 1);
+    assert_eq!(w.nodes[0].stored_doc(&d).get_heads(), w.heads(1, &d).unwrap());
+}
+
+#[test]
+fn requesting_a_document_nobody_has_is_answered_with_doc_unavailable() {
+    let mut w = connected(1);
+    let d = doc_id(4);
+    w.open(1, d);
+    w.run_until_quiet();
+    assert!(w.nodes[0].sent.iter().any(|(_, m)| matches!(m, Message::DocUnavailable { document_id, .. } if *document_id == d)));
+    assert_eq!(w.logged(1, |a| matches!(a, Action::DocumentUnavailable { document } if *document == d)), 1);
+    // Nothing was stored for a document that does not exist.
+    assert!(w.nodes[0].storage.keys().is_empty());
+}
+
+#[test]
+fn a_requester_told_unavailable_still_gets_the_document_once_someone_uploads_it() {
+    let mut w = connected(2);
+    let d = doc_id(5);
+    w.open(2, d);
+    w.run_until_quiet();
+    assert_eq!(w.logged(2, |a| matches!(a, Action::DocumentUnavailable { .. })), 1);
+    w.create(1, d, "shared", "yes");
+    w.run_until_quiet();
+    assert_eq!(w.value(2, &d, "shared").as_deref(), Some("yes"));
+    assert_eq!(w.logged(2, |a| matches!(a, Action::DocumentReady { .. })), 1);
+}
+
+#[test]
+fn changes_fan_out_to_a_third_peer() {
+    let mut w = connected(3);
+    let d = doc_id(6);
+    w.create(1, d, "n", "0");
+    w.open(2, d);
+    w.open(3, d);
+    w.run_until_quiet();
+    w.edit(2, d, "from-2", "hello");
+    w.run_until_quiet();
+    assert_eq!(w.value(3, &d, "from-2").as_deref(), Some("hello"));
+    assert_eq!(w.value(1, &d, "from-2").as_deref(), Some("hello"));
+    assert_eq!(w.logged(3, |a| matches!(a, Action::DocumentChanged { .. })), 2);
+}
+
+#[test]
+fn message_counts_stop_growing_once_peers_are_in_sync() {
+    let mut w = connected(2);
+    let d = doc_id(7);
+    w.create(1, d, "a", "1");
+    w.open(2, d);
+    w.run_until_quiet();
+    w.edit(1, d, "b", "2");
+    w.edit(2, d, "c", "3");
+    w.run_until_quiet();
+    let sent = w.frames_sent();
+    for n in 0..3 {
+        w.tick(n);
+    }
+    w.now += 1_000;
+    w.run_until_quiet();
+    assert_eq!(w.frames_sent(), sent);
+    // One more edit costs a handful of frames, not a storm.
+    w.edit(1, d, "d", "4");
+    w.run_until_quiet();
+    let per_edit = w.frames_sent() - sent;
+    assert!(per_edit <= 8, "one edit took {per_edit} frames");
+}
+
+#[test]
+fn idle_documents_are_evicted_and_reloaded_from_storage() {
+    let mut w = connected(2);
+    let d = doc_id(8);
+    w.create(1, d, "a", "1");
+    w.open(2, d);
+    w.run_until_quiet();
+    assert_eq!(w.nodes[0].engine.documents_in_memory(), 1);
+    w.now += 10 * 60 * 1000;
+    w.tick(0);
+    w.run_until_quiet();
+    assert_eq!(w.nodes[0].engine.documents_in_memory(), 0, "relay memory follows active documents");
+    // The next change loads it again and still reaches the other client, whose interest survived.
+    w.edit(1, d, "a", "2");
+    w.run_until_quiet();
+    assert_eq!(w.nodes[0].engine.documents_in_memory(), 1);
+    assert_eq!(w.value(0, &d, "a").as_deref(), Some("2"));
+    assert_eq!(w.value(2, &d, "a").as_deref(), Some("2"));
+}
+
+#[test]
+fn many_incremental_chunks_are_compacted_into_one_snapshot() {
+    let mut relay = Config::relay("relay");
+    relay.compact_after_incrementals = 4;
+    let mut w = World::from_nodes(vec![
+        Node::new(Engine::new(relay)),
+        Node::new(Engine::new(client_config("c"))),
+    ]);
+    w.connect(1, 0);
+    let d = doc_id(9);
+    w.create(1, d, "v", "0");
+    w.run_until_quiet();
+    for i in 1..=6 {
+        w.edit(1, d, "v", &i.to_string());
+        w.run_until_quiet();
+    }
+    let kinds: Vec<_> = w.nodes[0].storage.keys().iter().map(|k| k.chunk_kind().unwrap()).collect();
+    let snapshots = kinds.iter().filter(|k| **k == ChunkKind::Snapshot).count();
+    let incrementals = kinds.iter().filter(|k| **k == ChunkKind::Incremental).count();
+    assert_eq!(snapshots, 1, "{kinds:?}");
+    assert!(incrementals < 4, "{kinds:?}");
+    assert_eq!(w.nodes[0].stored_doc(&d).get_heads(), w.heads(1, &d).unwrap());
+}
+
+#[test]
+fn incrementals_are_deleted_only_after_the_snapshot_is_stored() {
+    let mut relay = Config::relay("relay");
+    relay.compact_after_incrementals = 2;
+    let mut w = World::from_nodes(vec![
+        Node::new(Engine::new(relay)),
+        Node::new(Engine::new(client_config("c"))),
+    ]);
+    w.connect(1, 0);
+    let d = doc_id(10);
+    w.create(1, d, "v", "0");
+    w.run_until_quiet();
+    w.edit(1, d, "v", "1");
+    w.run_until_quiet();
+    w.nodes[0].auto_store = false;
+    w.edit(1, d, "v", "2");
+    w.run_until_quiet();
+    // The incremental for edit 2 is held: no compaction yet.
+    assert_eq!(w.nodes[0].held_stores.len(), 1);
+    w.nodes[0].complete_one_store(0);
+    w.run_until_quiet();
+    // Now the snapshot is asked for, and nothing has been deleted while it is not stored.
+    assert_eq!(w.nodes[0].held_stores.len(), 1);
+    assert_eq!(w.nodes[0].held_stores[0].1.chunk_kind(), Some(ChunkKind::Snapshot));
+    let before = w.nodes[0].storage.keys().len();
+    assert_eq!(before, 3);
+    w.nodes[0].complete_stores();
+    w.run_until_quiet();
+    assert_eq!(w.nodes[0].storage.keys().len(), 1);
+    assert_eq!(w.nodes[0].stored_doc(&d).get_heads(), w.heads(1, &d).unwrap());
+}
+
+#[test]
+fn a_malformed_frame_closes_only_that_connection() {
+    let mut w = connected(2);
+    let d = doc_id(11);
+    w.create(1, d, "a", "1");
+    w.open(2, d);
+    w.run_until_quiet();
+    let (_, relay_conn_of_1) = w.links[0].relay;
+    w.nodes[0].inbox.push_back(Event::BytesReceived { connection: relay_conn_of_1, bytes: vec![0xa1, 0x64, 0xff] });
+    w.run_until_quiet();
+    // The relay told client 1 why and closed that connection only.
+    assert!(w.nodes[0].sent.iter().any(|(c, m)| *c == relay_conn_of_1 && matches!(m, Message::Error { .. })));
+    assert!(w.nodes[0].log.iter().any(|a| matches!(a, Action::Close { connection, .. } if *connection == relay_conn_of_1)));
+    assert!(!w.links[0].open);
+    assert!(w.links[1].open);
+    w.edit(2, d, "a", "2");
+    w.run_until_quiet();
+    assert_eq!(w.value(0, &d, "a").as_deref(), Some("2"));
+}
+
+#[test]
+fn a_sync_message_with_garbage_automerge_data_closes_that_connection() {
+    let mut w = connected(1);
+    let (_, rc) = w.links[0].relay;
+    let frame = codec::encode(&Message::Sync {
+        sender_id: "client-1".into(),
+        target_id: "relay".into(),
+        document_id: doc_id(12),
+        data: vec![0x42, 0xff, 0xff, 0xff],
+    });
+    w.nodes[0].inbox.push_back(Event::BytesReceived { connection: rc, bytes: frame });
+    w.run_until_quiet();
+    assert!(!w.links[0].open);
+    assert_eq!(w.nodes[0].engine.documents_in_memory(), 0);
+}
+
+#[test]
+fn a_relay_refuses_sync_before_join_and_unsupported_versions() {
+    let mut relay = Engine::new(Config::relay("relay"));
+    let c = ConnectionId(1);
+    relay.handle(0, Event::ConnectionOpened { connection: c });
+    let sync = codec::encode(&Message::Leave { sender_id: "x".into() });
+    let actions = relay.handle(0, Event::BytesReceived { connection: c, bytes: sync });
+    assert!(matches!(actions.last(), Some(Action::Close { .. })));
+
+    let c2 = ConnectionId(2);
+    relay.handle(0, Event::ConnectionOpened { connection: c2 });
+    let join = codec::encode(&Message::Join {
+        sender_id: "x".into(),
+        peer_metadata: None,
+        supported_protocol_versions: vec!["2".into()],
+    });
+    let actions = relay.handle(0, Event::BytesReceived { connection: c2, bytes: join });
+    assert!(matches!(actions.last(), Some(Action::Close { .. })));
+}
+
+#[test]
+fn a_relay_answers_join_with_peer() {
+    let mut relay = Engine::new(Config::relay("relay"));
+    let c = ConnectionId(1);
+    relay.handle(0, Event::ConnectionOpened { connection: c });
+    let join = codec::encode(&Message::Join {
+        sender_id: "browser".into(),
+        peer_metadata: None,
+        supported_protocol_versions: vec!["1".into()],
+    });
+    let actions = relay.handle(0, Event::BytesReceived { connection: c, bytes: join });
+    let Action::Send { bytes, .. } = &actions[0] else { panic!("{actions:?}") };
+    let Message::Peer { sender_id, target_id, selected_protocol_version, .. } = codec::decode(bytes).unwrap() else {
+        panic!()
+    };
+    assert_eq!((sender_id.as_str(), target_id.as_str(), selected_protocol_version.as_str()), ("relay", "browser", "1"));
+    assert!(matches!(&actions[1], Action::PeerConnected { peer_id, .. } if peer_id.as_str() == "browser"));
+}
+
+#[test]
+fn ephemeral_messages_reach_other_peers_once() {
+    let mut w = connected(3);
+    let d = doc_id(13);
+    w.create(1, d, "a", "1");
+    w.open(2, d);
+    w.open(3, d);
+    w.run_until_quiet();
+    let actions = w.nodes[1].engine.broadcast_ephemeral(w.now, d, b"cursor".to_vec());
+    // Deliver the same frame twice: the relay forwards it once.
+    let Action::Send { bytes, .. } = actions[0].clone() else { panic!() };
+    w.perform(1, actions);
+    let (_, rc) = w.links[0].relay;
+    w.nodes[0].inbox.push_back(Event::BytesReceived { connection: rc, bytes });
+    w.run_until_quiet();
+    for n in [2, 3] {
+        assert_eq!(w.logged(n, |a| matches!(a, Action::Ephemeral { data, .. } if data == b"cursor")), 1);
+    }
+    assert_eq!(w.logged(1, |a| matches!(a, Action::Ephemeral { .. })), 0);
+}
+
+/// Client 2 may read document `d` but not write it; client 3 may not see it at all.
+struct ReadOnlyFor {
+    reader: ConnectionId,
+    hidden: ConnectionId,
+}
+
+impl Policy for ReadOnlyFor {
+    fn may_read(&self, connection: ConnectionId, _: &PeerId, _: &DocumentId) -> bool {
+        connection != self.hidden
+    }
+    fn may_write(&self, connection: ConnectionId, _: &PeerId, _: &DocumentId) -> bool {
+        connection != self.reader
+    }
+}
+
+fn policy_world() -> World<ReadOnlyFor> {
+    // Links are made in order, so the relay's connection ids are known: 2, 4, 6.
+    let policy = ReadOnlyFor { reader: ConnectionId(4), hidden: ConnectionId(6) };
+    let mut nodes = vec![Node::new(Engine::with_policy(Config::relay("relay"), policy))];
+    for i in 1..=3 {
+        nodes.push(Node::new(Engine::with_policy(client_config(&format!("c{i}")), ReadOnlyFor {
+            reader: ConnectionId(u64::MAX),
+            hidden: ConnectionId(u64::MAX),
+        })));
+    }
+    let mut w = World::from_nodes(nodes);
+    for c in 1..=3 {
+        w.connect(c, 0);
+    }
+    assert_eq!(w.links[1].relay.1, ConnectionId(4));
+    w.run_until_quiet();
+    w
+}
+
+#[test]
+fn a_document_a_connection_may_not_read_looks_exactly_like_a_missing_one() {
+    let mut w = policy_world();
+    let d = doc_id(14);
+    w.create(1, d, "secret", "notes");
+    w.run_until_quiet();
+    w.open(3, d);
+    w.run_until_quiet();
+    assert_eq!(w.value(3, &d, "secret"), None);
+    assert_eq!(w.logged(3, |a| matches!(a, Action::DocumentUnavailable { .. })), 1);
+    let to_hidden: Vec<&str> =
+        w.nodes[0].sent.iter().filter(|(c, _)| *c == ConnectionId(6)).map(|(_, m)| m.type_name()).collect();
+    assert_eq!(to_hidden, ["peer", "doc-unavailable"]);
+    // Ephemeral messages about it do not reach the hidden peer either.
+    let actions = w.nodes[1].engine.broadcast_ephemeral(w.now, d, b"x".to_vec());
+    w.perform(1, actions);
+    w.run_until_quiet();
+    assert_eq!(w.logged(3, |a| matches!(a, Action::Ephemeral { .. })), 0);
+}
+
+#[test]
+fn changes_from_a_read_only_connection_are_not_applied_stored_or_forwarded() {
+    let mut w = policy_world();
+    let d = doc_id(15);
+    w.create(1, d, "goal", "read more");
+    w.open(2, d);
+    w.run_until_quiet();
+    assert_eq!(w.value(2, &d, "goal").as_deref(), Some("read more"));
+    let stored = w.nodes[0].storage.keys();
+    w.edit(2, d, "goal", "vandalised");
+    w.run_until_quiet();
+    assert_eq!(w.value(0, &d, "goal").as_deref(), Some("read more"));
+    assert_eq!(w.value(1, &d, "goal").as_deref(), Some("read more"));
+    assert_eq!(w.nodes[0].storage.keys(), stored);
+    // The relay's read-only flag told client 2 not to even send its change.
+    assert_eq!(w.logged(0, |a| matches!(a, Action::WriteRefused { .. })), 0);
+    // The reader still receives the writer's changes.
+    w.edit(1, d, "goal", "read two books");
+    w.run_until_quiet();
+    assert_eq!(w.value(0, &d, "goal").as_deref(), Some("read two books"));
+    let on_reader = w.value(2, &d, "goal").unwrap();
+    assert!(on_reader == "read two books" || on_reader == "vandalised", "{on_reader}");
+    assert!(w.nodes[2].engine.document(&d).unwrap().get_change_by_hash(&w.heads(1, &d).unwrap()[0]).is_some());
+}
+
+#[test]
+fn the_app_cannot_change_a_document_that_is_not_loaded() {
+    let mut client = Engine::new(client_config("c"));
+    let result = client.change(0, &doc_id(16), |_| ());
+    assert!(matches!(result, Err(tandem_sync::Error::DocumentNotLoaded(_))));
+}
+
+#[test]
+fn changes_pushed_by_a_peer_that_ignores_the_read_only_flag_are_refused() {
+    let mut w = policy_world();
+    let d = doc_id(17);
+    w.create(1, d, "goal", "read more");
+    w.open(2, d);
+    w.run_until_quiet();
+    // Client 2's connection is read-only at the relay. Push a change to the relay by hand, as an
+    // old automerge that does not know the flag would.
+    let mut am = w.nodes[2].engine.document(&d).unwrap().clone();
+    am.transact::<_, _, automerge::AutomergeError>(|tx| {
+        automerge::transaction::Transactable::put(tx, automerge::ROOT, "goal", "vandalised")?;
+        Ok(())
+    })
+    .unwrap();
+    let change = am.get_last_local_change().unwrap().raw_bytes().to_vec();
+    let message = automerge::sync::Message {
+        heads: am.get_heads(),
+        need: vec![],
+        have: vec![],
+        changes: vec![change].into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    };
+    let (_, rc) = w.links[1].relay;
+    let frame = codec::encode(&Message::Sync {
+        sender_id: "c2".into(),
+        target_id: "relay".into(),
+        document_id: d,
+        data: message.encode(),
+    });
+    let stored = w.nodes[0].storage.keys();
+    w.nodes[0].inbox.push_back(Event::BytesReceived { connection: rc, bytes: frame });
+    w.run_until_quiet();
+    assert_eq!(w.logged(0, |a| matches!(a, Action::WriteRefused { connection, .. } if *connection == rc)), 1);
+    assert_eq!(w.value(0, &d, "goal").as_deref(), Some("read more"));
+    assert_eq!(w.value(1, &d, "goal").as_deref(), Some("read more"));
+    assert_eq!(w.nodes[0].storage.keys(), stored);
+    assert!(w.links[1].open, "a refused write is not a protocol violation");
+}

@@ -1,0 +1,10 @@
+//! tandem-sync's integration tests: one binary, ordered from pure to whole-system.
+//!
+//! - `codec`: the wire format, including hand-built frames real clients send;
+//! - `engine`: single behaviours of the engine (durability gating, unavailable documents, policy…);
+//! - `network`: two clients and a relay wired by a faulty in-memory network, driven by proptest.
+
+mod codec;
+mod engine;
+mod harness;
+mod network;
