@@ -1,14 +1,11 @@
 //! The one storage contract test suite. Every backend calls [`run_all`] from its own tests:
 //!
-//! ```ignore
-//! #[tokio::test]
-//! async fn sqlite_storage_passes_the_storage_contract() {
-//!     let dir = tempfile::tempdir().unwrap();
-//!     let mut n = 0;
-//!     tandem_sync::storage::contract::run_all(|| { n += 1; SqliteStorage::open(dir.path().join(format!("{n}.db"))).unwrap() })
-//!         .await
-//!         .unwrap();
-//! }
+//! ```
+//! use tandem_sync::storage::{contract, MemoryStorage};
+//!
+//! // An asynchronous backend awaits `run_all` inside its runtime's test (tokio, wasm-bindgen-test);
+//! // backends whose futures are ready at once can use `contract::block_on`.
+//! contract::block_on(contract::run_all(MemoryStorage::new)).unwrap();
 //! ```
 //!
 //! `make_backend` must return a fresh, empty backend on every call. Failures are returned as a

@@ -30,7 +30,12 @@ fn sync_entries() -> Vec<(Value, Value)> {
 }
 
 fn expected_sync() -> Message {
-    Message::Sync { sender_id: "alice".into(), target_id: "relay".into(), document_id: doc(), data: vec![1, 2, 3] }
+    Message::Sync {
+        sender_id: "alice".into(),
+        target_id: "relay".into(),
+        document_id: doc(),
+        data: vec![1, 2, 3],
+    }
 }
 
 #[test]
@@ -73,7 +78,10 @@ fn undefined_and_null_values_count_as_absent() {
     let mut entries = vec![(t("type"), t("join")), (t("senderId"), t("x"))];
     entries.push((t("supportedProtocolVersions"), Value::Array(vec![t("1")])));
     entries.push((t("peerMetadata"), Value::Null));
-    assert!(matches!(codec::decode(&cbor(&Value::Map(entries))).unwrap(), Message::Join { peer_metadata: None, .. }));
+    assert!(matches!(
+        codec::decode(&cbor(&Value::Map(entries))).unwrap(),
+        Message::Join { peer_metadata: None, .. }
+    ));
 }
 
 #[test]
@@ -200,12 +208,16 @@ fn message() -> impl Strategy<Value = Message> {
     let bytes = proptest::collection::vec(any::<u8>(), 0..64);
     let strings = proptest::collection::vec("[a-z0-9]{0,6}", 0..3);
     prop_oneof![
-        (peer_id(), metadata(), strings.clone()).prop_map(|(sender_id, peer_metadata, supported_protocol_versions)| {
-            Message::Join { sender_id, peer_metadata, supported_protocol_versions }
-        }),
-        (peer_id(), peer_id(), metadata(), "[0-9]{1,2}").prop_map(|(sender_id, target_id, peer_metadata, v)| {
-            Message::Peer { sender_id, target_id, peer_metadata, selected_protocol_version: v }
-        }),
+        (peer_id(), metadata(), strings.clone()).prop_map(
+            |(sender_id, peer_metadata, supported_protocol_versions)| {
+                Message::Join { sender_id, peer_metadata, supported_protocol_versions }
+            }
+        ),
+        (peer_id(), peer_id(), metadata(), "[0-9]{1,2}").prop_map(
+            |(sender_id, target_id, peer_metadata, v)| {
+                Message::Peer { sender_id, target_id, peer_metadata, selected_protocol_version: v }
+            }
+        ),
         (proptest::option::of(peer_id()), proptest::option::of(peer_id()), ".{0,20}")
             .prop_map(|(sender_id, target_id, message)| Message::Error { sender_id, target_id, message }),
         peer_id().prop_map(|sender_id| Message::Leave { sender_id }),
@@ -231,10 +243,17 @@ fn message() -> impl Strategy<Value = Message> {
                 data
             }
         ),
-        (peer_id(), peer_id(), strings.clone(), strings.clone()).prop_map(|(sender_id, target_id, add, remove)| {
-            Message::RemoteSubscriptionChange { sender_id, target_id, add, remove }
-        }),
-        (peer_id(), peer_id(), document_id(), proptest::collection::vec(("[a-z]{1,4}", strings, any::<u64>()), 0..3))
+        (peer_id(), peer_id(), strings.clone(), strings.clone()).prop_map(
+            |(sender_id, target_id, add, remove)| {
+                Message::RemoteSubscriptionChange { sender_id, target_id, add, remove }
+            }
+        ),
+        (
+            peer_id(),
+            peer_id(),
+            document_id(),
+            proptest::collection::vec(("[a-z]{1,4}", strings, any::<u64>()), 0..3)
+        )
             .prop_map(|(sender_id, target_id, document_id, heads)| Message::RemoteHeadsChanged {
                 sender_id,
                 target_id,

@@ -74,7 +74,12 @@ fn requesting_a_document_nobody_has_is_answered_with_doc_unavailable() {
     let d = doc_id(4);
     w.open(1, d);
     w.run_until_quiet();
-    assert!(w.nodes[0].sent.iter().any(|(_, m)| matches!(m, Message::DocUnavailable { document_id, .. } if *document_id == d)));
+    assert!(
+        w.nodes[0]
+            .sent
+            .iter()
+            .any(|(_, m)| matches!(m, Message::DocUnavailable { document_id, .. } if *document_id == d))
+    );
     assert_eq!(w.logged(1, |a| matches!(a, Action::DocumentUnavailable { document } if *document == d)), 1);
     // Nothing was stored for a document that does not exist.
     assert!(w.nodes[0].storage.keys().is_empty());
@@ -156,10 +161,8 @@ fn idle_documents_are_evicted_and_reloaded_from_storage() {
 fn many_incremental_chunks_are_compacted_into_one_snapshot() {
     let mut relay = Config::relay("relay");
     relay.compact_after_incrementals = 4;
-    let mut w = World::from_nodes(vec![
-        Node::new(Engine::new(relay)),
-        Node::new(Engine::new(client_config("c"))),
-    ]);
+    let mut w =
+        World::from_nodes(vec![Node::new(Engine::new(relay)), Node::new(Engine::new(client_config("c")))]);
     w.connect(1, 0);
     let d = doc_id(9);
     w.create(1, d, "v", "0");
@@ -180,10 +183,8 @@ fn many_incremental_chunks_are_compacted_into_one_snapshot() {
 fn incrementals_are_deleted_only_after_the_snapshot_is_stored() {
     let mut relay = Config::relay("relay");
     relay.compact_after_incrementals = 2;
-    let mut w = World::from_nodes(vec![
-        Node::new(Engine::new(relay)),
-        Node::new(Engine::new(client_config("c"))),
-    ]);
+    let mut w =
+        World::from_nodes(vec![Node::new(Engine::new(relay)), Node::new(Engine::new(client_config("c")))]);
     w.connect(1, 0);
     let d = doc_id(10);
     w.create(1, d, "v", "0");
@@ -216,11 +217,18 @@ fn a_malformed_frame_closes_only_that_connection() {
     w.open(2, d);
     w.run_until_quiet();
     let (_, relay_conn_of_1) = w.links[0].relay;
-    w.nodes[0].inbox.push_back(Event::BytesReceived { connection: relay_conn_of_1, bytes: vec![0xa1, 0x64, 0xff] });
+    w.nodes[0]
+        .inbox
+        .push_back(Event::BytesReceived { connection: relay_conn_of_1, bytes: vec![0xa1, 0x64, 0xff] });
     w.run_until_quiet();
     // The relay told client 1 why and closed that connection only.
     assert!(w.nodes[0].sent.iter().any(|(c, m)| *c == relay_conn_of_1 && matches!(m, Message::Error { .. })));
-    assert!(w.nodes[0].log.iter().any(|a| matches!(a, Action::Close { connection, .. } if *connection == relay_conn_of_1)));
+    assert!(
+        w.nodes[0]
+            .log
+            .iter()
+            .any(|a| matches!(a, Action::Close { connection, .. } if *connection == relay_conn_of_1))
+    );
     assert!(!w.links[0].open);
     assert!(w.links[1].open);
     w.edit(2, d, "a", "2");
@@ -276,10 +284,14 @@ fn a_relay_answers_join_with_peer() {
     });
     let actions = relay.handle(0, Event::BytesReceived { connection: c, bytes: join });
     let Action::Send { bytes, .. } = &actions[0] else { panic!("{actions:?}") };
-    let Message::Peer { sender_id, target_id, selected_protocol_version, .. } = codec::decode(bytes).unwrap() else {
+    let Message::Peer { sender_id, target_id, selected_protocol_version, .. } = codec::decode(bytes).unwrap()
+    else {
         panic!()
     };
-    assert_eq!((sender_id.as_str(), target_id.as_str(), selected_protocol_version.as_str()), ("relay", "browser", "1"));
+    assert_eq!(
+        (sender_id.as_str(), target_id.as_str(), selected_protocol_version.as_str()),
+        ("relay", "browser", "1")
+    );
     assert!(matches!(&actions[1], Action::PeerConnected { peer_id, .. } if peer_id.as_str() == "browser"));
 }
 
@@ -324,10 +336,10 @@ fn policy_world() -> World<ReadOnlyFor> {
     let policy = ReadOnlyFor { reader: ConnectionId(4), hidden: ConnectionId(6) };
     let mut nodes = vec![Node::new(Engine::with_policy(Config::relay("relay"), policy))];
     for i in 1..=3 {
-        nodes.push(Node::new(Engine::with_policy(client_config(&format!("c{i}")), ReadOnlyFor {
-            reader: ConnectionId(u64::MAX),
-            hidden: ConnectionId(u64::MAX),
-        })));
+        nodes.push(Node::new(Engine::with_policy(
+            client_config(&format!("c{i}")),
+            ReadOnlyFor { reader: ConnectionId(u64::MAX), hidden: ConnectionId(u64::MAX) },
+        )));
     }
     let mut w = World::from_nodes(nodes);
     for c in 1..=3 {
@@ -380,7 +392,9 @@ fn changes_from_a_read_only_connection_are_not_applied_stored_or_forwarded() {
     assert_eq!(w.value(0, &d, "goal").as_deref(), Some("read two books"));
     let on_reader = w.value(2, &d, "goal").unwrap();
     assert!(on_reader == "read two books" || on_reader == "vandalised", "{on_reader}");
-    assert!(w.nodes[2].engine.document(&d).unwrap().get_change_by_hash(&w.heads(1, &d).unwrap()[0]).is_some());
+    assert!(
+        w.nodes[2].engine.document(&d).unwrap().get_change_by_hash(&w.heads(1, &d).unwrap()[0]).is_some()
+    );
 }
 
 #[test]

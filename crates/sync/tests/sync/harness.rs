@@ -12,7 +12,9 @@ use automerge::transaction::Transactable as _;
 use automerge::{Automerge, ChangeHash, ROOT, ReadDoc as _};
 use tandem_sync::codec::{self, Message};
 use tandem_sync::storage::StorageKey;
-use tandem_sync::{Action, AllowAll, Config, ConnectionId, DocumentId, Engine, Event, MemoryStorage, Policy, StoreToken};
+use tandem_sync::{
+    Action, AllowAll, Config, ConnectionId, DocumentId, Engine, Event, MemoryStorage, Policy, StoreToken,
+};
 
 pub struct Node<P: Policy = AllowAll> {
     pub engine: Engine<P>,
@@ -124,7 +126,9 @@ impl<P: Policy> World<P> {
         }
         self.links[link].open = false;
         for (node, conn) in [l.client, l.relay] {
-            self.nodes[node].inbox.retain(|e| !matches!(e, Event::BytesReceived { connection, .. } if *connection == conn));
+            self.nodes[node]
+                .inbox
+                .retain(|e| !matches!(e, Event::BytesReceived { connection, .. } if *connection == conn));
             self.nodes[node].inbox.push_back(Event::ConnectionClosed { connection: conn });
         }
     }
@@ -158,7 +162,9 @@ impl<P: Policy> World<P> {
                     self.check_durable(node, &message);
                     self.nodes[node].sent.push((connection, message));
                     if let Some((peer, peer_conn, _)) = self.peer_end(node, connection) {
-                        self.nodes[peer].inbox.push_back(Event::BytesReceived { connection: peer_conn, bytes });
+                        self.nodes[peer]
+                            .inbox
+                            .push_back(Event::BytesReceived { connection: peer_conn, bytes });
                     }
                 }
                 Action::Close { connection, .. } => {
@@ -168,7 +174,8 @@ impl<P: Policy> World<P> {
                     self.nodes[node].log.push(action_close(connection));
                 }
                 Action::Load { document } => {
-                    let chunks = self.nodes[node].storage.load_range_now(&StorageKey::document_prefix(&document));
+                    let chunks =
+                        self.nodes[node].storage.load_range_now(&StorageKey::document_prefix(&document));
                     self.nodes[node].inbox.push_back(Event::Loaded { document, chunks });
                 }
                 Action::Store { token, key, bytes } => {
@@ -188,7 +195,8 @@ impl<P: Policy> World<P> {
 
     /// The durability rule, checked on the wire: advertised heads are in the sender's storage.
     fn check_durable(&self, node: usize, message: &Message) {
-        if let Message::Sync { document_id, data, .. } | Message::Request { document_id, data, .. } = message {
+        if let Message::Sync { document_id, data, .. } | Message::Request { document_id, data, .. } = message
+        {
             let heads = sync::Message::decode(data).unwrap().heads;
             if heads.is_empty() {
                 return;
