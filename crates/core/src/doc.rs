@@ -159,7 +159,7 @@ impl<S: Schema> Doc<S> {
             bytes,
             LoadOptions::new().text_encoding(automerge::TextEncoding::UnicodeCodePoint),
         )
-        .map_err(Error::Malformed)?;
+        .map_err(Error::malformed)?;
         Self::from_automerge(am.with_actor(actor))
     }
 
@@ -173,7 +173,7 @@ impl<S: Schema> Doc<S> {
                 &am.save(),
                 LoadOptions::new().text_encoding(automerge::TextEncoding::UnicodeCodePoint),
             )
-            .map_err(Error::Malformed)?
+            .map_err(Error::malformed)?
             .with_actor(actor);
         }
         let doc = Doc { am, pending: None, text_cache: None, kind: PhantomData };

@@ -11,7 +11,7 @@ use automerge::AutomergeError;
 pub enum Error {
     /// The bytes are not an automerge document (truncated, corrupted, or something else).
     #[error("these bytes are not an automerge document ({0}); fetch the document again")]
-    Malformed(#[source] AutomergeError),
+    Malformed(#[source] Box<AutomergeError>),
 
     /// The document is a different kind of record from the one asked for.
     #[error("this is a {found} document, not a {expected}; open it with the matching type")]
@@ -41,5 +41,18 @@ pub enum Error {
 
     /// automerge refused an operation; this is a bug in this crate rather than in the caller.
     #[error("automerge refused an edit ({0}); please report this")]
-    Automerge(#[from] AutomergeError),
+    Automerge(#[source] Box<AutomergeError>),
+}
+
+// automerge's error is large; boxed, every `Result<_, Error>` stays small.
+impl From<AutomergeError> for Error {
+    fn from(e: AutomergeError) -> Self {
+        Error::Automerge(Box::new(e))
+    }
+}
+
+impl Error {
+    pub(crate) fn malformed(e: AutomergeError) -> Self {
+        Error::Malformed(Box::new(e))
+    }
 }

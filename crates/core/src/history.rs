@@ -87,8 +87,17 @@ pub fn text_authors<S: Schema, F: TextField<S>>(doc: &mut Doc<S>, field: &F) -> 
 /// Maps operation ids to the users whose changes hold them.
 #[derive(Debug, Default)]
 pub(crate) struct Attribution {
-    /// Per actor, its changes' `(start_op, max_op, user)`, sorted by `start_op`.
-    by_actor: HashMap<ActorId, Vec<(u64, u64, Option<UserId>, Timestamp)>>,
+    /// Per actor, its changes sorted by `start_op`.
+    by_actor: HashMap<ActorId, Vec<ChangeSpan>>,
+}
+
+/// The operation counters one change covers, and who made it when.
+#[derive(Debug)]
+struct ChangeSpan {
+    start_op: u64,
+    max_op: u64,
+    user: Option<UserId>,
+    at: Timestamp,
 }
 
 impl Attribution {
@@ -98,36 +107,36 @@ impl Attribution {
         for meta in doc.automerge().get_changes_meta(&[]) {
             let info = CommitInfo::parse(meta.message.as_deref());
             let at = info.as_ref().map_or(Timestamp(meta.timestamp.saturating_mul(1000)), |i| i.time());
-            by_actor.entry(meta.actor.into_owned()).or_default().push((
-                meta.start_op,
-                meta.max_op,
-                info.map(|i| i.user_id()),
+            by_actor.entry(meta.actor.into_owned()).or_default().push(ChangeSpan {
+                start_op: meta.start_op,
+                max_op: meta.max_op,
+                user: info.map(|i| i.user_id()),
                 at,
-            ));
+            });
         }
         for changes in by_actor.values_mut() {
-            changes.sort_by_key(|c| c.0);
+            changes.sort_by_key(|c| c.start_op);
         }
         Attribution { by_actor }
     }
 
-    fn change_of(&self, id: &ExId) -> Option<&(u64, u64, Option<UserId>, Timestamp)> {
+    fn change_of(&self, id: &ExId) -> Option<&ChangeSpan> {
         let ExId::Id(counter, actor, _) = id else {
             return None;
         };
         let changes = self.by_actor.get(actor)?;
-        let i = changes.partition_point(|c| c.0 <= *counter).checked_sub(1)?;
+        let i = changes.partition_point(|c| c.start_op <= *counter).checked_sub(1)?;
         let change = &changes[i];
-        (*counter <= change.1).then_some(change)
+        (*counter <= change.max_op).then_some(change)
     }
 
     /// The user whose change made operation `id`.
     pub(crate) fn user_of(&self, id: &ExId) -> Option<&UserId> {
-        self.change_of(id).and_then(|c| c.2.as_ref())
+        self.change_of(id).and_then(|c| c.user.as_ref())
     }
 
     /// When the change that made operation `id` was made.
     pub(crate) fn time_of(&self, id: &ExId) -> Option<Timestamp> {
-        self.change_of(id).map(|c| c.3)
+        self.change_of(id).map(|c| c.at)
     }
 }

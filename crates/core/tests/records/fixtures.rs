@@ -1,7 +1,7 @@
 //! Saved documents of every released schema version still load, read and take edits.
 //!
 //! The files in `tests/fixtures/v1/` were written once by a one-off generator (from the demo
-//! data, see the commit that added them) and are never regenerated: if a change to the crate
+//! data; commit 0875bd9 has it, the next commit removed it) and are never regenerated: if a change to the crate
 //! breaks these tests, the change is what must be fixed, or a migration written.
 
 use tandem_core::conflict::{self, Field};
