@@ -12,6 +12,7 @@
 //! Only this crate knows HTTP and SQL; documents and the sync protocol live in `tandem-core` and
 //! `tandem-sync`.
 
+pub mod client;
 pub mod error;
 pub mod metrics;
 pub mod storage;

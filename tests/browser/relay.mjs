@@ -1,4 +1,4 @@
-// Starts the real `tandem` relay for browser tests: on a free loopback port, with its own data
+// Starts the real `tandem` relay for browser and JavaScript-peer tests: on a free loopback port, with its own data
 // directory, serving the built web app. It can be stopped the way an operator stops it (SIGTERM)
 // and started again on the same port, as a device sees a relay go away and come back.
 //
@@ -39,6 +39,11 @@ export class Relay {
     const relay = new Relay(await mkdtemp(join(tmpdir(), "tandem-browser-test-")));
     await relay.#spawn(0);
     return relay;
+  }
+
+  /** The automerge-repo WebSocket endpoint, `ws://127.0.0.1:PORT/sync`. */
+  get syncUrl() {
+    return `ws://127.0.0.1:${this.port}/sync`;
   }
 
   get running() {

@@ -90,7 +90,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     counts.add_from(&shell::run_and_capture(
         Command::new("node")
             .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
-            .arg("tests/browser/")
+            .args(["tests/browser/", "tests/js/"])
             .env("TANDEM_BIN", root.join("target/debug/tandem"))
             .env("TANDEM_WEB_DIR", root.join(dist::DIST_DIR)),
     )?);

@@ -203,6 +203,7 @@ impl Worker {
                 }
                 Input::Engine(event) => events.push(event),
                 Input::Stored { tokens, received } => {
+                    tracing::trace!(?tokens, "stored");
                     if let Some(received) = received {
                         self.metrics.sync_latency.observe(received.elapsed().as_secs_f64());
                     }
@@ -220,6 +221,7 @@ impl Worker {
         let mut writes = Vec::new();
         let mut tokens = Vec::new();
         for action in actions {
+            tracing::trace!(?action, "engine action");
             match action {
                 Action::Send { connection, bytes } => {
                     self.metrics.message(crate::metrics::Direction::Out, bytes.len());
@@ -282,7 +284,9 @@ impl Worker {
     /// Writes one batch durably, retrying until it succeeds, then reports its tokens.
     fn store(&self, writes: Vec<Write>, tokens: Vec<StoreToken>, received: Option<Instant>) {
         let (storage, metrics, inputs) = (self.storage.clone(), self.metrics.clone(), self.inputs.clone());
+        tracing::trace!("store task spawning");
         self.runtime.spawn(async move {
+            tracing::trace!("store task running");
             let mut wait = STORE_RETRY_FIRST;
             while let Err(error) = storage.write(writes.clone()).await {
                 metrics.storage_errors.inc();
@@ -290,9 +294,10 @@ impl Worker {
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(STORE_RETRY_MAX);
             }
+            tracing::trace!("store task written");
             if let Some(inputs) = inputs.upgrade() {
                 let _ = inputs.send(Input::Stored { tokens, received });
-            }
+            } else { tracing::trace!("no upgrade"); }
         });
     }
 }
