@@ -84,7 +84,9 @@ pub fn locked_version(root: &Path, package: &str) -> anyhow::Result<String> {
     bail!("Cargo.lock has no package {package}; run `cargo generate-lockfile`")
 }
 
-/// `npm ci` when node_modules is missing or older than package-lock.json.
+/// `npm install` (of exactly what package-lock.json pins) when node_modules is missing or older
+/// than the lock. Not `npm ci`: npm 11 writes locks without the optional per-platform packages of
+/// cbor-extract (an automerge-repo dependency) and then `npm ci` refuses its own lock.
 fn npm_packages(root: &Path) -> anyhow::Result<()> {
     debian_packages(&[("/usr/bin/node", "nodejs"), ("/usr/bin/npm", "npm")])?;
     let lock = root.join("package-lock.json");
@@ -92,7 +94,7 @@ fn npm_packages(root: &Path) -> anyhow::Result<()> {
     let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
     match (modified(&lock), modified(&installed)) {
         (Some(lock), Some(installed)) if installed >= lock => Ok(()),
-        _ => shell::run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root)),
+        _ => shell::run(Command::new("npm").args(["install", "--no-audit", "--no-fund"]).current_dir(root)),
     }
 }
 
