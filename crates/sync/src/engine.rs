@@ -978,13 +978,10 @@ impl<P: Policy> Engine<P> {
                     let mut bytes = Vec::new();
                     message.changes.iter().for_each(|c| bytes.extend_from_slice(c));
                     chunks.push((connection, bytes));
-                    // The changes stay in the message: `receive_sync_message` skips changes the
-                    // document already has, but it must see that the message carried changes, or it
-                    // records their heads as already sent and never answers the peer.
                 } else {
                     refused.push(connection);
-                    message.changes = ChunkList::empty();
                 }
+                message.changes = ChunkList::empty();
             }
             receipts.push((connection, message, carried_changes));
         }
