@@ -76,7 +76,7 @@ type ReadFn = Box<dyn FnOnce(Option<&Automerge>) + Send>;
 type ChangeFn = Box<dyn FnOnce(&mut Automerge) + Send>;
 
 enum Command {
-    Create { id: DocumentId, doc: Automerge, done: oneshot::Sender<anyhow::Result<()>> },
+    Create { id: DocumentId, doc: Box<Automerge>, done: oneshot::Sender<anyhow::Result<()>> },
     Open { id: DocumentId, done: oneshot::Sender<bool> },
     Change { id: DocumentId, change: ChangeFn, done: oneshot::Sender<anyhow::Result<()>> },
     Read { id: DocumentId, read: ReadFn },
@@ -130,7 +130,7 @@ impl Client {
     pub async fn create(&self, doc: Automerge) -> anyhow::Result<DocumentId> {
         let id = DocumentId::from_bytes(rand::random::<[u8; 16]>());
         let (done, result) = oneshot::channel();
-        self.send(Command::Create { id, doc, done })?;
+        self.send(Command::Create { id, doc: Box::new(doc), done })?;
         result.await.context("the client has stopped")??;
         Ok(id)
     }
@@ -239,7 +239,7 @@ impl Task {
         let now = self.now_ms();
         match command {
             Command::Create { id, doc, done } => {
-                let result = self.engine.create_document(now, id, doc);
+                let result = self.engine.create_document(now, id, *doc);
                 let _ = match result {
                     Ok(actions) => {
                         self.synced.remove(&id);
@@ -368,7 +368,6 @@ impl Task {
     }
 
     async fn perform_one(&mut self, action: Action, events: &mut Vec<Event>) {
-        eprintln!("DEBUG {:?}", match &action { Action::Send{bytes,..} => format!("send {}", bytes.len()), Action::Store{key,..} => format!("store {key}"), a => format!("{a:?}") });
         match action {
             Action::Send { connection, bytes } => {
                 if let Some((current, socket)) = &mut self.socket

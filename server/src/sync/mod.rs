@@ -203,7 +203,6 @@ impl Worker {
                 }
                 Input::Engine(event) => events.push(event),
                 Input::Stored { tokens, received } => {
-                    tracing::trace!(?tokens, "stored");
                     if let Some(received) = received {
                         self.metrics.sync_latency.observe(received.elapsed().as_secs_f64());
                     }
@@ -284,9 +283,7 @@ impl Worker {
     /// Writes one batch durably, retrying until it succeeds, then reports its tokens.
     fn store(&self, writes: Vec<Write>, tokens: Vec<StoreToken>, received: Option<Instant>) {
         let (storage, metrics, inputs) = (self.storage.clone(), self.metrics.clone(), self.inputs.clone());
-        tracing::trace!("store task spawning");
         self.runtime.spawn(async move {
-            tracing::trace!("store task running");
             let mut wait = STORE_RETRY_FIRST;
             while let Err(error) = storage.write(writes.clone()).await {
                 metrics.storage_errors.inc();
@@ -294,10 +291,9 @@ impl Worker {
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(STORE_RETRY_MAX);
             }
-            tracing::trace!("store task written");
             if let Some(inputs) = inputs.upgrade() {
                 let _ = inputs.send(Input::Stored { tokens, received });
-            } else { tracing::trace!("no upgrade"); }
+            }
         });
     }
 }

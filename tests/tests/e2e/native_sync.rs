@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use automerge::{Automerge, ObjType, ReadDoc, ROOT, transaction::Transactable};
+use automerge::{Automerge, ObjType, ROOT, ReadDoc, transaction::Transactable};
 use tandem_server::client::{Client, ClientStorage};
 use tandem_tests::Relay;
 
