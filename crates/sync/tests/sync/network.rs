@@ -37,16 +37,16 @@ fn op() -> impl Strategy<Value = Op> {
     let node = 0..3usize;
     let client = 1..3usize;
     prop_oneof![
-        4 => node.clone().prop_map(Op::Batch),
-        4 => node.clone().prop_map(Op::One),
-        3 => (client.clone(), 0..2u8).prop_map(|(c, d)| Op::Edit(c, d)),
+        10 => node.clone().prop_map(Op::Batch),
+        10 => node.clone().prop_map(Op::One),
+        5 => (client.clone(), 0..2u8).prop_map(|(c, d)| Op::Edit(c, d)),
         1 => (node.clone(), any::<usize>()).prop_map(|(n, i)| Op::Drop(n, i)),
         1 => (node.clone(), any::<usize>()).prop_map(|(n, i)| Op::Duplicate(n, i)),
         1 => (node.clone(), any::<usize>(), any::<usize>()).prop_map(|(n, i, j)| Op::Swap(n, i, j)),
         1 => (0..2usize).prop_map(Op::Cut),
-        1 => client.clone().prop_map(Op::Reconnect),
+        2 => client.clone().prop_map(Op::Reconnect),
         1 => (node.clone(), any::<bool>()).prop_map(|(n, b)| Op::HoldStores(n, b)),
-        2 => (node, any::<usize>()).prop_map(|(n, i)| Op::CompleteStore(n, i)),
+        3 => (node, any::<usize>()).prop_map(|(n, i)| Op::CompleteStore(n, i)),
         1 => Just(Op::Tick),
     ]
 }
@@ -156,7 +156,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
-    fn two_clients_and_a_relay_converge_despite_a_faulty_network(ops in proptest::collection::vec(op(), 0..120)) {
+    fn two_clients_and_a_relay_converge_despite_a_faulty_network(ops in proptest::collection::vec(op(), 0..300)) {
         run(ops);
     }
 }
