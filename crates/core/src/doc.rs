@@ -250,6 +250,32 @@ impl<S: Schema> Doc<S> {
         &mut self.am
     }
 
+    /// A plain [`automerge::Automerge`] holding everything committed so far, for code that keeps
+    /// documents that way (the sync engine's `create_document` after genesis). Commits first.
+    pub fn to_document(&mut self) -> Result<automerge::Automerge, Error> {
+        automerge::Automerge::load(&self.save()).map_err(Error::malformed)
+    }
+
+    /// Opens a plain [`automerge::Automerge`] (for instance the sync engine's copy) as a `Doc`,
+    /// checking its kind and shape; edits will be made as `actor`.
+    pub fn from_document(doc: &automerge::Automerge, actor: ActorId) -> Result<Self, Error> {
+        Self::load(&doc.save(), actor)
+    }
+
+    /// The changes made since `heads` (committing the open batch first): what to hand to another
+    /// replica in the same process, e.g. `engine.change(id, |am| am.apply_changes(changes))`.
+    pub fn changes_since(&mut self, heads: &[ChangeHash]) -> Vec<automerge::Change> {
+        self.automerge().get_changes(heads)
+    }
+
+    /// Applies changes that arrived from elsewhere (committing the open batch first), then checks
+    /// the document is still a readable `S`: a peer running buggy or hostile code could have
+    /// broken its shape, and the caller should know before showing it.
+    pub fn apply_changes(&mut self, changes: Vec<automerge::Change>) -> Result<(), Error> {
+        self.automerge().apply_changes(changes)?;
+        self.check_shape()
+    }
+
     /// The automerge document for reading (includes uncommitted edits).
     pub fn automerge_ref(&self) -> &AutoCommit {
         &self.am

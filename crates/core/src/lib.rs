@@ -62,10 +62,20 @@
 //! transaction collects a batch of edits; the caller commits on idle or every N edits (one commit
 //! per keystroke costs ~40x the memory). Each commit's message is a small JSON [`CommitInfo`]
 //! (user, milliseconds, touched fields), which is how [`history`] and [`conflict`] name people.
-//! A commit message rather than automerge's experimental `Author` footer, because every automerge
-//! implementation (JavaScript included) preserves and shows messages. The sync engine reaches the
-//! automerge document through [`Doc::automerge`] (which commits the open batch first, so nothing
-//! goes out unattributed) for `sync()`, `save`, `load_incremental`, `get_heads` and `get_changes`.
+//! A commit message rather than automerge's newer `Author` footer, because every automerge
+//! implementation (JavaScript included) preserves and shows messages. An edit by a different user
+//! commits the open batch first, so a change never mixes two people's edits.
+//!
+//! **Handing documents to sync and storage.** The sync engine reaches the automerge document
+//! through [`Doc::automerge`] (which commits the open batch first, so nothing goes out
+//! unattributed) for `sync()`, `save`, `load_incremental`, `get_heads` and `get_changes`. Where it
+//! keeps its own plain `automerge::Automerge`, [`Doc::to_document`], [`Doc::from_document`],
+//! [`Doc::changes_since`] and [`Doc::apply_changes`] move a document and its changes across.
+//!
+//! **Keystrokes stay cheap.** A run of splices into the same field resolves the field's path once
+//! (a small cache in [`Doc`], dropped by any other edit and by anything that can bring in remote
+//! changes), so typing costs what automerge's `splice_text` costs plus a few hundred nanoseconds.
+//! `benches/text.rs` replays the automerge-paper trace both ways and reports the ratio.
 //!
 //! **Sharing is a snapshot.** automerge keeps every operation; a shared observation is therefore
 //! a new document built from the draft's current values ([`share::snapshot`]), so text the mentor

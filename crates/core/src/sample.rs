@@ -43,29 +43,18 @@ pub struct DemoPair {
 }
 
 impl Demo {
-    /// Every document with its id, for storing.
-    pub fn documents_mut(&mut self) -> Vec<(&str, &mut dyn SaveDoc)> {
-        let mut out: Vec<(&str, &mut dyn SaveDoc)> = vec![(self.program.0.as_str(), &mut self.program.1)];
+    /// Every document's id and saved bytes, for storing them (the relay's demo mode).
+    pub fn save_all(&mut self) -> Vec<(String, Vec<u8>)> {
+        let mut out = vec![(self.program.0.clone(), self.program.1.save())];
         for pair in &mut self.pairs {
-            out.push((pair.index.0.as_str(), &mut pair.index.1));
-            out.push((pair.goals.0.as_str(), &mut pair.goals.1));
-            out.push((pair.mentor_notes.0.as_str(), &mut pair.mentor_notes.1));
+            out.push((pair.index.0.clone(), pair.index.1.save()));
+            out.push((pair.goals.0.clone(), pair.goals.1.save()));
+            out.push((pair.mentor_notes.0.clone(), pair.mentor_notes.1.save()));
             for (id, obs) in &mut pair.observations {
-                out.push((id.as_str(), obs));
+                out.push((id.clone(), obs.save()));
             }
         }
         out
-    }
-}
-
-/// Saving any kind of document, for code that stores documents without caring about their kind.
-pub trait SaveDoc: std::fmt::Debug {
-    fn save(&mut self) -> Vec<u8>;
-}
-
-impl<S: crate::Schema + std::fmt::Debug> SaveDoc for Doc<S> {
-    fn save(&mut self) -> Vec<u8> {
-        Doc::save(self)
     }
 }
 

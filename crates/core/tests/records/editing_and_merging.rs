@@ -335,3 +335,27 @@ fn a_long_run_of_keystrokes_lands_exactly_where_typed() {
     o::splice(&mut obs, &mentor(), at(1), OT::Reflection, len, 0, "!").unwrap();
     assert_eq!(obs.read().unwrap().reflection, "Students respond to cold calls quickly!");
 }
+
+#[test]
+fn a_doc_and_a_plain_automerge_replica_in_the_same_process_exchange_changes() {
+    // As the web app and the sync engine do: the engine keeps a plain `Automerge`.
+    let mut app = observation();
+    let mut engine = app.to_document().unwrap();
+    let seen = app.heads();
+    o::add_note(&mut app, &mentor(), at(1), "n1", "Settled quickly", &[]).unwrap();
+    engine.apply_changes(app.changes_since(&seen)).unwrap();
+
+    // A remote edit reaches the engine first, then the app.
+    let mut remote =
+        tandem_core::Doc::<tandem_core::Observation>::from_document(&engine, device("phone")).unwrap();
+    let before = remote.heads();
+    o::splice(&mut remote, &associate(), at(2), OT::Reflection, 0, 0, "Thanks").unwrap();
+    let changes = remote.changes_since(&before);
+    engine.apply_changes(changes.clone()).unwrap();
+    app.apply_changes(changes).unwrap();
+
+    let from_engine =
+        tandem_core::Doc::<tandem_core::Observation>::from_document(&engine, device("x")).unwrap();
+    assert_eq!(from_engine.read().unwrap(), app.read().unwrap());
+    assert_eq!(app.read().unwrap().reflection, "Thanks");
+}

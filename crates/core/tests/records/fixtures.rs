@@ -1,8 +1,8 @@
 //! Saved documents of every released schema version still load, read and take edits.
 //!
-//! The files in `tests/fixtures/v1/` were written once by a one-off generator (from the demo
-//! data; commit 0875bd9 has it, the next commit removed it) and are never regenerated: if a change to the crate
-//! breaks these tests, the change is what must be fixed, or a migration written.
+//! The files in `tests/fixtures/v1/` were written once by a one-off generator from the demo data
+//! (commit 0875bd9 has it; the next commit removed it) and are never regenerated: if a change to
+//! the crate breaks these tests, the change is what must be fixed, or a migration written.
 
 use tandem_core::conflict::{self, Field};
 use tandem_core::history::history;
