@@ -148,8 +148,9 @@ fn replay_ratio(trace: &Trace) {
     };
     let (c, r) = (median(&mut core), median(&mut raw));
     let per_op = |d: Duration| d.as_secs_f64() * 1e6 / patches.len() as f64;
+    let note = if full { "budget <= 1.15" } else { "smoke run in a test build: not a measurement" };
     println!(
-        "automerge-paper replay ({} edits, commit every {BATCH}, median of {rounds}): core {:.0} ms ({:.2} µs/edit), raw automerge {:.0} ms ({:.2} µs/edit), ratio {:.3} (budget <= 1.15)",
+        "automerge-paper replay ({} edits, commit every {BATCH}, median of {rounds}): core {:.0} ms ({:.2} µs/edit), raw automerge {:.0} ms ({:.2} µs/edit), ratio {:.3} ({note})",
         patches.len(),
         c.as_secs_f64() * 1e3,
         per_op(c),
@@ -159,20 +160,28 @@ fn replay_ratio(trace: &Trace) {
     );
 }
 
-/// A 20,000-character note built by replaying the trace, and one keystroke from another device.
-/// (2,000 characters when run as a test.)
-fn note_and_remote_change(trace: &Trace) -> (Doc<Observation>, Change) {
-    let size = if full_run() { 20_000 } else { 2_000 };
+/// How many of the trace's first edits build a note of `size` characters.
+fn prefix_for(trace: &Trace, size: usize) -> usize {
     let mut len = 0usize;
-    let prefix = trace
+    trace
         .patches
         .iter()
         .take_while(|(_, del, ins)| {
             len = len + ins.chars().count() - del;
             len <= size
         })
-        .count();
-    let mut doc = replay_core(&trace.patches[..prefix]);
+        .count()
+}
+
+fn note_size() -> usize {
+    if full_run() { 20_000 } else { 2_000 }
+}
+
+/// A 20,000-character note built by replaying the trace, and one keystroke from another device.
+/// (2,000 characters when run as a test.)
+fn note_and_remote_change(trace: &Trace) -> (Doc<Observation>, Change) {
+    let size = note_size();
+    let mut doc = replay_core(&trace.patches[..prefix_for(trace, size)]);
     assert!(note_text(&doc).chars().count() >= size - 100);
     let mut phone = doc.fork(ActorId::from(b"phone".as_slice()));
     let middle = size / 2;
@@ -205,6 +214,23 @@ fn benches(c: &mut Criterion) {
             || Doc::<Observation>::load(&bytes, ActorId::from(b"tablet".as_slice())).unwrap(),
             |mut doc| {
                 doc.automerge().apply_changes([change.clone()]).unwrap();
+                doc
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    // The same note and keystroke in a bare automerge document, for comparison.
+    let (mut raw, text) = replay_raw(&trace.patches[..prefix_for(&trace, note_size())]);
+    let raw_bytes = raw.save();
+    let mut raw_phone = raw.fork().with_actor(ActorId::from(b"phone".as_slice()));
+    raw_phone.splice_text(&text, note_size() / 2, 0, "x").unwrap();
+    raw_phone.commit();
+    let raw_change = raw_phone.get_last_local_change().unwrap();
+    group.bench_function("apply_changes (raw automerge, bare text)", |b| {
+        b.iter_batched(
+            || AutoCommit::load(&raw_bytes).unwrap(),
+            |mut doc| {
+                doc.apply_changes([raw_change.clone()]).unwrap();
                 doc
             },
             BatchSize::LargeInput,
