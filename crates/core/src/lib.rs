@@ -74,8 +74,9 @@
 //!
 //! **Keystrokes stay cheap.** A run of splices into the same field resolves the field's path once
 //! (a small cache in [`Doc`], dropped by any other edit and by anything that can bring in remote
-//! changes), so typing costs what automerge's `splice_text` costs plus a few hundred nanoseconds.
-//! `benches/text.rs` replays the automerge-paper trace both ways and reports the ratio.
+//! changes), so typing stays within 15% of automerge's own `splice_text` (about 1.5 µs more per
+//! keystroke: the field label, the batch bookkeeping). `benches/text.rs` replays the
+//! automerge-paper trace both ways and reports the ratio.
 //!
 //! **Sharing is a snapshot.** automerge keeps every operation; a shared observation is therefore
 //! a new document built from the draft's current values ([`share::snapshot`]), so text the mentor
