@@ -54,7 +54,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
-    // Also the proof that the shared crates and the web app build for the browser.
+    // Also the proof that the shared crates and the web app build for the browser. Only the
+    // libraries of core and sync: their test tools (proptest, criterion) are native-only.
     shell::run(shell::cargo().args([
         "clippy",
         "--target",
@@ -63,6 +64,14 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "tandem-core",
         "--package",
         "tandem-sync",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    shell::run(shell::cargo().args([
+        "clippy",
+        "--target",
+        install::WASM_TARGET,
         "--package",
         "tandem-web",
         "--all-targets",
