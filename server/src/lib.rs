@@ -5,27 +5,42 @@
 //! - [`run`] takes a bound listener and a shutdown signal and serves until the signal fires;
 //!   `main.rs` is only the command line around it.
 //! - [`app`] builds the HTTP router: `/sync` (the automerge-repo WebSocket endpoint, [`sync`]),
-//!   `/healthz`, `/metrics` ([`metrics`]), and the web app from [`web_app`].
+//!   `/api` (signing in, the coordinator's setup, claiming documents: [`api`]), `/healthz`,
+//!   `/metrics` ([`metrics`]), and the web app from [`web_app`].
+//! - [`accounts`] holds people, programs, pairs, roles, sessions and tokens; [`access`] decides who
+//!   may read and write which document, and is the sync engine's policy.
 //! - [`storage`] owns the SQLite database: opening it, its migrations, and every SQL statement.
 //! - [`error`] turns failures into plain HTTP answers while logging the details.
 //!
 //! Only this crate knows HTTP and SQL; documents and the sync protocol live in `tandem-core` and
 //! `tandem-sync`.
 
+pub mod access;
+pub mod accounts;
+pub mod admin;
+pub mod api;
 pub mod client;
+pub mod demo;
 pub mod error;
 pub mod metrics;
 pub mod storage;
 pub mod sync;
 pub mod web_app;
 
-use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+};
 
-use axum::{Router, extract::State, http::StatusCode, routing::get};
+use axum::{Router, extract::DefaultBodyLimit, extract::State, http::StatusCode, routing::get};
 use tokio::{net::TcpListener, sync::watch};
 use tower_http::trace::TraceLayer;
 
 use crate::{
+    accounts::throttle::Throttle,
+    api::AuthConfig,
     error::AppError,
     metrics::Metrics,
     storage::Storage,
@@ -41,10 +56,12 @@ pub struct Config {
     pub web_dir: PathBuf,
     /// Sync endpoint settings.
     pub sync: SyncConfig,
+    /// Sign-in and session settings.
+    pub auth: AuthConfig,
 }
 
 /// Shared state of every request handler.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     pub storage: Arc<Storage>,
     pub metrics: Arc<Metrics>,
@@ -52,6 +69,19 @@ pub struct AppState {
     pub web_dir: Arc<PathBuf>,
     /// Set to `true` once to ask every WebSocket connection to close (graceful shutdown).
     pub shutdown: Arc<watch::Sender<bool>>,
+    /// The accounts' own database connection (people, sessions, claims); statements are short.
+    pub accounts: Arc<Mutex<rusqlite::Connection>>,
+    pub auth: Arc<AuthConfig>,
+    pub throttle: Arc<Throttle>,
+    /// The clock for sessions and sign-in throttling (milliseconds since the epoch); tests may
+    /// replace it.
+    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("storage", &self.storage).field("web_dir", &self.web_dir).finish()
+    }
 }
 
 impl AppState {
@@ -61,14 +91,24 @@ impl AppState {
         let storage = Arc::new(Storage::open_in(&config.data_dir)?);
         let metrics = Arc::new(Metrics::default());
         let peer_id = format!("tandem-relay-{:016x}", rand::random::<u64>());
-        let sync = SyncHub::start(storage.clone(), metrics.clone(), config.sync.clone(), peer_id);
+        let sync = SyncHub::start(storage.clone(), metrics.clone(), config.sync.clone(), peer_id)?;
+        let accounts = Arc::new(Mutex::new(storage.connect()?));
         Ok(Self {
+            accounts,
+            auth: Arc::new(config.auth.clone()),
+            throttle: Arc::new(Throttle::new(config.auth.throttle.clone())),
+            clock: Arc::new(accounts::now_ms),
             storage,
             metrics,
             sync,
             web_dir: Arc::new(config.web_dir.clone()),
             shutdown: Arc::new(watch::channel(false).0),
         })
+    }
+
+    /// Now, by [`AppState::clock`].
+    pub fn now_ms(&self) -> i64 {
+        (self.clock)()
     }
 }
 
@@ -78,6 +118,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/sync", get(sync::socket::upgrade))
+        .nest("/api", api::routes().layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES)))
         .fallback_service(web_app::service(&state.web_dir))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -110,7 +151,9 @@ pub async fn run(
         // WebSocket connections never end on their own; ask them to close so serving can finish.
         close_sockets.send_replace(true);
     };
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await?;
+    // Connect info gives sign-in throttling the client's address.
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
     tracing::info!("relay stopped");
     Ok(())
 }

@@ -33,6 +33,8 @@ enum Command {
     /// Stops cleanly on Ctrl-C or SIGTERM, finishing requests already under way. Log verbosity
     /// follows RUST_LOG (default: info).
     Serve(ServeArgs),
+    /// Set up programs, people, pairs, roles and access tokens in a data directory's database.
+    Admin(tandem_server::admin::AdminArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -54,6 +56,13 @@ struct ServeArgs {
     /// Seconds a document may go unused before it is dropped from memory (it stays stored).
     #[arg(long, env = "TANDEM_IDLE_EVICT_SECS", default_value_t = 300)]
     idle_evict_secs: u64,
+    /// Mark the session cookie Secure: set this when devices reach the relay over https (for
+    /// example behind a reverse proxy).
+    #[arg(long, env = "TANDEM_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Load a sample residency with known sign-ins (printed at start) to try Tandem with.
+    #[arg(long)]
+    demo: bool,
 }
 
 #[tokio::main]
@@ -62,6 +71,7 @@ async fn main() -> anyhow::Result<()> {
     init_logging(cli.log_format);
     match cli.command {
         Command::Serve(args) => serve(args).await,
+        Command::Admin(args) => tandem_server::admin::run(args, &mut std::io::stdout()),
     }
 }
 
@@ -80,8 +90,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         idle_evict_after: Duration::from_secs(args.idle_evict_secs),
         ..SyncConfig::default()
     };
-    let config = Config { data_dir: args.data, web_dir: args.web_dir, sync };
+    let auth = tandem_server::api::AuthConfig { secure_cookies: args.secure_cookies, ..Default::default() };
+    let config = Config { data_dir: args.data, web_dir: args.web_dir, sync, auth };
     let state = AppState::open(&config)?;
+    if args.demo {
+        let storage = state.storage.clone();
+        let now = state.now_ms();
+        let sign_ins =
+            tokio::task::spawn_blocking(move || tandem_server::demo::load(&storage, now)).await??;
+        // Standard error, so the first line on standard output stays the address.
+        eprintln!("Demo mode: sign in as any of these, password \"{}\":", tandem_server::demo::DEMO_PASSWORD);
+        for s in sign_ins {
+            eprintln!("  {:<20} {} ({})", s.email, s.name, s.role.as_str());
+        }
+    }
     tracing::info!(database = %state.storage.path().display(), web_dir = %config.web_dir.display(), "storage ready");
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await

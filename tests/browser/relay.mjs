@@ -5,7 +5,7 @@
 // Environment: TANDEM_BIN (the built `tandem` binary) and TANDEM_WEB_DIR (the built web app,
 // web/dist); `cargo xtask test` sets both.
 
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -101,6 +101,24 @@ export class Relay {
   }
 
   /** Stops the relay and deletes its data directory. */
+  /**
+   * An access token for `email` (a mentor of the program `test`), made with `tandem admin`: /sync
+   * needs one, as `?token=`.
+   */
+  async token(email = "js-peer@test.example") {
+    const admin = (...args) =>
+      new Promise((resolve, reject) => {
+        execFile(required("TANDEM_BIN"), ["admin", "--data", this.dataDir, ...args], (error, stdout, stderr) =>
+          error ? reject(new Error(`tandem admin ${args.join(" ")}: ${stderr}`)) : resolve(stdout.trim()),
+        );
+      });
+    await admin("create-program", "--id", "test", "--name", "Test residency").catch(() => {});
+    await admin("add-person", "--email", email, "--name", email, "--program", "test", "--role", "mentor").catch((e) => {
+      if (!/already exists/.test(e.message)) throw e;
+    });
+    return admin("token", "--person", email);
+  }
+
   async dispose() {
     await this.stop().catch(() => this.#child?.kill("SIGKILL"));
     await rm(this.dataDir, { recursive: true, force: true });

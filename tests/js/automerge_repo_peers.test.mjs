@@ -18,10 +18,13 @@ async function waitFor(check, { timeoutMs = 15000, what = "a condition" } = {}) 
 }
 
 let relay;
+let token;
 const repos = [];
 
 before(async () => {
   relay = await Relay.start();
+  // One person on several devices: /sync needs their access token in the URL.
+  token = await relay.token();
 });
 
 after(async () => {
@@ -29,7 +32,7 @@ after(async () => {
   await relay.dispose();
 });
 
-function jsPeer(url = relay.syncUrl) {
+function jsPeer(url = `${relay.syncUrl}?token=${token}`) {
   const repo = new Repo({ network: [new WebSocketClientAdapter(url)] });
   repos.push(repo);
   return repo;

@@ -80,9 +80,19 @@ impl Relay {
         format!("http://{}", self.addr)
     }
 
-    /// `ws://127.0.0.1:PORT/sync`
+    /// `ws://127.0.0.1:PORT/sync`: connecting needs a session or token (see [`Relay::sync_url_for`]).
     pub fn sync_url(&self) -> String {
         format!("ws://{}/sync", self.addr)
+    }
+
+    /// `ws://127.0.0.1:PORT/sync?token=...`: the sync endpoint as the holder of `token`.
+    pub fn sync_url_for(&self, token: &str) -> String {
+        format!("ws://{}/sync?token={token}", self.addr)
+    }
+
+    /// The data directory, for `tandem admin` ([`admin`], [`test_person_token`]).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 
     /// Stops the relay as an operator would (SIGTERM) and waits for it to exit.
@@ -105,6 +115,42 @@ impl Relay {
         self.kill()?;
         Self::spawn(addr, &data_dir, extra_args)
     }
+}
+
+/// Runs `tandem admin --data <data_dir> <args>`, with `stdin` as its standard input; returns what
+/// it printed, trimmed, or fails with what it said on standard error.
+pub fn admin(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> anyhow::Result<String> {
+    use std::io::Write;
+    let mut child = Command::new(tandem_binary())
+        .arg("admin")
+        .arg("--data")
+        .arg(data_dir)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot start `tandem admin`")?;
+    child.stdin.take().expect("stdin is piped").write_all(stdin.unwrap_or("").as_bytes())?;
+    let output = child.wait_with_output()?;
+    if !output.status.success() {
+        bail!("tandem admin {args:?} failed: {}", String::from_utf8_lossy(&output.stderr).trim());
+    }
+    Ok(String::from_utf8(output.stdout)?.trim().to_owned())
+}
+
+/// An access token for `email`, a mentor of the program `test`, creating both when missing: the
+/// simplest credentials for tests that only need to sync.
+pub fn test_person_token(data_dir: &Path, email: &str) -> anyhow::Result<String> {
+    let _ = admin(data_dir, &["create-program", "--id", "test", "--name", "Test residency"], None);
+    let add = ["add-person", "--email", email, "--name", email, "--program", "test", "--role", "mentor"];
+    if let Err(error) = admin(data_dir, &add, None)
+        && !error.to_string().contains("already exists")
+    {
+        return Err(error);
+    }
+    admin(data_dir, &["token", "--person", email], None)
 }
 
 impl Drop for Relay {

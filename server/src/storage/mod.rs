@@ -26,6 +26,52 @@ pub const DATABASE_FILE: &str = "tandem.sqlite3";
 const MIGRATIONS: &[&str] = &[
     // 1: document chunks under automerge-repo's keys, parts joined with '/'.
     "CREATE TABLE chunks (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;",
+    // 2: accounts (people, programs, cohorts, pairs, roles, sessions and access tokens) and each
+    // document's audience. Ids are text so they can be the `UserId`s and pair ids of tandem-core.
+    "CREATE TABLE programs (id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
+     CREATE TABLE people (
+         id TEXT PRIMARY KEY,
+         email TEXT NOT NULL UNIQUE,
+         name TEXT NOT NULL,
+         password_hash TEXT
+     ) WITHOUT ROWID;
+     CREATE TABLE memberships (
+         program_id TEXT NOT NULL REFERENCES programs(id),
+         person_id TEXT NOT NULL REFERENCES people(id),
+         role TEXT NOT NULL CHECK (role IN ('coordinator', 'mentor', 'associate')),
+         PRIMARY KEY (program_id, person_id)
+     ) WITHOUT ROWID;
+     CREATE INDEX memberships_by_person ON memberships (person_id);
+     CREATE TABLE cohorts (
+         id TEXT PRIMARY KEY,
+         program_id TEXT NOT NULL REFERENCES programs(id),
+         name TEXT NOT NULL
+     ) WITHOUT ROWID;
+     CREATE TABLE pairs (
+         id TEXT PRIMARY KEY,
+         program_id TEXT NOT NULL REFERENCES programs(id),
+         cohort_id TEXT REFERENCES cohorts(id),
+         mentor_id TEXT REFERENCES people(id),
+         associate_id TEXT REFERENCES people(id)
+     ) WITHOUT ROWID;
+     CREATE TABLE sessions (
+         token_hash TEXT PRIMARY KEY,
+         person_id TEXT NOT NULL REFERENCES people(id),
+         kind TEXT NOT NULL CHECK (kind IN ('session', 'token')),
+         label TEXT,
+         created_ms INTEGER NOT NULL,
+         expires_ms INTEGER
+     ) WITHOUT ROWID;
+     CREATE INDEX sessions_by_person ON sessions (person_id);
+     CREATE TABLE documents (
+         id TEXT PRIMARY KEY,
+         audience TEXT NOT NULL CHECK (audience IN ('private', 'pair', 'program')),
+         owner_id TEXT NOT NULL REFERENCES people(id),
+         pair_id TEXT REFERENCES pairs(id),
+         program_id TEXT REFERENCES programs(id),
+         provisional INTEGER NOT NULL DEFAULT 0,
+         claimed_ms INTEGER NOT NULL
+     ) WITHOUT ROWID;",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +120,12 @@ impl Storage {
             .spawn(move || chunks::run_writer(writer_connection, jobs))
             .map_err(|e| StorageError::Write(format!("cannot start the writer thread: {e}")))?;
         Ok(Self { path, connection: Mutex::new(connection), writer })
+    }
+
+    /// A further connection to the same database, for a part of the relay that runs its own
+    /// statements (accounts, the sync engine's access checks) without waiting on chunk reads.
+    pub fn connect(&self) -> Result<Connection, StorageError> {
+        open_connection(&self.path)
     }
 
     /// Where the database lives, for logs.

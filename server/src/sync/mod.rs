@@ -26,6 +26,7 @@ use tandem_sync::{Action, ConnectionId, Engine, Event, StorageKey, StoreToken};
 use tokio::sync::mpsc;
 
 use crate::{
+    access::AccessPolicy,
     metrics::Metrics,
     storage::{Storage, Write},
 };
@@ -71,6 +72,8 @@ pub enum Outbound {
 enum Input {
     Opened {
         connection: ConnectionId,
+        /// The person who authenticated the connection; the policy answers for them.
+        person: String,
         outbound: mpsc::UnboundedSender<Outbound>,
     },
     Frame {
@@ -99,14 +102,23 @@ pub struct SyncHub {
 
 impl SyncHub {
     /// Starts the engine thread and its ticker. They stop when every handle is dropped.
-    pub fn start(storage: Arc<Storage>, metrics: Arc<Metrics>, config: SyncConfig, peer_id: String) -> Self {
+    ///
+    /// The engine asks [`AccessPolicy`] about every document a connection reads or writes; the
+    /// policy has its own database connection, on the engine's thread.
+    pub fn start(
+        storage: Arc<Storage>,
+        metrics: Arc<Metrics>,
+        config: SyncConfig,
+        peer_id: String,
+    ) -> Result<Self, crate::storage::StorageError> {
+        let policy = AccessPolicy::new(storage.connect()?);
         let (inputs, receiver) = mpsc::unbounded_channel();
         let mut engine_config = tandem_sync::Config::relay(peer_id);
         engine_config.max_frame_bytes = config.max_frame_bytes;
         engine_config.idle_evict_after_ms = config.idle_evict_after.as_millis() as u64;
         let runtime = tokio::runtime::Handle::current();
         let worker = Worker {
-            engine: Engine::new(engine_config),
+            engine: Engine::with_policy(engine_config, policy),
             connections: HashMap::new(),
             storage,
             metrics,
@@ -129,14 +141,15 @@ impl SyncHub {
                 }
             }
         });
-        Self { inputs, next_connection: Arc::new(AtomicU64::new(1)), config }
+        Ok(Self { inputs, next_connection: Arc::new(AtomicU64::new(1)), config })
     }
 
-    /// Registers a new connection; frames for it arrive on the returned receiver.
-    pub fn open(&self) -> (ConnectionId, mpsc::UnboundedReceiver<Outbound>) {
+    /// Registers a new connection of `person` (authenticated by the caller); frames for it arrive
+    /// on the returned receiver.
+    pub fn open(&self, person: String) -> (ConnectionId, mpsc::UnboundedReceiver<Outbound>) {
         let connection = ConnectionId(self.next_connection.fetch_add(1, Ordering::Relaxed));
         let (outbound, receiver) = mpsc::unbounded_channel();
-        let _ = self.inputs.send(Input::Opened { connection, outbound });
+        let _ = self.inputs.send(Input::Opened { connection, person, outbound });
         (connection, receiver)
     }
 
@@ -151,7 +164,7 @@ impl SyncHub {
 
 /// The engine thread's state.
 struct Worker {
-    engine: Engine,
+    engine: Engine<AccessPolicy>,
     connections: HashMap<ConnectionId, mpsc::UnboundedSender<Outbound>>,
     storage: Arc<Storage>,
     metrics: Arc<Metrics>,
@@ -183,9 +196,11 @@ impl Worker {
     fn handle(&mut self, batch: Vec<Input>) {
         let mut events = Vec::with_capacity(batch.len());
         let mut earliest_frame: Option<Instant> = None;
+        let mut closed = Vec::new();
         for input in batch {
             match input {
-                Input::Opened { connection, outbound } => {
+                Input::Opened { connection, person, outbound } => {
+                    self.engine.policy_mut().bind(connection, person);
                     self.connections.insert(connection, outbound);
                     self.metrics.connections.inc();
                     events.push(Event::ConnectionOpened { connection });
@@ -193,6 +208,7 @@ impl Worker {
                 Input::Frame { connection, bytes, received } => {
                     self.metrics.message(crate::metrics::Direction::In, bytes.len());
                     earliest_frame = Some(earliest_frame.map_or(received, |e| e.min(received)));
+                    self.engine.policy_mut().observe_frame(connection, &bytes, crate::accounts::now_ms());
                     events.push(Event::BytesReceived { connection, bytes });
                 }
                 Input::Closed { connection } => {
@@ -200,6 +216,7 @@ impl Worker {
                         self.metrics.connections.dec();
                     }
                     events.push(Event::ConnectionClosed { connection });
+                    closed.push(connection);
                 }
                 Input::Engine(event) => events.push(event),
                 Input::Stored { tokens, received } => {
@@ -212,6 +229,9 @@ impl Worker {
         }
         let now = self.now_ms();
         let actions = self.engine.handle_batch(now, events);
+        for connection in closed {
+            self.engine.policy_mut().unbind(connection);
+        }
         self.perform(actions, earliest_frame);
         self.metrics.documents_loaded.set(self.engine.documents_in_memory() as i64);
     }

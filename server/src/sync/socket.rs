@@ -8,31 +8,59 @@ use std::time::Instant;
 
 use axum::{
     extract::{
-        State, WebSocketUpgrade,
-        ws::{CloseFrame, Message, close_code},
+        RawQuery, State, WebSocketUpgrade,
+        ws::{CloseFrame, Message, close_code, rejection::WebSocketUpgradeRejection},
     },
-    response::Response,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
 };
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::watch;
 
 use super::{Outbound, SyncHub};
-use crate::AppState;
+use crate::{AppState, api};
 
 /// `GET /sync`: the automerge-repo WebSocket endpoint.
-pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+///
+/// The upgrade needs a session cookie or an access token (`?token=`, for clients that cannot set
+/// headers); without one the answer is 401 and no WebSocket is opened, so nothing is sent to an
+/// unauthenticated client. The connection then belongs to that person for its whole life.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let secret = api::presented_secret(&headers, query.as_deref());
+    let person = match api::authenticate(&state, secret).await {
+        Ok(Some(person)) => person,
+        Ok(None) => {
+            return api::ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "sign in first: /sync needs a session cookie or ?token=<access token>",
+            )
+            .into_response();
+        }
+        Err(error) => return error.into_response(),
+    };
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
     let hub = state.sync.clone();
     let shutdown = state.shutdown.subscribe();
     let limit = hub.config.max_frame_bytes;
-    ws.max_message_size(limit).max_frame_size(limit).on_upgrade(move |socket| serve(socket, hub, shutdown))
+    ws.max_message_size(limit)
+        .max_frame_size(limit)
+        .on_upgrade(move |socket| serve(socket, hub, person, shutdown))
 }
 
 /// Runs one connection until either side closes it, the peer goes silent, or the relay shuts down.
-pub async fn serve<S>(socket: S, hub: SyncHub, mut shutdown: watch::Receiver<bool>)
+pub async fn serve<S>(socket: S, hub: SyncHub, person: String, mut shutdown: watch::Receiver<bool>)
 where
     S: Sink<Message, Error = axum::Error> + Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
-    let (connection, mut outbound) = hub.open();
+    let (connection, mut outbound) = hub.open(person);
     let (mut sink, mut stream) = socket.split();
     let keepalive = hub.config.keepalive;
     let mut ping = tokio::time::interval(keepalive);

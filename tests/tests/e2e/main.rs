@@ -1,4 +1,7 @@
 //! End-to-end tests against the real `tandem` binary. One test binary, one module per area.
 
+mod access;
+mod bad_input;
+mod http;
 mod native_sync;
 mod relay_process;

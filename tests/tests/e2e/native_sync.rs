@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use automerge::{Automerge, ObjType, ROOT, ReadDoc, transaction::Transactable};
 use tandem_server::client::{Client, ClientStorage};
-use tandem_tests::Relay;
+use tandem_tests::{Relay, test_person_token};
 
 /// How long any one wait may take before the test fails (generous: CI machines are shared).
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -63,8 +63,10 @@ async fn wait_for_notes(client: &Client, id: tandem_sync::DocumentId, count: usi
 async fn two_devices_edit_offline_then_reconnect_and_both_keep_everything() {
     let data = tempfile::tempdir().unwrap();
     let relay = Relay::start(data.path(), &[]).unwrap();
-    let mentor = Client::start(relay.sync_url(), ClientStorage::memory());
-    let associate = Client::start(relay.sync_url(), ClientStorage::memory());
+    // One person on several devices: the documents are theirs (claimed on first sync).
+    let token = test_person_token(data.path(), "mentor@test.example").unwrap();
+    let mentor = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
+    let associate = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
 
     let id = mentor.create(new_notes_doc()).await.unwrap();
     within("the relay to store the new document", mentor.synced(id)).await.unwrap();
@@ -91,7 +93,9 @@ async fn two_devices_edit_offline_then_reconnect_and_both_keep_everything() {
 async fn a_device_that_joins_late_receives_everything_and_the_relay_keeps_it_across_a_restart() {
     let data = tempfile::tempdir().unwrap();
     let relay = Relay::start(data.path(), &[]).unwrap();
-    let mentor = Client::start(relay.sync_url(), ClientStorage::memory());
+    // One person on several devices: the documents are theirs (claimed on first sync).
+    let token = test_person_token(data.path(), "mentor@test.example").unwrap();
+    let mentor = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
     let id = mentor.create(new_notes_doc()).await.unwrap();
     for i in 0..20 {
         mentor.change(id, move |d| add_note(d, &format!("note {i}"))).await.unwrap();
@@ -101,7 +105,9 @@ async fn a_device_that_joins_late_receives_everything_and_the_relay_keeps_it_acr
     let status = relay.stop().unwrap();
     assert!(status.success(), "{status}");
     let relay = Relay::start(data.path(), &[]).unwrap();
-    let late = Client::start(relay.sync_url(), ClientStorage::memory());
+    // One person on several devices: the documents are theirs (claimed on first sync).
+    let token = test_person_token(data.path(), "mentor@test.example").unwrap();
+    let late = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
     assert!(within("the late device to open it", late.open(id)).await.unwrap());
     let got = wait_for_notes(&late, id, 20).await;
     assert_eq!(got, (0..20).map(|i| format!("note {i}")).collect::<Vec<_>>());
@@ -111,7 +117,9 @@ async fn a_device_that_joins_late_receives_everything_and_the_relay_keeps_it_acr
 async fn every_change_the_relay_acknowledged_survives_a_sigkill_in_the_middle_of_a_burst() {
     let data = tempfile::tempdir().unwrap();
     let relay = Relay::start(data.path(), &[]).unwrap();
-    let mentor = Client::start(relay.sync_url(), ClientStorage::memory());
+    // One person on several devices: the documents are theirs (claimed on first sync).
+    let token = test_person_token(data.path(), "mentor@test.example").unwrap();
+    let mentor = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
     let id = mentor.create(new_notes_doc()).await.unwrap();
     within("the relay to store the document", mentor.synced(id)).await.unwrap();
 
@@ -136,7 +144,7 @@ async fn every_change_the_relay_acknowledged_survives_a_sigkill_in_the_middle_of
     mentor.go_offline().unwrap();
     burst.abort();
 
-    let after = Client::start(relay.sync_url(), ClientStorage::memory());
+    let after = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
     assert!(within("the document after the crash", after.open(id)).await.unwrap());
     let got = wait_for_notes(&after, id, acknowledged_before_crash).await;
     for i in 1..=acknowledged_before_crash {

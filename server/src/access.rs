@@ -1,0 +1,380 @@
+//! Who may read and write which document: audiences, claims, and the sync engine's [`Policy`].
+//!
+//! Every document the relay serves has an audience, recorded when it is claimed:
+//! - **private**: its owner only (drafts, mentor notes);
+//! - **pair**: the mentor and the associate of one pair, whoever sits in those seats now;
+//! - **program**: everyone in the program reads, its coordinators write.
+//!
+//! A document is claimed either explicitly, `POST /api/documents {id, audience}` (before its first
+//! sync, or right after it when it was claimed implicitly), or implicitly by its first sync from a
+//! device that has content of it, which makes it *provisionally* private to that device's person. Its owner
+//! may claim a provisional document once more, for a wider audience they belong to; after that
+//! the audience is fixed. A document nobody claimed is answered like a missing one.
+//!
+//! The answers are read from the database for every question, so a change of membership (made by
+//! the API or by `tandem admin` on the same database) holds for the very next message, on live
+//! connections too.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use tandem_sync::{ConnectionId, DocumentId, PeerId, Policy};
+
+use crate::accounts::{self, AccountError, Role};
+
+/// Who may see a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Audience {
+    Private,
+    Pair { pair_id: String },
+    Program { program_id: String },
+}
+
+/// What a person may do with a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    None,
+    Read,
+    Write,
+}
+
+/// A claimed document as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Claim {
+    pub id: String,
+    pub audience: Audience,
+    pub owner_id: String,
+    /// Claimed implicitly by a first sync; its owner may still name a wider audience once.
+    pub provisional: bool,
+}
+
+pub fn claim_of(db: &Connection, document: &str) -> rusqlite::Result<Option<Claim>> {
+    db.prepare_cached(
+        "SELECT audience, owner_id, pair_id, program_id, provisional FROM documents WHERE id = ?1",
+    )?
+    .query_row([document], |row| {
+        let kind: String = row.get(0)?;
+        let audience = match kind.as_str() {
+            "pair" => Audience::Pair { pair_id: row.get::<_, Option<String>>(2)?.unwrap_or_default() },
+            "program" => {
+                Audience::Program { program_id: row.get::<_, Option<String>>(3)?.unwrap_or_default() }
+            }
+            _ => Audience::Private,
+        };
+        Ok(Claim { id: document.to_owned(), audience, owner_id: row.get(1)?, provisional: row.get(4)? })
+    })
+    .optional()
+}
+
+/// What `person` may do with a document of this claim, by the memberships recorded now.
+pub fn access_to(db: &Connection, person: &str, claim: &Claim) -> rusqlite::Result<Access> {
+    Ok(match &claim.audience {
+        Audience::Private => {
+            if claim.owner_id == person {
+                Access::Write
+            } else {
+                Access::None
+            }
+        }
+        Audience::Pair { pair_id } => {
+            let seated = db
+                .prepare_cached(
+                    "SELECT 1 FROM pairs WHERE id = ?1 AND (mentor_id = ?2 OR associate_id = ?2)",
+                )?
+                .query_row(params![pair_id, person], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if seated { Access::Write } else { Access::None }
+        }
+        Audience::Program { program_id } => {
+            let role: Option<String> = db
+                .prepare_cached("SELECT role FROM memberships WHERE program_id = ?1 AND person_id = ?2")?
+                .query_row(params![program_id, person], |row| row.get(0))
+                .optional()?;
+            match role.as_deref() {
+                Some("coordinator") => Access::Write,
+                Some(_) => Access::Read,
+                None => Access::None,
+            }
+        }
+    })
+}
+
+/// What `person` may do with `document`; an unclaimed document is nobody's.
+pub fn access(db: &Connection, person: &str, document: &str) -> rusqlite::Result<Access> {
+    match claim_of(db, document)? {
+        Some(claim) => access_to(db, person, &claim),
+        None => Ok(Access::None),
+    }
+}
+
+/// Records `person`'s claim of `document` for `audience`.
+///
+/// Refused (and nothing recorded) when the id is malformed, when the person would not be able to
+/// write the document under that audience (a pair they do not sit in, a program they do not
+/// coordinate), or when the document is already claimed, unless it is the person's own
+/// provisional claim.
+pub fn claim(
+    db: &Connection,
+    person: &str,
+    document: &str,
+    audience: &Audience,
+    now_ms: i64,
+) -> Result<Claim, AccountError> {
+    let id: DocumentId = document
+        .parse()
+        .map_err(|_| AccountError::Invalid(format!("{document:?} is not an automerge document id")))?;
+    let id = id.to_string();
+    let proposed =
+        Claim { id: id.clone(), audience: audience.clone(), owner_id: person.to_owned(), provisional: false };
+    match audience {
+        Audience::Private => {}
+        Audience::Pair { pair_id } => {
+            if access_to(db, person, &proposed)? != Access::Write {
+                return Err(AccountError::Forbidden(format!(
+                    "you are not in the pair {pair_id:?}, so you cannot give it a document"
+                )));
+            }
+        }
+        Audience::Program { program_id } => {
+            if accounts::role_in(db, program_id, person)? != Some(Role::Coordinator) {
+                return Err(AccountError::Forbidden(format!(
+                    "only a coordinator of the program {program_id:?} can give it a document"
+                )));
+            }
+        }
+    }
+    if let Some(existing) = claim_of(db, &id)? {
+        if !(existing.provisional && existing.owner_id == person) {
+            // Someone else's document is answered like a missing one elsewhere; here the id is
+            // simply taken, which reveals nothing about its content or audience.
+            return Err(AccountError::Conflict(format!("the document {id} is already claimed")));
+        }
+        db.execute("DELETE FROM documents WHERE id = ?1", [&id])?;
+    }
+    insert_claim(db, &proposed, now_ms)?;
+    Ok(proposed)
+}
+
+fn insert_claim(db: &Connection, claim: &Claim, now_ms: i64) -> rusqlite::Result<()> {
+    let (kind, pair_id, program_id) = match &claim.audience {
+        Audience::Private => ("private", None, None),
+        Audience::Pair { pair_id } => ("pair", Some(pair_id.as_str()), None),
+        Audience::Program { program_id } => ("program", None, Some(program_id.as_str())),
+    };
+    db.execute(
+        "INSERT INTO documents (id, audience, owner_id, pair_id, program_id, provisional, claimed_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![claim.id, kind, claim.owner_id, pair_id, program_id, claim.provisional, now_ms],
+    )?;
+    Ok(())
+}
+
+/// Claims `document` provisionally for `person` if nobody has claimed it yet (its first sync from
+/// a device that has it). Returns whether it did.
+pub fn claim_if_unclaimed(
+    db: &Connection,
+    person: &str,
+    document: &DocumentId,
+    now_ms: i64,
+) -> rusqlite::Result<bool> {
+    let claim = Claim {
+        id: document.to_string(),
+        audience: Audience::Private,
+        owner_id: person.to_owned(),
+        provisional: true,
+    };
+    let (kind, provisional) = ("private", true);
+    let inserted = db.execute(
+        "INSERT OR IGNORE INTO documents (id, audience, owner_id, provisional, claimed_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![claim.id, kind, claim.owner_id, provisional, now_ms],
+    )?;
+    Ok(inserted == 1)
+}
+
+/// Every document `person` may read, with the access they have.
+pub fn readable_documents(db: &Connection, person: &str) -> rusqlite::Result<Vec<(Claim, Access)>> {
+    let ids: Vec<String> = db
+        .prepare(
+            "SELECT d.id FROM documents d
+             WHERE (d.audience = 'private' AND d.owner_id = ?1)
+                OR (d.audience = 'pair' AND d.pair_id IN
+                      (SELECT id FROM pairs WHERE mentor_id = ?1 OR associate_id = ?1))
+                OR (d.audience = 'program' AND d.program_id IN
+                      (SELECT program_id FROM memberships WHERE person_id = ?1))
+             ORDER BY d.id",
+        )?
+        .query_map([person], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(claim) = claim_of(db, &id)? {
+            let access = access_to(db, person, &claim)?;
+            out.push((claim, access));
+        }
+    }
+    Ok(out)
+}
+
+/// The sync engine's policy on the relay: each connection belongs to the person who opened it,
+/// and every question is answered from the database.
+///
+/// The peer id a client announces is ignored on purpose: anyone can write any peer id into a
+/// `join` message, so only the authenticated connection counts.
+pub struct AccessPolicy {
+    db: Connection,
+    people: HashMap<ConnectionId, String>,
+}
+
+impl std::fmt::Debug for AccessPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessPolicy").field("connections", &self.people.len()).finish()
+    }
+}
+
+impl AccessPolicy {
+    pub fn new(db: Connection) -> Self {
+        Self { db, people: HashMap::new() }
+    }
+
+    /// The connection was opened by `person` (who authenticated before the upgrade).
+    pub fn bind(&mut self, connection: ConnectionId, person: String) {
+        self.people.insert(connection, person);
+    }
+
+    pub fn unbind(&mut self, connection: ConnectionId) {
+        self.people.remove(&connection);
+    }
+
+    fn access(&self, connection: ConnectionId, doc: &DocumentId) -> Access {
+        let Some(person) = self.people.get(&connection) else { return Access::None };
+        let answer = || -> rusqlite::Result<Access> {
+            let id = doc.to_string();
+            Ok(match claim_of(&self.db, &id)? {
+                Some(claim) => access_to(&self.db, person, &claim)?,
+                // Nobody claimed it and nothing of it is stored: there is nothing to see, and the
+                // engine answers exactly as for a missing document (`doc-unavailable`) unless its
+                // creator's device syncs it meanwhile, which claims it first. Content stored
+                // without a claim (from before accounts) stays hidden until `tandem admin claim`.
+                None if !has_stored_chunks(&self.db, &id)? => Access::Read,
+                None => Access::None,
+            })
+        };
+        match answer() {
+            Ok(access) => access,
+            Err(error) => {
+                // Fail closed: a database hiccup hides documents for a moment, it never leaks them.
+                tracing::error!(%error, %doc, "cannot check access; refusing");
+                Access::None
+            }
+        }
+    }
+
+    /// Looks at a frame before the engine does: a `sync` or `request` from a sender that has
+    /// content (heads) of a document nobody has claimed claims it, provisionally private, for them.
+    pub fn observe_frame(&mut self, connection: ConnectionId, bytes: &[u8], now_ms: i64) {
+        let Some(person) = self.people.get(&connection) else { return };
+        let Ok(message) = tandem_sync::codec::decode(bytes) else { return };
+        let (document, data) = match &message {
+            tandem_sync::codec::Message::Sync { document_id, data, .. }
+            | tandem_sync::codec::Message::Request { document_id, data, .. } => (document_id, data),
+            _ => return,
+        };
+        // A sender with content announces its heads (automerge sends changes only once the other
+        // side asked for them); "I have nothing" (no heads) claims nothing.
+        let has_content = automerge::sync::Message::decode(data).is_ok_and(|m| !m.heads.is_empty());
+        if !has_content {
+            return;
+        }
+        match claim_if_unclaimed(&self.db, person, document, now_ms) {
+            Ok(true) => {
+                tracing::info!(%document, %person, "document claimed on its first sync, private to its creator")
+            }
+            Ok(false) => {}
+            Err(error) => {
+                tracing::error!(%error, %document, "cannot record a claim; the document stays unclaimed")
+            }
+        }
+    }
+}
+
+fn has_stored_chunks(db: &Connection, document: &str) -> rusqlite::Result<bool> {
+    // Keys under a document sort between `id/` and `id0` ('0' follows '/' in ASCII).
+    db.prepare_cached("SELECT 1 FROM chunks WHERE key >= ?1 AND key < ?2 LIMIT 1")?
+        .query_row(params![format!("{document}/"), format!("{document}0")], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
+}
+
+impl Policy for AccessPolicy {
+    fn may_read(&self, connection: ConnectionId, _peer: &PeerId, doc: &DocumentId) -> bool {
+        self.access(connection, doc) >= Access::Read
+    }
+
+    fn may_write(&self, connection: ConnectionId, _peer: &PeerId, doc: &DocumentId) -> bool {
+        self.access(connection, doc) == Access::Write
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::*;
+
+    #[test]
+    fn audiences_give_the_access_the_design_promises() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = crate::storage::Storage::open_in(dir.path()).unwrap();
+        let db = storage.connect().unwrap();
+        let program = create_program(&db, Some("prog"), "P").unwrap();
+        let coordinator = add_person(&db, Some("c"), "c@x.example", "C", None).unwrap().id;
+        let mentor = add_person(&db, Some("m"), "m@x.example", "M", None).unwrap().id;
+        let associate = add_person(&db, Some("a"), "a@x.example", "A", None).unwrap().id;
+        set_membership(&db, &program, &coordinator, Role::Coordinator).unwrap();
+        set_membership(&db, &program, &mentor, Role::Mentor).unwrap();
+        set_membership(&db, &program, &associate, Role::Associate).unwrap();
+        add_pair(&db, &program, Some("pair-1"), &mentor, &associate, None).unwrap();
+        let id = |n: u8| DocumentId::from_bytes([n; 16]).to_string();
+        let pair = Audience::Pair { pair_id: "pair-1".into() };
+        let whole = Audience::Program { program_id: program.clone() };
+        claim(&db, &mentor, &id(1), &Audience::Private, 0).unwrap();
+        claim(&db, &mentor, &id(2), &pair, 0).unwrap();
+        claim(&db, &coordinator, &id(3), &whole, 0).unwrap();
+        let table = [
+            (&mentor, 1, Access::Write),
+            (&associate, 1, Access::None),
+            (&coordinator, 1, Access::None),
+            (&mentor, 2, Access::Write),
+            (&associate, 2, Access::Write),
+            (&coordinator, 2, Access::None),
+            (&mentor, 3, Access::Read),
+            (&associate, 3, Access::Read),
+            (&coordinator, 3, Access::Write),
+            (&mentor, 4, Access::None),
+        ];
+        for (person, doc, expected) in table {
+            assert_eq!(access(&db, person, &id(doc)).unwrap(), expected, "{person} on document {doc}");
+        }
+        assert!(matches!(claim(&db, &coordinator, &id(5), &pair, 0), Err(AccountError::Forbidden(_))));
+        assert!(matches!(claim(&db, &mentor, &id(5), &whole, 0), Err(AccountError::Forbidden(_))));
+        assert!(matches!(
+            claim(&db, &associate, &id(2), &Audience::Private, 0),
+            Err(AccountError::Conflict(_))
+        ));
+        assert!(matches!(
+            claim(&db, &mentor, "nonsense", &Audience::Private, 0),
+            Err(AccountError::Invalid(_))
+        ));
+        assert_eq!(access(&db, &coordinator, &id(5)).unwrap(), Access::None, "refused claims record nothing");
+
+        // A provisional claim can be widened once, by its owner only.
+        assert!(claim_if_unclaimed(&db, &mentor, &DocumentId::from_bytes([6; 16]), 0).unwrap());
+        assert!(matches!(claim(&db, &associate, &id(6), &pair, 0), Err(AccountError::Conflict(_))));
+        claim(&db, &mentor, &id(6), &pair, 0).unwrap();
+        assert_eq!(access(&db, &associate, &id(6)).unwrap(), Access::Write);
+        assert!(matches!(claim(&db, &mentor, &id(6), &Audience::Private, 0), Err(AccountError::Conflict(_))));
+    }
+}
