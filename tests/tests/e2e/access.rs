@@ -411,3 +411,30 @@ async fn a_person_removed_from_a_pair_stops_receiving_its_documents_on_a_live_co
     assert!(within("the re-seated associate", back.open(id)).await.unwrap());
     wait_for_note(&back, id, "after").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_mode_lets_the_mentor_and_the_associate_sign_in_and_see_their_pair() {
+    let data = tempfile::tempdir().unwrap();
+    let relay = Relay::start(data.path(), &["--demo"]).unwrap();
+    let http = Http::new(relay.addr());
+    let mut seen = Vec::new();
+    for email in ["grace@demo.tandem", "mei@demo.tandem"] {
+        let (status, body, cookie) = http.sign_in(email, tandem_server::demo::DEMO_PASSWORD);
+        assert_eq!(status, 200, "{email}: {body}");
+        let (status, list) = http.request_with_cookie("GET", "/api/documents", &cookie, None);
+        assert_eq!(status, 200, "{list}");
+        let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+        let ids: Vec<String> =
+            list.as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_owned()).collect();
+        assert!(ids.len() >= 3, "{email} sees the program and the pair's documents: {list}");
+        seen.push(ids);
+    }
+    let shared: Vec<&String> = seen[0].iter().filter(|id| seen[1].contains(id)).collect();
+    assert!(!shared.is_empty(), "the mentor and the associate share documents");
+    assert!(seen[0].len() > shared.len(), "the mentor's private notes are not the associate's");
+    // A restart with --demo again keeps what is there.
+    let relay = relay.crash_and_restart().unwrap();
+    let (status, _, _) =
+        Http::new(relay.addr()).sign_in("dana@demo.tandem", tandem_server::demo::DEMO_PASSWORD);
+    assert_eq!(status, 200);
+}
