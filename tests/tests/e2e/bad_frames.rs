@@ -1,0 +1,136 @@
+//! Bad frames on the sync endpoint: whatever one peer sends, only its own connection closes, with
+//! a clear reason where the protocol allows one, and nothing stored is damaged. Other devices keep
+//! syncing through the same relay process.
+
+use std::time::Duration;
+
+use automerge::{Automerge, ObjType, ROOT, ReadDoc, transaction::Transactable};
+use futures_util::{SinkExt, StreamExt};
+use tandem_server::client::{Client, ClientStorage};
+use tandem_sync::{DocumentId, PeerId, codec};
+use tandem_tests::{Relay, test_person_token};
+use tokio_tungstenite::tungstenite::Message;
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+fn notes_doc() -> Automerge {
+    let mut doc = Automerge::new();
+    let mut tx = doc.transaction();
+    tx.put_object(ROOT, "notes", ObjType::List).unwrap();
+    tx.commit();
+    doc
+}
+
+fn add_note(doc: &mut Automerge, text: &str) {
+    let mut tx = doc.transaction();
+    let (_, notes) = tx.get(ROOT, "notes").unwrap().unwrap();
+    let len = tx.length(&notes);
+    tx.insert(&notes, len, text).unwrap();
+    tx.commit();
+}
+
+fn note_count(doc: Option<&Automerge>) -> usize {
+    doc.and_then(|d| d.get(ROOT, "notes").unwrap().map(|(_, list)| d.length(&list))).unwrap_or(0)
+}
+
+/// A raw socket that has completed the join/peer handshake; returns it with the relay's peer id.
+async fn joined(url: &str) -> (Socket, PeerId) {
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let join = codec::Message::Join {
+        sender_id: PeerId::from("bad-peer"),
+        peer_metadata: None,
+        supported_protocol_versions: vec![codec::PROTOCOL_VERSION.to_owned()],
+    };
+    socket.send(Message::Binary(codec::encode(&join).into())).await.unwrap();
+    match socket.next().await {
+        Some(Ok(Message::Binary(bytes))) => match codec::decode(&bytes).unwrap() {
+            codec::Message::Peer { sender_id, .. } => (socket, sender_id),
+            other => panic!("expected peer, got {other:?}"),
+        },
+        other => panic!("expected the relay's peer message, got {other:?}"),
+    }
+}
+
+/// Reads until the relay closes the socket; returns the `error` message text it sent, if any.
+async fn closed_by_relay(socket: &mut Socket) -> Option<String> {
+    let mut error = None;
+    let ended = tokio::time::timeout(PATIENCE, async {
+        while let Some(frame) = socket.next().await {
+            match frame {
+                Ok(Message::Binary(bytes)) => {
+                    if let Ok(codec::Message::Error { message, .. }) = codec::decode(&bytes) {
+                        error = Some(message);
+                    }
+                }
+                Ok(Message::Close(_)) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the relay kept the bad connection open");
+    error
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_frames_close_only_the_sending_connection_and_damage_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let relay = Relay::start(data.path(), &["--max-frame-mib", "16"]).unwrap();
+    let token = test_person_token(data.path(), "mentor@test.example").unwrap();
+    let url = relay.sync_url_for(&token);
+    let good = Client::start(url.clone(), ClientStorage::memory());
+    let id = good.create(notes_doc()).await.unwrap();
+    good.change(id, |d| add_note(d, "before the bad peers")).await.unwrap();
+    tokio::time::timeout(PATIENCE, good.synced(id)).await.unwrap().unwrap();
+
+    // Not CBOR at all, before the handshake.
+    let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    socket.send(Message::Binary(vec![0xff, 0x00, 0x13, 0x37].into())).await.unwrap();
+    let reason = closed_by_relay(&mut socket).await;
+    assert!(reason.is_some(), "garbage gets an error message before the close");
+
+    // A CBOR map whose fields have the wrong types, after the handshake.
+    let (mut socket, _) = joined(&url).await;
+    let wrong_types = [
+        0xa2, 0x64, b't', b'y', b'p', b'e', 0x05, 0x68, b's', b'e', b'n', b'd', b'e', b'r', b'I', b'd', 0xf5,
+    ];
+    socket.send(Message::Binary(wrong_types.to_vec().into())).await.unwrap();
+    assert!(closed_by_relay(&mut socket).await.is_some(), "wrong types get an error message");
+
+    // A sync message whose automerge payload is not a sync message.
+    let (mut socket, relay_peer) = joined(&url).await;
+    let bogus = codec::Message::Sync {
+        sender_id: PeerId::from("bad-peer"),
+        target_id: relay_peer,
+        document_id: id,
+        data: vec![0x42, 1, 2, 3],
+    };
+    socket.send(Message::Binary(codec::encode(&bogus).into())).await.unwrap();
+    let reason = closed_by_relay(&mut socket).await;
+    assert!(reason.is_some_and(|r| r.contains("invalid")), "invalid automerge data is named");
+
+    // Text frames are not part of the protocol.
+    let (mut socket, _) = joined(&url).await;
+    socket.send(Message::Text("hello".into())).await.unwrap();
+    closed_by_relay(&mut socket).await;
+
+    // A frame over the configured limit (16 MiB).
+    let (mut socket, _) = joined(&url).await;
+    let _ = socket.send(Message::Binary(vec![0u8; 17 * 1024 * 1024].into())).await;
+    closed_by_relay(&mut socket).await;
+
+    // The good device never noticed: it keeps syncing, and a new device gets everything.
+    good.change(id, |d| add_note(d, "after the bad peers")).await.unwrap();
+    tokio::time::timeout(PATIENCE, good.synced(id)).await.unwrap().unwrap();
+    let fresh = Client::start(url, ClientStorage::memory());
+    assert!(tokio::time::timeout(PATIENCE, fresh.open(id)).await.unwrap().unwrap());
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while fresh.read(id, note_count).await.unwrap() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "the new device never got both notes");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let unknown = DocumentId::from_bytes([9; 16]);
+    assert!(!tokio::time::timeout(PATIENCE, fresh.open(unknown)).await.unwrap().unwrap());
+}
