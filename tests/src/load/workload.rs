@@ -1,0 +1,565 @@
+//! The load: pairs of native clients editing shared documents at a fixed total rate.
+//!
+//! Clients `2i` and `2i + 1` form pair `i` and share its documents; the first creates them (their
+//! genesis: an empty `notes` list), the second opens them. Each document then receives `edits`
+//! edits, alternately by the two clients. An edit appends a small timestamped item to `notes` and
+//! sets the author's own counter (`n0` or `n1`, written by that author only) to how many edits it
+//! has made on the document, so the other client can tell cheaply how many have arrived.
+//!
+//! The load is open-loop: edit `j` is due at `start + j / rate`, whether or not the system kept
+//! up, and its latency is measured from that due time, so a relay (or client) that falls behind
+//! shows it in the latencies instead of silently slowing the load down.
+//!
+//! Arrival is observed without a change notification from [`Client`]: each client's observer
+//! polls only the documents with edits still in flight, by reading the author's counter. A
+//! document is first polled 1 ms after its edit is due, then every 1/16 of the oldest in-flight
+//! edit's age (at least 1 ms, at most 50 ms). That keeps the measuring error within about 1 ms
+//! or 6%, and the cost bounded: a healthy run polls a handful of documents per edit, and an
+//! overloaded one does not drown the clients in reads.
+
+use std::{
+    collections::{BTreeSet, VecDeque},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use automerge::{Automerge, ObjType, ROOT, ReadDoc, transaction::Transactable};
+use tandem_server::client::{Client, ClientStorage, Traffic};
+use tandem_sync::{DocumentId, MemoryStorage};
+use tokio::{sync::mpsc, task::JoinSet};
+
+use super::{proc_stats::Usage, relay_metrics, stats::Summary};
+
+/// The first poll of a document comes this long after its edit was due.
+const FIRST_POLL: Duration = Duration::from_millis(1);
+/// Polls of a document are at least this far apart...
+const MIN_POLL: Duration = Duration::from_millis(1);
+/// ...and at most this far.
+const MAX_POLL: Duration = Duration::from_millis(50);
+/// A poll follows the previous one after this fraction of the oldest in-flight edit's age.
+const POLL_AGE_DIVISOR: u32 = 16;
+/// Each author's edit counter, indexed by its place in the pair.
+const COUNTERS: [&str; 2] = ["n0", "n1"];
+
+/// What load to apply.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// An even number of clients; each pair shares `docs` documents.
+    pub clients: usize,
+    pub docs: usize,
+    /// Edits per document, alternately by the two clients of its pair.
+    pub edits: usize,
+    /// Edits per second over all documents.
+    pub rate: f64,
+    /// A run that has not converged this long after it started has failed.
+    pub max_time: Duration,
+}
+
+impl Spec {
+    pub fn pairs(&self) -> usize {
+        self.clients / 2
+    }
+
+    pub fn total_edits(&self) -> usize {
+        self.pairs() * self.docs * self.edits
+    }
+
+    /// Where edit `j` of the schedule goes: the pair, the document within the pair, the author
+    /// (0: the pair's first client, 1: its second) and the author's count of edits on that
+    /// document once this one is made. Consecutive edits go to different documents, so every
+    /// document is edited at the same pace.
+    pub fn slot(&self, j: usize) -> Slot {
+        let documents = self.pairs() * self.docs;
+        let (round, document) = (j / documents, j % documents);
+        let author = round % 2;
+        Slot {
+            pair: document % self.pairs(),
+            doc: document / self.pairs(),
+            author,
+            count: (round / 2 + 1) as u64,
+        }
+    }
+}
+
+/// One edit's place; see [`Spec::slot`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    pub pair: usize,
+    pub doc: usize,
+    pub author: usize,
+    pub count: u64,
+}
+
+/// What a run measured.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Every edit arrived on the other client of its pair and every pair's copies are identical.
+    pub converged: bool,
+    /// Why it did not converge.
+    pub failure: Option<String>,
+    /// Creating and opening every document, before the load.
+    pub setup: Duration,
+    /// From the first edit's due time to convergence (or to giving up).
+    pub load_time: Duration,
+    /// From the first edit's due time until the last was handed to its client.
+    pub issue_time: Duration,
+    pub expected: usize,
+    pub arrived: usize,
+    /// Edit-to-arrival latency.
+    pub latency: Summary,
+    /// How late edits were handed to their client (a sign of an overloaded load generator).
+    pub lag: Summary,
+    /// Reads the observers made to detect arrivals.
+    pub polls: u64,
+    /// What the clients sent and received during the load: what went through the relay.
+    pub traffic: Traffic,
+    /// Connections beyond each client's first.
+    pub reconnects: u64,
+    /// The relay process: peak RSS over its life, CPU ticks during the load and over its life.
+    pub relay_peak_rss_kib: u64,
+    pub relay_load_cpu_ticks: u64,
+    pub relay_total_cpu_ticks: u64,
+    /// Our relay's own latency (receiving changes to storing and answering), at bucket precision.
+    pub relay_latency_p50: Option<Duration>,
+    pub relay_latency_p99: Option<Duration>,
+    /// This process's CPU ticks during the load (it shares the machine with the relay).
+    pub generator_cpu_ticks: u64,
+}
+
+impl Outcome {
+    /// Edits that arrived per second of load.
+    pub fn throughput(&self) -> f64 {
+        self.arrived as f64 / self.load_time.as_secs_f64().max(1e-9)
+    }
+
+    /// The run converged with a p99 latency within `p99_bound`.
+    pub fn sustained(&self, p99_bound: Duration) -> bool {
+        self.converged && self.latency.p99 <= p99_bound
+    }
+}
+
+/// The genesis every document starts from, made once by the pair's first client.
+fn genesis() -> Automerge {
+    let mut doc = Automerge::new();
+    let mut tx = doc.transaction();
+    tx.put_object(ROOT, "notes", ObjType::List).expect("a fresh document takes a list");
+    tx.commit();
+    doc
+}
+
+/// One edit: a timestamped note appended, and the author's counter set.
+fn edit(doc: &mut Automerge, author: usize, count: u64, due_micros: u64) {
+    let mut tx = doc.transaction();
+    let (_, notes) =
+        tx.get(ROOT, "notes").expect("readable document").expect("the genesis made the notes list");
+    let len = tx.length(&notes);
+    tx.insert(&notes, len, format!("author {author}, edit {count}, due at {due_micros} us"))
+        .expect("insert a note");
+    tx.put(ROOT, COUNTERS[author], count).expect("set the counter");
+    tx.commit();
+}
+
+/// How many edits `author` has made on `doc`, as far as this copy knows.
+fn count_of(doc: Option<&Automerge>, author: usize) -> u64 {
+    doc.and_then(|doc| doc.get(ROOT, COUNTERS[author]).ok().flatten())
+        .and_then(|(value, _)| value.as_u64())
+        .unwrap_or(0)
+}
+
+/// Heads and number of notes of a copy, to compare the two copies of a document.
+fn fingerprint(doc: Option<&Automerge>) -> Option<(Vec<automerge::ChangeHash>, usize)> {
+    let doc = doc?;
+    let (_, notes) = doc.get(ROOT, "notes").ok().flatten()?;
+    let mut heads = doc.get_heads();
+    heads.sort();
+    Some((heads, doc.length(&notes)))
+}
+
+/// An edit for a client's editor task.
+#[derive(Debug)]
+struct Edit {
+    id: DocumentId,
+    author: usize,
+    count: u64,
+    due: Instant,
+}
+
+/// An edit an observer should expect to arrive on document `doc` of its pair.
+#[derive(Debug)]
+struct Expect {
+    doc: usize,
+    due: Instant,
+}
+
+/// What one observer saw.
+#[derive(Debug, Default)]
+struct Observed {
+    latencies_micros: Vec<u64>,
+    polls: u64,
+}
+
+/// Runs `spec` against the relay at `url` (process `relay_pid`, with its `/metrics` at
+/// `metrics_address` if it has one), giving up `spec.max_time` after starting.
+pub async fn run(
+    url: &str,
+    relay_pid: u32,
+    metrics_address: Option<&str>,
+    spec: &Spec,
+) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let deadline = started + spec.max_time;
+    let relay = relay_pid.to_string();
+    let mut outcome = Outcome { expected: spec.total_edits(), ..Outcome::default() };
+    // Each pair's first client shares its storage with a client that never goes online, which
+    // makes the documents (see `setup`).
+    let storages: Vec<Arc<MemoryStorage>> =
+        (0..spec.pairs()).map(|_| Arc::new(MemoryStorage::new())).collect();
+    let clients: Vec<Client> = (0..spec.clients)
+        .map(|i| {
+            let storage = if i % 2 == 0 {
+                ClientStorage::Memory(storages[i / 2].clone())
+            } else {
+                ClientStorage::memory()
+            };
+            Client::start(url, storage)
+        })
+        .collect();
+
+    let ids = match tokio::time::timeout_at(deadline.into(), setup(&clients, &storages, spec)).await {
+        Ok(ids) => ids?,
+        Err(_) => {
+            outcome.failure = Some(format!("setup did not finish within {:?}", spec.max_time));
+            outcome.setup = started.elapsed();
+            return Ok(outcome);
+        }
+    };
+    outcome.setup = started.elapsed();
+
+    let traffic_before = total_traffic(&clients).await?;
+    let relay_latency_before = relay_latency_buckets(metrics_address).await?;
+    let relay_before = Usage::of(&relay)?;
+    let generator_before = Usage::of("self")?;
+    let start = Instant::now();
+
+    // One editor task per client makes its edits in order; one observer per client watches for
+    // its partner's.
+    let mut editors = Vec::new();
+    let mut editor_tasks = JoinSet::new();
+    for client in &clients {
+        let (tx, rx) = mpsc::unbounded_channel();
+        editors.push(tx);
+        editor_tasks.spawn(run_editor(client.clone(), rx, start));
+    }
+    let mut observers = Vec::new();
+    let mut observer_tasks = JoinSet::new();
+    for (index, client) in clients.iter().enumerate() {
+        let (tx, rx) = mpsc::unbounded_channel();
+        observers.push(tx);
+        let partner = 1 - index % 2;
+        observer_tasks.spawn(run_observer(client.clone(), ids[index / 2].clone(), partner, rx, deadline));
+    }
+
+    let total = spec.total_edits();
+    for j in 0..total {
+        let due = start + Duration::from_secs_f64(j as f64 / spec.rate);
+        if due > Instant::now() {
+            tokio::time::sleep_until(due.into()).await;
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+        let slot = spec.slot(j);
+        let writer = 2 * slot.pair + slot.author;
+        let reader = 2 * slot.pair + 1 - slot.author;
+        let _ = observers[reader].send(Expect { doc: slot.doc, due });
+        let _ = editors[writer].send(Edit {
+            id: ids[slot.pair][slot.doc],
+            author: slot.author,
+            count: slot.count,
+            due,
+        });
+    }
+    outcome.issue_time = start.elapsed();
+    drop((editors, observers));
+
+    let mut lags = Vec::new();
+    while let Ok(Some(joined)) = tokio::time::timeout_at(deadline.into(), editor_tasks.join_next()).await {
+        lags.extend(joined.context("an editor task panicked")??);
+    }
+    editor_tasks.abort_all();
+    let mut latencies = Vec::new();
+    // Observers stop by themselves at the deadline.
+    while let Some(joined) = observer_tasks.join_next().await {
+        let observed = joined.context("an observer task panicked")??;
+        latencies.extend(observed.latencies_micros);
+        outcome.polls += observed.polls;
+    }
+    outcome.arrived = latencies.len();
+    outcome.latency = Summary::of_micros(latencies);
+    outcome.lag = Summary::of_micros(lags);
+
+    if outcome.arrived < total {
+        outcome.failure =
+            Some(format!("only {} of {total} edits arrived within {:?}", outcome.arrived, spec.max_time));
+    } else {
+        match tokio::time::timeout_at(deadline.into(), identical_copies(&clients, &ids)).await {
+            Ok(result) => {
+                result?;
+                outcome.converged = true;
+            }
+            Err(_) => outcome.failure = Some("every edit arrived but some copies still differ".into()),
+        }
+    }
+    outcome.load_time = start.elapsed();
+
+    if let Some(after) = relay_latency_buckets(metrics_address).await? {
+        let during = relay_metrics::since(&after, &relay_latency_before.unwrap_or_default());
+        outcome.relay_latency_p50 = relay_metrics::percentile_bound(&during, 50.0);
+        outcome.relay_latency_p99 = relay_metrics::percentile_bound(&during, 99.0);
+    }
+    let relay_after = Usage::of(&relay)?;
+    let generator_after = Usage::of("self")?;
+    let traffic_after = total_traffic(&clients).await?;
+    outcome.relay_peak_rss_kib = relay_after.peak_rss_kib;
+    outcome.relay_load_cpu_ticks = relay_after.cpu_ticks - relay_before.cpu_ticks;
+    outcome.relay_total_cpu_ticks = relay_after.cpu_ticks;
+    outcome.generator_cpu_ticks = generator_after.cpu_ticks - generator_before.cpu_ticks;
+    outcome.traffic = Traffic {
+        messages_sent: traffic_after.messages_sent - traffic_before.messages_sent,
+        bytes_sent: traffic_after.bytes_sent - traffic_before.bytes_sent,
+        messages_received: traffic_after.messages_received - traffic_before.messages_received,
+        bytes_received: traffic_after.bytes_received - traffic_before.bytes_received,
+        connections: traffic_after.connections,
+    };
+    outcome.reconnects = traffic_after.connections.saturating_sub(spec.clients as u64);
+    Ok(outcome)
+}
+
+/// Creates every pair's documents, has the relay store them through the pair's first client and
+/// opens them on the second. Returns the ids, by pair.
+///
+/// automerge-repo 1.x, which the reference server runs, only accepts document ids that are
+/// UUIDs (it drops sync messages for any other id without an answer), but
+/// [`Client::create`] draws 16 random bytes. So an offline client sharing the first client's
+/// storage creates documents until it gets a UUID-shaped id; the first client then opens that
+/// one from storage and syncs it. The other documents never leave that offline client. Both
+/// targets get exactly the same documents this way.
+async fn setup(
+    clients: &[Client],
+    storages: &[Arc<MemoryStorage>],
+    spec: &Spec,
+) -> anyhow::Result<Vec<Vec<DocumentId>>> {
+    let mut tasks = JoinSet::new();
+    for pair in 0..spec.pairs() {
+        let maker = Client::start(UNREACHABLE, ClientStorage::Memory(storages[pair].clone()));
+        maker.go_offline()?;
+        let mut ids = Vec::with_capacity(spec.docs);
+        while ids.len() < spec.docs {
+            let id = maker.create(genesis()).await?;
+            if is_uuid_v4(&id) {
+                ids.push(id);
+            }
+        }
+        for (doc, id) in ids.into_iter().enumerate() {
+            let (owner, partner) = (clients[2 * pair].clone(), clients[2 * pair + 1].clone());
+            tasks.spawn(async move {
+                anyhow::ensure!(owner.open(id).await?, "document {id} is not in the storage it was made in");
+                owner.synced(id).await?;
+                anyhow::ensure!(
+                    partner.open(id).await?,
+                    "the relay does not have document {id}, just synced"
+                );
+                Ok::<_, anyhow::Error>((pair, doc, id))
+            });
+        }
+    }
+    let mut ids = vec![Vec::new(); spec.pairs()];
+    let mut found = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        found.push(joined.context("a setup task panicked")??);
+    }
+    found.sort_by_key(|&(pair, doc, _)| (pair, doc));
+    for (pair, _, id) in found {
+        ids[pair].push(id);
+    }
+    Ok(ids)
+}
+
+/// A relay address nothing listens on, for the client that makes documents offline.
+const UNREACHABLE: &str = "ws://127.0.0.1:9/offline";
+
+/// Whether `id` is shaped like a version 4 UUID, as automerge-repo makes them: version nibble 4,
+/// variant bits `10`.
+fn is_uuid_v4(id: &DocumentId) -> bool {
+    let bytes = id.as_bytes();
+    bytes[6] >> 4 == 4 && bytes[8] >> 6 == 0b10
+}
+
+/// Makes a client's edits in the order they were scheduled; returns how late each was, in µs.
+async fn run_editor(
+    client: Client,
+    mut edits: mpsc::UnboundedReceiver<Edit>,
+    start: Instant,
+) -> anyhow::Result<Vec<u64>> {
+    let mut lags = Vec::new();
+    while let Some(Edit { id, author, count, due }) = edits.recv().await {
+        lags.push(due.elapsed().as_micros() as u64);
+        let due_micros = due.duration_since(start).as_micros() as u64;
+        client.change(id, move |doc| edit(doc, author, count, due_micros)).await?;
+    }
+    Ok(lags)
+}
+
+/// Watches `client`'s copies of its pair's documents for its partner's edits (see the module
+/// docs for how), until told there are no more and all have arrived, or until `deadline`.
+async fn run_observer(
+    client: Client,
+    ids: Vec<DocumentId>,
+    partner: usize,
+    mut expected: mpsc::UnboundedReceiver<Expect>,
+    deadline: Instant,
+) -> anyhow::Result<Observed> {
+    let mut observed = Observed::default();
+    // Due times of the edits in flight, per document, oldest first.
+    let mut in_flight: Vec<VecDeque<Instant>> = vec![VecDeque::new(); ids.len()];
+    let mut seen = vec![0u64; ids.len()];
+    let mut next_poll: Vec<Option<Instant>> = vec![None; ids.len()];
+    let mut polls: BTreeSet<(Instant, usize)> = BTreeSet::new();
+    let mut more_expected = true;
+    while more_expected || !polls.is_empty() {
+        let next = polls.first().map(|&(at, _)| at);
+        tokio::select! {
+            biased;
+            () = tokio::time::sleep_until(deadline.into()) => break,
+            expect = expected.recv(), if more_expected => match expect {
+                Some(Expect { doc, due }) => {
+                    in_flight[doc].push_back(due);
+                    if next_poll[doc].is_none() {
+                        let at = due + FIRST_POLL;
+                        next_poll[doc] = Some(at);
+                        polls.insert((at, doc));
+                    }
+                }
+                None => more_expected = false,
+            },
+            () = sleep_until(next) => {
+                let now = Instant::now();
+                while let Some(&(at, doc)) = polls.first() {
+                    if at > now {
+                        break;
+                    }
+                    polls.pop_first();
+                    next_poll[doc] = None;
+                    let (count, at) =
+                        client.read(ids[doc], move |copy| (count_of(copy, partner), Instant::now())).await?;
+                    observed.polls += 1;
+                    while seen[doc] < count {
+                        seen[doc] += 1;
+                        if let Some(due) = in_flight[doc].pop_front() {
+                            observed.latencies_micros.push(at.saturating_duration_since(due).as_micros() as u64);
+                        }
+                    }
+                    if let Some(&oldest) = in_flight[doc].front() {
+                        let wait = (at.saturating_duration_since(oldest) / POLL_AGE_DIVISOR).clamp(MIN_POLL, MAX_POLL);
+                        let next = Instant::now() + wait;
+                        next_poll[doc] = Some(next);
+                        polls.insert((next, doc));
+                    }
+                }
+            }
+        }
+    }
+    Ok(observed)
+}
+
+/// Waits until both clients of every pair have identical copies of every document.
+async fn identical_copies(clients: &[Client], ids: &[Vec<DocumentId>]) -> anyhow::Result<()> {
+    for (pair, ids) in ids.iter().enumerate() {
+        for &id in ids {
+            loop {
+                let first = clients[2 * pair].read(id, fingerprint).await?;
+                let second = clients[2 * pair + 1].read(id, fingerprint).await?;
+                if first.is_some() && first == second {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn relay_latency_buckets(
+    metrics_address: Option<&str>,
+) -> anyhow::Result<Option<relay_metrics::Buckets>> {
+    let Some(address) = metrics_address else { return Ok(None) };
+    let text = relay_metrics::fetch(address).await?;
+    Ok(Some(relay_metrics::buckets(&text, "tandem_sync_latency_seconds")))
+}
+
+async fn total_traffic(clients: &[Client]) -> anyhow::Result<Traffic> {
+    let mut total = Traffic::default();
+    for client in clients {
+        let traffic = client.traffic().await?;
+        total.messages_sent += traffic.messages_sent;
+        total.bytes_sent += traffic.bytes_sent;
+        total.messages_received += traffic.messages_received;
+        total.bytes_received += traffic.bytes_received;
+        total.connections += traffic.connections;
+    }
+    Ok(total)
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(clients: usize, docs: usize, edits: usize) -> Spec {
+        Spec { clients, docs, edits, rate: 100.0, max_time: Duration::from_secs(1) }
+    }
+
+    #[test]
+    fn the_schedule_gives_every_document_its_edits_alternately_by_the_two_clients() {
+        let spec = spec(6, 4, 5);
+        let mut by_document = std::collections::BTreeMap::<(usize, usize), Vec<(usize, u64)>>::new();
+        for j in 0..spec.total_edits() {
+            let slot = spec.slot(j);
+            by_document.entry((slot.pair, slot.doc)).or_default().push((slot.author, slot.count));
+        }
+        assert_eq!(by_document.len(), 3 * 4);
+        for edits in by_document.values() {
+            assert_eq!(edits, &[(0, 1), (1, 1), (0, 2), (1, 2), (0, 3)]);
+        }
+    }
+
+    #[test]
+    fn only_uuid_v4_shaped_ids_pass() {
+        let mut bytes = [0xffu8; 16];
+        assert!(!is_uuid_v4(&DocumentId::from_bytes(bytes)));
+        bytes[6] = 0x4f;
+        bytes[8] = 0xbf;
+        assert!(is_uuid_v4(&DocumentId::from_bytes(bytes)));
+        bytes[8] = 0xcf;
+        assert!(!is_uuid_v4(&DocumentId::from_bytes(bytes)), "variant bits 11 are not RFC 4122");
+    }
+
+    #[test]
+    fn an_edit_is_counted_for_its_author_only() {
+        let mut doc = genesis();
+        edit(&mut doc, 1, 1, 10);
+        edit(&mut doc, 0, 1, 20);
+        edit(&mut doc, 1, 2, 30);
+        assert_eq!(count_of(Some(&doc), 0), 1);
+        assert_eq!(count_of(Some(&doc), 1), 2);
+        assert_eq!(count_of(None, 1), 0);
+        assert_eq!(fingerprint(Some(&doc)).map(|(_, notes)| notes), Some(3));
+    }
+}
