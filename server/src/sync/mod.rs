@@ -33,6 +33,8 @@ use crate::{
 
 /// How often the engine is told that time passed (idle documents are evicted on ticks).
 const TICK_EVERY: Duration = Duration::from_secs(5);
+/// Frames queued for one connection before it counts as too slow and is dropped.
+const OUTBOUND_QUEUE: usize = 4096;
 /// At most this many queued inputs make one engine batch, so one batch stays short.
 const MAX_BATCH: usize = 1024;
 /// First wait before retrying a failed store; doubles up to [`STORE_RETRY_MAX`].
@@ -74,7 +76,7 @@ enum Input {
         connection: ConnectionId,
         /// The person who authenticated the connection; the policy answers for them.
         person: String,
-        outbound: mpsc::UnboundedSender<Outbound>,
+        outbound: mpsc::Sender<Outbound>,
     },
     Frame {
         connection: ConnectionId,
@@ -146,9 +148,9 @@ impl SyncHub {
 
     /// Registers a new connection of `person` (authenticated by the caller); frames for it arrive
     /// on the returned receiver.
-    pub fn open(&self, person: String) -> (ConnectionId, mpsc::UnboundedReceiver<Outbound>) {
+    pub fn open(&self, person: String) -> (ConnectionId, mpsc::Receiver<Outbound>) {
         let connection = ConnectionId(self.next_connection.fetch_add(1, Ordering::Relaxed));
-        let (outbound, receiver) = mpsc::unbounded_channel();
+        let (outbound, receiver) = mpsc::channel(OUTBOUND_QUEUE);
         let _ = self.inputs.send(Input::Opened { connection, person, outbound });
         (connection, receiver)
     }
@@ -165,7 +167,7 @@ impl SyncHub {
 /// The engine thread's state.
 struct Worker {
     engine: Engine<AccessPolicy>,
-    connections: HashMap<ConnectionId, mpsc::UnboundedSender<Outbound>>,
+    connections: HashMap<ConnectionId, mpsc::Sender<Outbound>>,
     storage: Arc<Storage>,
     metrics: Arc<Metrics>,
     /// Weak, so the thread ends when the last [`SyncHub`] is dropped.
@@ -244,8 +246,15 @@ impl Worker {
             match action {
                 Action::Send { connection, bytes } => {
                     self.metrics.message(crate::metrics::Direction::Out, bytes.len());
-                    if let Some(outbound) = self.connections.get(&connection) {
-                        let _ = outbound.send(Outbound::Frame(bytes));
+                    let Some(outbound) = self.connections.get(&connection) else { continue };
+                    if let Err(mpsc::error::TrySendError::Full(_)) = outbound.try_send(Outbound::Frame(bytes))
+                    {
+                        // The peer reads slower than the relay writes. Rather than buffer without
+                        // bound, drop its queue: its socket task closes the connection, and the
+                        // device resyncs from scratch when it reconnects (nothing is lost).
+                        tracing::warn!(%connection, "closing a connection that fell too far behind");
+                        self.connections.remove(&connection);
+                        self.metrics.connections.dec();
                     }
                 }
                 Action::Close { connection, reason } => {
@@ -253,7 +262,7 @@ impl Worker {
                     tracing::info!(%connection, %reason, "closing a connection that broke the protocol");
                     if let Some(outbound) = self.connections.remove(&connection) {
                         self.metrics.connections.dec();
-                        let _ = outbound.send(Outbound::Close(reason));
+                        let _ = outbound.try_send(Outbound::Close(reason));
                     }
                 }
                 Action::Load { document } => self.load(StorageKey::document_prefix(&document), document),

@@ -96,7 +96,11 @@ where
                     let _ = sink.send(close(close_code::PROTOCOL, &reason)).await;
                     break;
                 }
-                None => break,
+                None => {
+                    // The relay dropped this connection's queue: the peer fell too far behind.
+                    let _ = sink.send(close(close_code::AGAIN, "too far behind; reconnect")).await;
+                    break;
+                }
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > keepalive * 2 {
