@@ -126,9 +126,9 @@ impl Client {
         self.commands.send(command).ok().context("the client has stopped")
     }
 
-    /// Creates a document from `doc` (its genesis) under a new random id, and syncs it.
+    /// Creates a document from `doc` (its genesis) under a new random (UUID v4) id, and syncs it.
     pub async fn create(&self, doc: Automerge) -> anyhow::Result<DocumentId> {
-        let id = DocumentId::from_bytes(rand::random::<[u8; 16]>());
+        let id = new_document_id();
         let (done, result) = oneshot::channel();
         self.send(Command::Create { id, doc: Box::new(doc), done })?;
         result.await.context("the client has stopped")??;
@@ -189,6 +189,15 @@ impl Client {
         self.send(Command::Traffic(done))?;
         result.await.context("the client has stopped")
     }
+}
+
+/// A new random document id shaped like a version 4 UUID, as automerge-repo makes them: some of
+/// its versions (the reference sync server's among them) drop documents whose id is not a UUID.
+fn new_document_id() -> DocumentId {
+    let mut bytes = rand::random::<[u8; 16]>();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    DocumentId::from_bytes(bytes)
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -446,5 +455,19 @@ async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at.into()).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_document_ids_are_version_4_uuids_as_automerge_repo_expects() {
+        for _ in 0..64 {
+            let bytes = *new_document_id().as_bytes();
+            assert_eq!(bytes[6] >> 4, 4, "version nibble");
+            assert_eq!(bytes[8] >> 6, 0b10, "RFC 4122 variant");
+        }
     }
 }

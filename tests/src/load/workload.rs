@@ -19,14 +19,13 @@
 
 use std::{
     collections::{BTreeSet, VecDeque},
-    sync::Arc,
     time::{Duration, Instant},
 };
 
 use anyhow::Context;
 use automerge::{Automerge, ObjType, ROOT, ReadDoc, transaction::Transactable};
 use tandem_server::client::{Client, ClientStorage, Traffic};
-use tandem_sync::{DocumentId, MemoryStorage};
+use tandem_sync::DocumentId;
 use tokio::{sync::mpsc, task::JoinSet};
 
 use super::{proc_stats::Usage, relay_metrics, stats::Summary};
@@ -211,22 +210,10 @@ pub async fn run(
     let deadline = started + spec.max_time;
     let relay = relay_pid.to_string();
     let mut outcome = Outcome { expected: spec.total_edits(), ..Outcome::default() };
-    // Each pair's first client shares its storage with a client that never goes online, which
-    // makes the documents (see `setup`).
-    let storages: Vec<Arc<MemoryStorage>> =
-        (0..spec.pairs()).map(|_| Arc::new(MemoryStorage::new())).collect();
-    let clients: Vec<Client> = (0..spec.clients)
-        .map(|i| {
-            let storage = if i % 2 == 0 {
-                ClientStorage::Memory(storages[i / 2].clone())
-            } else {
-                ClientStorage::memory()
-            };
-            Client::start(url, storage)
-        })
-        .collect();
+    let clients: Vec<Client> =
+        (0..spec.clients).map(|_| Client::start(url, ClientStorage::memory())).collect();
 
-    let ids = match tokio::time::timeout_at(deadline.into(), setup(&clients, &storages, spec)).await {
+    let ids = match tokio::time::timeout_at(deadline.into(), setup(&clients, spec)).await {
         Ok(ids) => ids?,
         Err(_) => {
             outcome.failure = Some(format!("setup did not finish within {:?}", spec.max_time));
@@ -336,35 +323,15 @@ pub async fn run(
     Ok(outcome)
 }
 
-/// Creates every pair's documents, has the relay store them through the pair's first client and
-/// opens them on the second. Returns the ids, by pair.
-///
-/// automerge-repo 1.x, which the reference server runs, only accepts document ids that are
-/// UUIDs (it drops sync messages for any other id without an answer), but
-/// [`Client::create`] draws 16 random bytes. So an offline client sharing the first client's
-/// storage creates documents until it gets a UUID-shaped id; the first client then opens that
-/// one from storage and syncs it. The other documents never leave that offline client. Both
-/// targets get exactly the same documents this way.
-async fn setup(
-    clients: &[Client],
-    storages: &[Arc<MemoryStorage>],
-    spec: &Spec,
-) -> anyhow::Result<Vec<Vec<DocumentId>>> {
+/// Creates every pair's documents through the pair's first client, waits until the relay has
+/// stored them, and opens them on the second. Returns the ids, by pair.
+async fn setup(clients: &[Client], spec: &Spec) -> anyhow::Result<Vec<Vec<DocumentId>>> {
     let mut tasks = JoinSet::new();
     for pair in 0..spec.pairs() {
-        let maker = Client::start(UNREACHABLE, ClientStorage::Memory(storages[pair].clone()));
-        maker.go_offline()?;
-        let mut ids = Vec::with_capacity(spec.docs);
-        while ids.len() < spec.docs {
-            let id = maker.create(genesis()).await?;
-            if is_uuid_v4(&id) {
-                ids.push(id);
-            }
-        }
-        for (doc, id) in ids.into_iter().enumerate() {
+        for doc in 0..spec.docs {
             let (owner, partner) = (clients[2 * pair].clone(), clients[2 * pair + 1].clone());
             tasks.spawn(async move {
-                anyhow::ensure!(owner.open(id).await?, "document {id} is not in the storage it was made in");
+                let id = owner.create(genesis()).await?;
                 owner.synced(id).await?;
                 anyhow::ensure!(
                     partner.open(id).await?,
@@ -384,16 +351,6 @@ async fn setup(
         ids[pair].push(id);
     }
     Ok(ids)
-}
-
-/// A relay address nothing listens on, for the client that makes documents offline.
-const UNREACHABLE: &str = "ws://127.0.0.1:9/offline";
-
-/// Whether `id` is shaped like a version 4 UUID, as automerge-repo makes them: version nibble 4,
-/// variant bits `10`.
-fn is_uuid_v4(id: &DocumentId) -> bool {
-    let bytes = id.as_bytes();
-    bytes[6] >> 4 == 4 && bytes[8] >> 6 == 0b10
 }
 
 /// Makes a client's edits in the order they were scheduled; returns how late each was, in µs.
@@ -538,17 +495,6 @@ mod tests {
         for edits in by_document.values() {
             assert_eq!(edits, &[(0, 1), (1, 1), (0, 2), (1, 2), (0, 3)]);
         }
-    }
-
-    #[test]
-    fn only_uuid_v4_shaped_ids_pass() {
-        let mut bytes = [0xffu8; 16];
-        assert!(!is_uuid_v4(&DocumentId::from_bytes(bytes)));
-        bytes[6] = 0x4f;
-        bytes[8] = 0xbf;
-        assert!(is_uuid_v4(&DocumentId::from_bytes(bytes)));
-        bytes[8] = 0xcf;
-        assert!(!is_uuid_v4(&DocumentId::from_bytes(bytes)), "variant bits 11 are not RFC 4122");
     }
 
     #[test]
