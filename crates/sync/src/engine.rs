@@ -300,6 +300,9 @@ struct PeerDoc {
     told_unavailable: bool,
     /// The peer told us it does not have the document.
     they_unavailable: bool,
+    /// Relay: we asked this peer for a document we lack on behalf of a requester, and it has not
+    /// answered yet. Requesters hear `doc-unavailable` only once no asked peer is pending.
+    asked: bool,
     /// Heads last reported as synced with this peer.
     synced_heads: Option<Vec<ChangeHash>>,
 }
@@ -312,6 +315,7 @@ impl PeerDoc {
             wants: false,
             told_unavailable: false,
             they_unavailable: false,
+            asked: false,
             synced_heads: None,
         }
     }
@@ -461,14 +465,25 @@ impl<P: Policy> Engine<P> {
         document: DocumentId,
         doc: Automerge,
     ) -> Result<Vec<Action>, Error> {
-        if self.docs.contains_key(&document) {
-            return Err(Error::DocumentExists(document.to_string()));
+        match self.docs.get_mut(&document) {
+            // A relay may have asked us for this id (someone requested it before we created it);
+            // that left an empty placeholder, which the new content takes over, keeping the peers.
+            Some(state) if !state.app_open && !state.has_data() => {
+                state.doc = doc;
+                state.app_open = true;
+                state.announced_ready = true;
+                state.last_used_ms = now_ms;
+                state.peers.values_mut().for_each(|p| p.dirty = true);
+            }
+            Some(_) => return Err(Error::DocumentExists(document.to_string())),
+            None => {
+                let mut state = Doc::new(Phase::Ready, now_ms);
+                state.doc = doc;
+                state.app_open = true;
+                state.announced_ready = true;
+                self.docs.insert(document, state);
+            }
         }
-        let mut state = Doc::new(Phase::Ready, now_ms);
-        state.doc = doc;
-        state.app_open = true;
-        state.announced_ready = true;
-        self.docs.insert(document, state);
         self.attach_client_peers(document);
         self.touched.insert(document);
         self.flush();
@@ -712,6 +727,11 @@ impl<P: Policy> Engine<P> {
             if let Some(d) = self.docs.get_mut(&document) {
                 d.peers.remove(&connection);
                 d.inbox.retain(|i| i.connection != connection);
+                // A peer we asked for a missing document can no longer answer: requesters may be
+                // owed their `doc-unavailable` now.
+                if !d.has_data() {
+                    self.touched.insert(document);
+                }
             }
         }
     }
@@ -757,7 +777,10 @@ impl<P: Policy> Engine<P> {
         let Some(d) = self.docs.get_mut(&document) else { return };
         if let Some(p) = d.peers.get_mut(&connection) {
             p.they_unavailable = true;
+            p.asked = false;
         }
+        // Its answer may be the last one requesters were waiting for.
+        self.touched.insert(document);
         if d.phase == Phase::Ready && !d.has_data() && d.app_open && !d.announced_unavailable {
             d.announced_unavailable = true;
             self.out.push(Action::DocumentUnavailable { document });
@@ -775,6 +798,14 @@ impl<P: Policy> Engine<P> {
             if state.has_data() {
                 state.announced_ready = true;
                 self.out.push(Action::DocumentReady { document });
+            } else {
+                // A relay asked us for it earlier and we said we lacked it; now the app wants it
+                // too, so ask back rather than wait on a peer that waits on us.
+                for p in state.peers.values_mut() {
+                    p.wants = false;
+                    p.told_unavailable = false;
+                    p.dirty = true;
+                }
             }
             self.attach_client_peers(document);
             self.touched.insert(document);
@@ -946,6 +977,7 @@ impl<P: Policy> Engine<P> {
         }
         self.apply_inbox(document);
         self.persist(document);
+        self.ask_peers(document);
         self.generate(document);
     }
 
@@ -970,6 +1002,7 @@ impl<P: Policy> Engine<P> {
             let peer = d.peers.entry(connection).or_insert_with(|| PeerDoc::new(true));
             peer.dirty = true;
             peer.they_unavailable = false;
+            peer.asked = false;
             peer.wants = request && message.heads.is_empty();
             peer.sync.set_read_only(!writable);
             let carried_changes = !message.changes.is_empty();
@@ -1064,6 +1097,42 @@ impl<P: Policy> Engine<P> {
         }
     }
 
+    /// Relay: a peer asked for a document we have no data for (nothing stored, nothing in memory).
+    /// Like automerge-repo's own sync server, ask every other established peer that may read it
+    /// (a `request`), because the document may exist on a device whose first sync has not reached
+    /// us yet: its creator, typically, when another device opens a link right after creation. The
+    /// requester hears `doc-unavailable` only once every asked peer said so or went away (see
+    /// [`Self::generate`]); if one supplies it, it is stored and synced as any change is.
+    fn ask_peers(&mut self, document: DocumentId) {
+        if self.config.role != Role::Relay {
+            return;
+        }
+        let Some(d) = self.docs.get(&document) else { return };
+        if d.has_data() || !d.peers.values().any(|p| p.wants && !p.told_unavailable) {
+            return;
+        }
+        let candidates: Vec<ConnectionId> = self
+            .connections
+            .iter()
+            .filter_map(|(&c, conn)| match &conn.handshake {
+                Handshake::Established { peer_id } => Some((c, peer_id)),
+                _ => None,
+            })
+            .filter(|(c, _)| d.peers.get(c).is_none_or(|p| !p.wants && !p.they_unavailable && !p.asked))
+            .filter(|(c, peer_id)| self.policy.may_read(*c, peer_id, &document))
+            .map(|(c, _)| c)
+            .collect();
+        for c in candidates {
+            self.register_interest(c, document);
+            if let Some(d) = self.docs.get_mut(&document) {
+                // A fresh sync state, so automerge certainly generates the request.
+                let mut peer = PeerDoc::new(true);
+                peer.asked = true;
+                d.peers.insert(c, peer);
+            }
+        }
+    }
+
     fn generate(&mut self, document: DocumentId) {
         let Some(d) = self.docs.get_mut(&document) else { return };
         // Durable before acknowledged: nothing that advertises heads leaves while a store is pending.
@@ -1073,6 +1142,8 @@ impl<P: Policy> Engine<P> {
         let has_data = d.has_data();
         let heads = d.doc.get_heads();
         let mut unavailable = Vec::new();
+        // Relay: while a peer we asked for the missing document may still supply it, requesters wait.
+        let awaiting_answers = !has_data && d.peers.values().any(|p| p.asked);
         for (&connection, peer) in d.peers.iter_mut() {
             let Some(Connection { handshake: Handshake::Established { peer_id }, .. }) =
                 self.connections.get(&connection)
@@ -1091,6 +1162,17 @@ impl<P: Policy> Engine<P> {
                 peer.synced_heads = Some(heads.clone());
                 self.out.push(Action::Synced { document, connection });
             }
+            // Checked on every pass, not only when dirty: the last asked peer's answer (or its
+            // disconnection) is what releases a waiting requester.
+            if !has_data
+                && peer.wants
+                && !peer.told_unavailable
+                && !awaiting_answers
+                && self.policy.may_read(connection, peer_id, &document)
+            {
+                peer.told_unavailable = true;
+                unavailable.push((connection, peer_id.clone()));
+            }
             if !peer.dirty {
                 continue;
             }
@@ -1098,14 +1180,8 @@ impl<P: Policy> Engine<P> {
             if !self.policy.may_read(connection, peer_id, &document) {
                 continue;
             }
-            if !has_data {
-                if peer.wants && !peer.told_unavailable {
-                    peer.told_unavailable = true;
-                    unavailable.push((connection, peer_id.clone()));
-                }
-                if peer.wants || peer.they_unavailable {
-                    continue;
-                }
+            if !has_data && (peer.wants || peer.they_unavailable) {
+                continue;
             }
             // A peer that asks again for a change we already sent lost it (a frame lost on a broken
             // connection, or a duplicate that reset its state): send it again rather than let

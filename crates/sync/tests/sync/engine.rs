@@ -444,3 +444,114 @@ fn changes_pushed_by_a_peer_that_ignores_the_read_only_flag_are_refused() {
     assert_eq!(w.nodes[0].storage.keys(), stored);
     assert!(w.links[1].open, "a refused write is not a protocol violation");
 }
+
+/// Delivers everything except what is queued at `held`, until nothing else moves.
+fn run_until_quiet_except(w: &mut World<impl Policy>, held: usize) {
+    for _ in 0..1_000 {
+        let mut any = false;
+        for n in (0..w.nodes.len()).filter(|n| *n != held) {
+            any |= w.deliver_batch(n);
+        }
+        if !any {
+            return;
+        }
+    }
+    panic!("the network never went quiet");
+}
+
+fn sent_to(
+    w: &World<impl Policy>,
+    node: usize,
+    connection: ConnectionId,
+    d: DocumentId,
+) -> Vec<&'static str> {
+    w.nodes[node]
+        .sent
+        .iter()
+        .filter(|(c, m)| *c == connection && m.document_id() == Some(d))
+        .map(|(_, m)| m.type_name())
+        .collect()
+}
+
+#[test]
+fn a_request_that_reaches_the_relay_before_the_creators_first_sync_is_answered_by_the_creator() {
+    let mut w = connected(2);
+    let d = doc_id(18);
+    // The creator's own store is slow, so its first sync has not left when the other device asks.
+    w.nodes[1].auto_store = false;
+    w.create(1, d, "title", "lesson 2");
+    w.open(2, d);
+    w.run_until_quiet();
+    // The relay asked the creator rather than tell the requester the document does not exist.
+    assert_eq!(sent_to(&w, 0, w.links[0].relay.1, d), ["request"]);
+    assert_eq!(sent_to(&w, 0, w.links[1].relay.1, d), Vec::<&str>::new(), "the requester waits");
+    w.nodes[1].complete_stores();
+    w.run_until_quiet();
+    assert_eq!(w.value(2, &d, "title").as_deref(), Some("lesson 2"));
+    assert_eq!(w.logged(2, |a| matches!(a, Action::DocumentUnavailable { .. })), 0);
+    assert_eq!(w.logged(2, |a| matches!(a, Action::DocumentReady { .. })), 1);
+    // Stored at the relay before it reached the requester (the harness checks the order on the wire).
+    assert_eq!(w.nodes[0].stored_doc(&d).get_heads(), w.heads(1, &d).unwrap());
+}
+
+#[test]
+fn a_requester_hears_unavailable_only_once_every_asked_peer_said_so() {
+    let mut w = connected(3);
+    let d = doc_id(19);
+    w.open(1, d);
+    run_until_quiet_except(&mut w, 3);
+    // Client 2 answered, client 3 has not yet: client 1 is still waiting.
+    assert_eq!(sent_to(&w, 0, w.links[1].relay.1, d), ["request"]);
+    assert_eq!(sent_to(&w, 0, w.links[2].relay.1, d), ["request"]);
+    assert_eq!(sent_to(&w, 2, w.links[1].client.1, d), ["doc-unavailable"]);
+    assert_eq!(sent_to(&w, 0, w.links[0].relay.1, d), Vec::<&str>::new());
+    w.run_until_quiet();
+    assert_eq!(sent_to(&w, 0, w.links[0].relay.1, d), ["doc-unavailable"]);
+    assert_eq!(w.logged(1, |a| matches!(a, Action::DocumentUnavailable { document } if *document == d)), 1);
+    assert!(w.nodes[0].storage.keys().is_empty(), "nothing is stored for a document nobody has");
+}
+
+#[test]
+fn an_asked_peer_that_disconnects_before_answering_counts_as_unavailable() {
+    let mut w = connected(2);
+    let d = doc_id(20);
+    w.open(1, d);
+    run_until_quiet_except(&mut w, 2);
+    assert_eq!(sent_to(&w, 0, w.links[1].relay.1, d), ["request"]);
+    assert_eq!(w.logged(1, |a| matches!(a, Action::DocumentUnavailable { .. })), 0);
+    w.cut(1);
+    w.run_until_quiet();
+    assert_eq!(w.logged(1, |a| matches!(a, Action::DocumentUnavailable { document } if *document == d)), 1);
+}
+
+#[test]
+fn peers_that_may_not_read_a_missing_document_are_not_asked_for_it() {
+    let mut w = policy_world();
+    let d = doc_id(21);
+    w.open(2, d);
+    w.run_until_quiet();
+    assert_eq!(sent_to(&w, 0, ConnectionId(2), d), ["request"]);
+    assert_eq!(sent_to(&w, 0, ConnectionId(6), d), Vec::<&str>::new());
+    assert_eq!(w.logged(2, |a| matches!(a, Action::DocumentUnavailable { .. })), 1);
+}
+
+#[test]
+fn a_device_that_said_it_lacks_a_document_can_still_open_it_later() {
+    let mut w = connected(3);
+    let d = doc_id(22);
+    // Client 1 asks; the relay asks clients 2 and 3, who say they do not have it.
+    w.open(1, d);
+    w.run_until_quiet();
+    // Now client 2's app opens it: client 2 must ask the relay (and get an answer), not wait for
+    // the relay that once asked it.
+    w.open(2, d);
+    w.run_until_quiet();
+    assert_eq!(w.logged(2, |a| matches!(a, Action::DocumentUnavailable { document } if *document == d)), 1);
+    // Once a device that has it (as one that got it elsewhere would) syncs, both requesters get it.
+    w.create(3, d, "k", "v");
+    w.run_until_quiet();
+    for n in [1, 2] {
+        assert_eq!(w.value(n, &d, "k").as_deref(), Some("v"), "client {n}");
+        assert_eq!(w.logged(n, |a| matches!(a, Action::DocumentReady { .. })), 1, "client {n}");
+    }
+}
