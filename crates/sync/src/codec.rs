@@ -165,6 +165,38 @@ impl Message {
         }
     }
 
+    /// The peer that sent this message (for `ephemeral`, the one that originated it), if the
+    /// message names one.
+    pub fn sender_id(&self) -> Option<&PeerId> {
+        match self {
+            Message::Join { sender_id, .. }
+            | Message::Peer { sender_id, .. }
+            | Message::Leave { sender_id }
+            | Message::Request { sender_id, .. }
+            | Message::Sync { sender_id, .. }
+            | Message::DocUnavailable { sender_id, .. }
+            | Message::Ephemeral { sender_id, .. }
+            | Message::RemoteSubscriptionChange { sender_id, .. }
+            | Message::RemoteHeadsChanged { sender_id, .. } => Some(sender_id),
+            Message::Error { sender_id, .. } => sender_id.as_ref(),
+        }
+    }
+
+    /// The peer this message is for, if the message names one.
+    pub fn target_id(&self) -> Option<&PeerId> {
+        match self {
+            Message::Peer { target_id, .. }
+            | Message::Request { target_id, .. }
+            | Message::Sync { target_id, .. }
+            | Message::DocUnavailable { target_id, .. }
+            | Message::Ephemeral { target_id, .. }
+            | Message::RemoteSubscriptionChange { target_id, .. }
+            | Message::RemoteHeadsChanged { target_id, .. } => Some(target_id),
+            Message::Error { target_id, .. } => target_id.as_ref(),
+            Message::Join { .. } | Message::Leave { .. } => None,
+        }
+    }
+
     /// The document this message is about, if any.
     pub fn document_id(&self) -> Option<DocumentId> {
         match self {

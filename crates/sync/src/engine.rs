@@ -636,6 +636,9 @@ impl<P: Policy> Engine<P> {
             }
         };
         let (peer_id, message) = peer_id;
+        if let Some(reason) = self.misaddressed(&peer_id, &message) {
+            return self.violation(connection, reason);
+        }
         match message {
             Message::Request { document_id, data, .. } => {
                 self.on_sync(now_ms, connection, &peer_id, document_id, &data, true)
@@ -669,6 +672,33 @@ impl<P: Policy> Engine<P> {
             // Remote-heads gossip is an optimisation this engine does not use.
             Message::RemoteSubscriptionChange { .. } | Message::RemoteHeadsChanged { .. } => {}
             Message::Error { .. } | Message::Leave { .. } => {}
+        }
+    }
+
+    /// A message on an established connection must come from the peer that joined on it and be
+    /// for us: a connection cannot speak for another peer (the relay binds each connection to a
+    /// person, and other peers trust `senderId` in ephemeral messages and logs).
+    ///
+    /// One exception, on the client side: `ephemeral` messages keep the `senderId` of the peer that
+    /// originated them when a relay forwards them, as automerge-repo does.
+    fn misaddressed(&self, joined_as: &PeerId, message: &Message) -> Option<String> {
+        let relayed = self.config.role == Role::Client && matches!(message, Message::Ephemeral { .. });
+        if let Some(sender) = message.sender_id()
+            && sender != joined_as
+            && !relayed
+        {
+            return Some(format!(
+                "a `{}` message from `{sender}` on the connection that joined as `{joined_as}`; send only as yourself",
+                message.type_name()
+            ));
+        }
+        match message.target_id() {
+            Some(target) if *target != self.config.peer_id => Some(format!(
+                "a `{}` message for `{target}` reached `{}`; address messages to the peer you joined",
+                message.type_name(),
+                self.config.peer_id
+            )),
+            _ => None,
         }
     }
 

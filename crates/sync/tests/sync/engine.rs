@@ -555,3 +555,128 @@ fn a_device_that_said_it_lacks_a_document_can_still_open_it_later() {
         assert_eq!(w.logged(n, |a| matches!(a, Action::DocumentReady { .. })), 1, "client {n}");
     }
 }
+
+/// A frame the relay receives on client 1's connection, as if client 1 had sent it.
+fn inject_at_relay(w: &mut World, link: usize, message: &Message) {
+    let (_, rc) = w.links[link].relay;
+    w.nodes[0].inbox.push_back(Event::BytesReceived { connection: rc, bytes: codec::encode(message) });
+}
+
+/// A sync message carrying one new change to `d` (made on a copy of client `node`'s document).
+fn sync_with_a_change(w: &World, node: usize, d: DocumentId, key: &str, value: &str) -> Vec<u8> {
+    let mut am = w.nodes[node].engine.document(&d).unwrap().clone();
+    am.transact::<_, _, automerge::AutomergeError>(|tx| {
+        automerge::transaction::Transactable::put(tx, automerge::ROOT, key, value)?;
+        Ok(())
+    })
+    .unwrap();
+    let change = am.get_last_local_change().unwrap().raw_bytes().to_vec();
+    automerge::sync::Message {
+        heads: am.get_heads(),
+        need: vec![],
+        have: vec![],
+        changes: vec![change].into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    }
+    .encode()
+}
+
+fn assert_refused_and_closed(w: &World, link: usize, about: &str) {
+    let (_, rc) = w.links[link].relay;
+    let errors: Vec<&String> = w.nodes[0]
+        .sent
+        .iter()
+        .filter_map(|(c, m)| match m {
+            Message::Error { message, .. } if *c == rc => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains(about), "{}", errors[0]);
+    assert!(!w.links[link].open, "the offending connection is closed");
+    assert!(w.links.iter().enumerate().all(|(i, l)| i == link || l.open), "only that connection is closed");
+}
+
+#[test]
+fn a_message_with_a_forged_sender_id_is_refused_and_closes_only_that_connection() {
+    let mut w = connected(2);
+    let d = doc_id(23);
+    w.create(1, d, "goal", "read more");
+    w.open(2, d);
+    w.run_until_quiet();
+    let stored = w.nodes[0].storage.keys();
+    // Client 1 speaks as client 2.
+    let data = sync_with_a_change(&w, 1, d, "goal", "forged");
+    inject_at_relay(
+        &mut w,
+        0,
+        &Message::Sync { sender_id: "client-2".into(), target_id: "relay".into(), document_id: d, data },
+    );
+    w.run_until_quiet();
+    assert_refused_and_closed(&w, 0, "joined as `client-1`");
+    assert_eq!(w.value(0, &d, "goal").as_deref(), Some("read more"), "nothing of it was applied");
+    assert_eq!(w.nodes[0].storage.keys(), stored, "nothing of it was stored");
+    // The other connection works as before.
+    w.edit(2, d, "goal", "read two books");
+    w.run_until_quiet();
+    assert_eq!(w.value(0, &d, "goal").as_deref(), Some("read two books"));
+}
+
+#[test]
+fn an_ephemeral_message_with_a_forged_sender_id_is_refused_and_not_forwarded() {
+    let mut w = connected(2);
+    let d = doc_id(24);
+    w.create(1, d, "a", "1");
+    w.open(2, d);
+    w.run_until_quiet();
+    let forged = Message::Ephemeral {
+        sender_id: "client-2".into(),
+        target_id: "relay".into(),
+        count: 1,
+        session_id: "s".into(),
+        document_id: d,
+        data: b"cursor".to_vec(),
+    };
+    inject_at_relay(&mut w, 0, &forged);
+    w.run_until_quiet();
+    assert_refused_and_closed(&w, 0, "from `client-2`");
+    assert_eq!(w.logged(2, |a| matches!(a, Action::Ephemeral { .. })), 0);
+}
+
+#[test]
+fn a_message_addressed_to_another_peer_is_refused() {
+    let mut w = connected(2);
+    let d = doc_id(25);
+    w.create(1, d, "a", "1");
+    w.run_until_quiet();
+    let data = sync_with_a_change(&w, 1, d, "a", "2");
+    inject_at_relay(
+        &mut w,
+        0,
+        &Message::Sync { sender_id: "client-1".into(), target_id: "client-2".into(), document_id: d, data },
+    );
+    w.run_until_quiet();
+    assert_refused_and_closed(&w, 0, "for `client-2`");
+    assert_eq!(w.value(0, &d, "a").as_deref(), Some("1"));
+}
+
+#[test]
+fn a_client_accepts_ephemeral_messages_the_relay_forwards_from_other_peers_but_nothing_else_in_their_name() {
+    let mut w = connected(2);
+    let d = doc_id(26);
+    w.create(1, d, "a", "1");
+    w.open(2, d);
+    w.run_until_quiet();
+    // Relayed presence keeps its originator's id (checked in `ephemeral_messages_reach_other_peers_once`);
+    // a sync message in another peer's name, from the relay's connection, is refused by the client.
+    let (_, cc) = w.links[1].client;
+    let data = sync_with_a_change(&w, 1, d, "a", "2");
+    let forged =
+        Message::Sync { sender_id: "client-1".into(), target_id: "client-2".into(), document_id: d, data };
+    w.nodes[2].inbox.push_back(Event::BytesReceived { connection: cc, bytes: codec::encode(&forged) });
+    w.run_until_quiet();
+    assert!(w.nodes[2].sent.iter().any(|(c, m)| *c == cc && matches!(m, Message::Error { .. })));
+    assert!(!w.links[1].open);
+    assert_eq!(w.value(2, &d, "a").as_deref(), Some("1"));
+}
