@@ -2,6 +2,8 @@
 
 use std::{io::Write, net::SocketAddr, path::PathBuf, time::Duration};
 
+mod cli_sync;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use tandem_server::{AppState, Config, sync::SyncConfig};
@@ -35,6 +37,8 @@ enum Command {
     Serve(ServeArgs),
     /// Set up programs, people, pairs, roles and access tokens in a data directory's database.
     Admin(tandem_server::admin::AdminArgs),
+    /// A one-shot sync client for scripts: create, show or append to a document through a relay.
+    Sync(cli_sync::SyncArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Admin(args) => tandem_server::admin::run(args, &mut std::io::stdout()),
+        Command::Sync(args) => cli_sync::run(args).await,
     }
 }
 
