@@ -287,8 +287,11 @@ pub async fn run(
     outcome.lag = Summary::of_micros(lags);
 
     if outcome.arrived < total {
-        outcome.failure =
-            Some(format!("only {} of {total} edits arrived within {:?}", outcome.arrived, spec.max_time));
+        let held = edits_held(&clients, &ids).await?;
+        outcome.failure = Some(format!(
+            "only {} of {total} edits arrived within {:?} (the observing copies hold {held})",
+            outcome.arrived, spec.max_time
+        ));
     } else {
         match tokio::time::timeout_at(deadline.into(), identical_copies(&clients, &ids)).await {
             Ok(result) => {
@@ -378,9 +381,7 @@ async fn run_observer(
     deadline: Instant,
 ) -> anyhow::Result<Observed> {
     let mut observed = Observed::default();
-    // Due times of the edits in flight, per document, oldest first.
-    let mut in_flight: Vec<VecDeque<Instant>> = vec![VecDeque::new(); ids.len()];
-    let mut seen = vec![0u64; ids.len()];
+    let mut arrivals: Vec<Arrivals> = (0..ids.len()).map(|_| Arrivals::default()).collect();
     let mut next_poll: Vec<Option<Instant>> = vec![None; ids.len()];
     let mut polls: BTreeSet<(Instant, usize)> = BTreeSet::new();
     let mut more_expected = true;
@@ -391,8 +392,9 @@ async fn run_observer(
             () = tokio::time::sleep_until(deadline.into()) => break,
             expect = expected.recv(), if more_expected => match expect {
                 Some(Expect { doc, due }) => {
-                    in_flight[doc].push_back(due);
-                    if next_poll[doc].is_none() {
+                    if let Some(latency) = arrivals[doc].expect(due) {
+                        observed.latencies_micros.push(latency);
+                    } else if next_poll[doc].is_none() {
                         let at = due + FIRST_POLL;
                         next_poll[doc] = Some(at);
                         polls.insert((at, doc));
@@ -411,13 +413,8 @@ async fn run_observer(
                     let (count, at) =
                         client.read(ids[doc], move |copy| (count_of(copy, partner), Instant::now())).await?;
                     observed.polls += 1;
-                    while seen[doc] < count {
-                        seen[doc] += 1;
-                        if let Some(due) = in_flight[doc].pop_front() {
-                            observed.latencies_micros.push(at.saturating_duration_since(due).as_micros() as u64);
-                        }
-                    }
-                    if let Some(&oldest) = in_flight[doc].front() {
+                    observed.latencies_micros.extend(arrivals[doc].observe(count, at));
+                    if let Some(oldest) = arrivals[doc].oldest_in_flight() {
                         let wait = (at.saturating_duration_since(oldest) / POLL_AGE_DIVISOR).clamp(MIN_POLL, MAX_POLL);
                         let next = Instant::now() + wait;
                         next_poll[doc] = Some(next);
@@ -428,6 +425,55 @@ async fn run_observer(
         }
     }
     Ok(observed)
+}
+
+/// One document's arrivals, as one observer sees them: its partner's edits it was told to expect,
+/// matched in order with the partner's counter as polled.
+///
+/// A poll may see an edit before the observer has taken its [`Expect`] off the channel: the
+/// observer reads its client while the expectation waits in the channel, and the edit can reach
+/// the client meanwhile (more likely the slower edits travel). Such an arrival is kept until its
+/// expectation comes, rather than dropped: dropping it left the expectation waiting forever, and
+/// a run that lost nothing reported "only N of M edits arrived".
+#[derive(Debug, Default)]
+struct Arrivals {
+    /// Due times of the expected edits not seen yet, oldest first.
+    in_flight: VecDeque<Instant>,
+    /// When edits were seen that were not expected yet, oldest first.
+    early: VecDeque<Instant>,
+    /// The partner's counter as last polled.
+    seen: u64,
+}
+
+impl Arrivals {
+    /// An edit due at `due` is on its way; its latency in µs if a poll has already seen it.
+    fn expect(&mut self, due: Instant) -> Option<u64> {
+        match self.early.pop_front() {
+            Some(at) => Some(at.saturating_duration_since(due).as_micros() as u64),
+            None => {
+                self.in_flight.push_back(due);
+                None
+            }
+        }
+    }
+
+    /// A poll at `at` read the partner's counter as `count`: the latencies (µs) of the expected
+    /// edits that arrived since the last poll.
+    fn observe(&mut self, count: u64, at: Instant) -> Vec<u64> {
+        let mut latencies = Vec::new();
+        while self.seen < count {
+            self.seen += 1;
+            match self.in_flight.pop_front() {
+                Some(due) => latencies.push(at.saturating_duration_since(due).as_micros() as u64),
+                None => self.early.push_back(at),
+            }
+        }
+        latencies
+    }
+
+    fn oldest_in_flight(&self) -> Option<Instant> {
+        self.in_flight.front().copied()
+    }
 }
 
 /// Waits until both clients of every pair have identical copies of every document.
@@ -445,6 +491,20 @@ async fn identical_copies(clients: &[Client], ids: &[Vec<DocumentId>]) -> anyhow
         }
     }
     Ok(())
+}
+
+/// How many of their partners' edits the clients' copies hold (by the authors' counters).
+async fn edits_held(clients: &[Client], ids: &[Vec<DocumentId>]) -> anyhow::Result<u64> {
+    let mut held = 0;
+    for (pair, ids) in ids.iter().enumerate() {
+        for &id in ids {
+            for author in 0..2 {
+                let observer = &clients[2 * pair + 1 - author];
+                held += observer.read(id, move |copy| count_of(copy, author)).await?;
+            }
+        }
+    }
+    Ok(held)
 }
 
 async fn relay_latency_buckets(
@@ -495,6 +555,25 @@ mod tests {
         for edits in by_document.values() {
             assert_eq!(edits, &[(0, 1), (1, 1), (0, 2), (1, 2), (0, 3)]);
         }
+    }
+
+    #[test]
+    fn an_arrival_polled_before_its_expectation_is_counted_once_it_is_expected() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut arrivals = Arrivals::default();
+        assert_eq!(arrivals.expect(t0), None);
+        // The partner's second edit reaches the client before the observer takes its expectation.
+        assert_eq!(arrivals.observe(2, t0 + ms(30)), vec![30_000]);
+        assert_eq!(arrivals.oldest_in_flight(), None, "nothing left to poll for");
+        assert_eq!(arrivals.expect(t0 + ms(10)), Some(20_000));
+        assert_eq!(arrivals.oldest_in_flight(), None, "the second edit is not waited for again");
+        // Later edits pair up as usual.
+        assert_eq!(arrivals.expect(t0 + ms(40)), None);
+        assert_eq!(arrivals.oldest_in_flight(), Some(t0 + ms(40)));
+        assert_eq!(arrivals.observe(2, t0 + ms(45)), Vec::<u64>::new());
+        assert_eq!(arrivals.observe(3, t0 + ms(50)), vec![10_000]);
+        assert_eq!(arrivals.oldest_in_flight(), None);
     }
 
     #[test]

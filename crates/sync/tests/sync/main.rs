@@ -2,9 +2,12 @@
 //!
 //! - `codec`: the wire format, including hand-built frames real clients send;
 //! - `engine`: single behaviours of the engine (durability gating, unavailable documents, policy…);
+//! - `high_rate`: two clients editing one document fast through a relay whose stores complete late,
+//!   with no fault and no reconnect to hide a stall;
 //! - `network`: two clients and a relay wired by a faulty in-memory network, driven by proptest.
 
 mod codec;
 mod engine;
 mod harness;
+mod high_rate;
 mod network;
