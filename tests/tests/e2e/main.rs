@@ -6,3 +6,4 @@ mod bad_input;
 mod http;
 mod native_sync;
 mod relay_process;
+mod samod_interop;
