@@ -3,6 +3,7 @@
 mod access;
 mod bad_frames;
 mod bad_input;
+mod cut_connections;
 mod http;
 mod native_sync;
 mod relay_process;
