@@ -63,7 +63,8 @@ where
     let (connection, mut outbound) = hub.open(person);
     let (mut sink, mut stream) = socket.split();
     let keepalive = hub.config.keepalive;
-    let mut ping = tokio::time::interval(keepalive);
+    // The first ping after one interval: nothing should come before the protocol's own answer.
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
     let mut last_heard = Instant::now();
     let close = |code, reason: &str| Message::Close(Some(CloseFrame { code, reason: reason.into() }));
     loop {

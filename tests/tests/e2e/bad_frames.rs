@@ -44,12 +44,16 @@ async fn joined(url: &str) -> (Socket, PeerId) {
         supported_protocol_versions: vec![codec::PROTOCOL_VERSION.to_owned()],
     };
     socket.send(Message::Binary(codec::encode(&join).into())).await.unwrap();
-    match socket.next().await {
-        Some(Ok(Message::Binary(bytes))) => match codec::decode(&bytes).unwrap() {
-            codec::Message::Peer { sender_id, .. } => (socket, sender_id),
-            other => panic!("expected peer, got {other:?}"),
-        },
-        other => panic!("expected the relay's peer message, got {other:?}"),
+    loop {
+        match socket.next().await {
+            // Keep-alive pings may come at any time; they are not part of the handshake.
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Binary(bytes))) => match codec::decode(&bytes).unwrap() {
+                codec::Message::Peer { sender_id, .. } => return (socket, sender_id),
+                other => panic!("expected peer, got {other:?}"),
+            },
+            other => panic!("expected the relay's peer message, got {other:?}"),
+        }
     }
 }
 
