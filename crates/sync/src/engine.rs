@@ -1020,8 +1020,8 @@ impl<P: Policy> Engine<P> {
         let mut refused = Vec::new();
         let mut violations = Vec::new();
         let mut chunks: Vec<(ConnectionId, Vec<u8>)> = Vec::new();
-        // (connection, message without its changes, whether it carried changes)
-        let mut receipts: Vec<(ConnectionId, sync::Message, bool)> = Vec::new();
+        // (connection, message without its changes)
+        let mut receipts: Vec<(ConnectionId, sync::Message)> = Vec::new();
         for Inbound { connection, request, mut message } in inbox {
             let Some(Connection { handshake: Handshake::Established { peer_id }, .. }) =
                 self.connections.get(&connection)
@@ -1035,8 +1035,7 @@ impl<P: Policy> Engine<P> {
             peer.asked = false;
             peer.wants = request && message.heads.is_empty();
             peer.sync.set_read_only(!writable);
-            let carried_changes = !message.changes.is_empty();
-            if carried_changes {
+            if !message.changes.is_empty() {
                 if writable {
                     let mut bytes = Vec::new();
                     message.changes.iter().for_each(|c| bytes.extend_from_slice(c));
@@ -1046,7 +1045,7 @@ impl<P: Policy> Engine<P> {
                 }
                 message.changes = ChunkList::empty();
             }
-            receipts.push((connection, message, carried_changes));
+            receipts.push((connection, message));
         }
         let before = d.doc.get_heads();
         // One automerge apply for everything that arrived in this batch; if it fails, find out
@@ -1061,21 +1060,21 @@ impl<P: Policy> Engine<P> {
                 }
             }
         }
-        for (connection, message, carried_changes) in receipts {
+        for (connection, message) in receipts {
             if violations.iter().any(|(c, _)| *c == connection) {
                 continue;
             }
             let Some(peer) = d.peers.get_mut(&connection) else { continue };
-            // The changes were applied above, so automerge now sees "no changes, same heads as ours"
-            // and would conclude we already told the peer our heads. We have not: keep what we last
-            // sent, so the peer gets its acknowledgement (once the changes are stored).
-            let last_sent = carried_changes.then(|| peer.sync.last_sent_heads.clone());
+            // automerge treats "no changes, same heads as ours" as if we had already told the peer
+            // our heads. We may not have: the changes of this batch were applied above, and while
+            // they are being stored we send nothing, so the peer has not heard that we have them.
+            // Keep what we really last sent, so every peer gets its acknowledgement once the
+            // changes are durable (at most one extra message when it was already in sync).
+            let last_sent = peer.sync.last_sent_heads.clone();
             if let Err(e) = d.doc.receive_sync_message(&mut peer.sync, message) {
                 violations.push((connection, format!("invalid automerge sync message: {e}")));
             }
-            if let Some(last_sent) = last_sent {
-                peer.sync.last_sent_heads = last_sent;
-            }
+            peer.sync.last_sent_heads = last_sent;
         }
         if d.doc.get_heads() != before {
             d.peers.values_mut().for_each(|p| p.dirty = true);

@@ -4,32 +4,18 @@
 
 use std::time::Duration;
 
-use automerge::{Automerge, ObjType, ROOT, ReadDoc, transaction::Transactable};
+use automerge::{Automerge, ROOT, ReadDoc};
 use futures_util::{SinkExt, StreamExt};
 use tandem_server::client::{Client, ClientStorage};
 use tandem_sync::{DocumentId, PeerId, codec};
 use tandem_tests::{Relay, test_person_token};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::notes::{add_note, notes_doc};
+
 const PATIENCE: Duration = Duration::from_secs(30);
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-fn notes_doc() -> Automerge {
-    let mut doc = Automerge::new();
-    let mut tx = doc.transaction();
-    tx.put_object(ROOT, "notes", ObjType::List).unwrap();
-    tx.commit();
-    doc
-}
-
-fn add_note(doc: &mut Automerge, text: &str) {
-    let mut tx = doc.transaction();
-    let (_, notes) = tx.get(ROOT, "notes").unwrap().unwrap();
-    let len = tx.length(&notes);
-    tx.insert(&notes, len, text).unwrap();
-    tx.commit();
-}
 
 fn note_count(doc: Option<&Automerge>) -> usize {
     doc.and_then(|d| d.get(ROOT, "notes").unwrap().map(|(_, list)| d.length(&list))).unwrap_or(0)

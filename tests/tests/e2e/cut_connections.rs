@@ -12,7 +12,7 @@ use std::{
     time::Duration,
 };
 
-use automerge::{Automerge, ChangeHash, ObjType, ROOT, ReadDoc, transaction::Transactable};
+use automerge::ChangeHash;
 use rand::Rng;
 use tandem_server::client::{Client, ClientStorage};
 use tandem_sync::DocumentId;
@@ -21,6 +21,8 @@ use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
 };
+
+use crate::notes::{add_note, notes, notes_doc};
 
 /// How long any one wait may take before the test fails (generous: CI machines are shared).
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -100,29 +102,6 @@ impl CuttingProxy {
             }
         }
     }
-}
-
-fn notes_doc() -> Automerge {
-    let mut doc = Automerge::new();
-    let mut tx = doc.transaction();
-    tx.put_object(ROOT, "notes", ObjType::List).unwrap();
-    tx.commit();
-    doc
-}
-
-fn add_note(doc: &mut Automerge, text: &str) {
-    let mut tx = doc.transaction();
-    let (_, notes) = tx.get(ROOT, "notes").unwrap().expect("genesis made the notes list");
-    let len = tx.length(&notes);
-    tx.insert(&notes, len, text).unwrap();
-    tx.commit();
-}
-
-fn notes(doc: &Automerge) -> Vec<String> {
-    let (_, list) = doc.get(ROOT, "notes").unwrap().expect("notes list");
-    (0..doc.length(&list))
-        .map(|i| doc.get(&list, i).unwrap().unwrap().0.into_string().unwrap_or_default())
-        .collect()
 }
 
 async fn state(client: &Client, id: DocumentId) -> (Vec<ChangeHash>, Vec<String>) {

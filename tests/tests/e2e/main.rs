@@ -6,5 +6,6 @@ mod bad_input;
 mod cut_connections;
 mod http;
 mod native_sync;
+mod notes;
 mod relay_process;
 mod samod_interop;

@@ -3,40 +3,16 @@
 
 use std::time::Duration;
 
-use automerge::{Automerge, ObjType, ROOT, ReadDoc, transaction::Transactable};
 use tandem_server::client::{Client, ClientStorage};
 use tandem_tests::{Relay, test_person_token};
+
+use crate::notes::{add_note, notes, notes_doc};
 
 /// How long any one wait may take before the test fails (generous: CI machines are shared).
 const PATIENCE: Duration = Duration::from_secs(30);
 
 async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
     tokio::time::timeout(PATIENCE, future).await.unwrap_or_else(|_| panic!("timed out waiting for {what}"))
-}
-
-/// A new observation-like document: a `notes` list, made once by its creator (its genesis).
-fn new_notes_doc() -> Automerge {
-    let mut doc = Automerge::new();
-    let mut tx = doc.transaction();
-    tx.put_object(ROOT, "notes", ObjType::List).unwrap();
-    tx.commit();
-    doc
-}
-
-fn add_note(doc: &mut Automerge, text: &str) {
-    let mut tx = doc.transaction();
-    let (_, notes) = tx.get(ROOT, "notes").unwrap().expect("genesis made the notes list");
-    let len = tx.length(&notes);
-    tx.insert(&notes, len, text).unwrap();
-    tx.commit();
-}
-
-fn notes(doc: Option<&Automerge>) -> Vec<String> {
-    let doc = doc.expect("the document is open");
-    let (_, list) = doc.get(ROOT, "notes").unwrap().expect("notes list");
-    (0..doc.length(&list))
-        .map(|i| doc.get(&list, i).unwrap().unwrap().0.into_string().unwrap_or_default())
-        .collect()
 }
 
 fn sorted(mut items: Vec<String>) -> Vec<String> {
@@ -47,7 +23,7 @@ fn sorted(mut items: Vec<String>) -> Vec<String> {
 async fn wait_for_notes(client: &Client, id: tandem_sync::DocumentId, count: usize) -> Vec<String> {
     within("notes to arrive", async {
         loop {
-            let got = client.read(id, |doc| doc.map(|d| notes(Some(d)))).await.unwrap();
+            let got = client.read(id, |doc| doc.map(notes)).await.unwrap();
             if let Some(got) = got
                 && got.len() >= count
             {
@@ -68,7 +44,7 @@ async fn two_devices_edit_offline_then_reconnect_and_both_keep_everything() {
     let mentor = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
     let associate = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
 
-    let id = mentor.create(new_notes_doc()).await.unwrap();
+    let id = mentor.create(notes_doc()).await.unwrap();
     within("the relay to store the new document", mentor.synced(id)).await.unwrap();
     assert!(within("the associate to fetch it", associate.open(id)).await.unwrap());
 
@@ -96,7 +72,7 @@ async fn a_device_that_joins_late_receives_everything_and_the_relay_keeps_it_acr
     // One person on several devices: the documents are theirs (claimed on first sync).
     let token = test_person_token(data.path(), "mentor@test.example").unwrap();
     let mentor = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
-    let id = mentor.create(new_notes_doc()).await.unwrap();
+    let id = mentor.create(notes_doc()).await.unwrap();
     for i in 0..20 {
         mentor.change(id, move |d| add_note(d, &format!("note {i}"))).await.unwrap();
     }
@@ -120,7 +96,7 @@ async fn every_change_the_relay_acknowledged_survives_a_sigkill_in_the_middle_of
     // One person on several devices: the documents are theirs (claimed on first sync).
     let token = test_person_token(data.path(), "mentor@test.example").unwrap();
     let mentor = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
-    let id = mentor.create(new_notes_doc()).await.unwrap();
+    let id = mentor.create(notes_doc()).await.unwrap();
     within("the relay to store the document", mentor.synced(id)).await.unwrap();
 
     // Edit as fast as acknowledgements come back, and kill the relay partway through.
