@@ -6,18 +6,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { Repo } from "@automerge/automerge-repo";
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket";
-import { Relay } from "../browser/relay.mjs";
-
-/** Polls `check` until it returns a truthy value, or fails after `timeoutMs`. */
-async function waitFor(check, { timeoutMs = 15000, what = "a condition" } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { Relay, waitFor } from "../browser/relay.mjs";
 
 let relay;
 let token;
