@@ -15,11 +15,14 @@
 //! it opens with no network; it never caches documents and never touches `/sync` or `/api/`.
 
 pub mod app;
+pub mod ids;
 pub mod note;
+pub mod screens;
 pub mod session;
 pub mod splice;
 pub mod state;
 pub mod store;
+pub mod ui;
 
 #[cfg(test)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -1,0 +1,32 @@
+//! The screens. Each document screen is a view of a plain record (read from its document by the
+//! host) plus callbacks that carry **edits as data**: an enum per document kind whose `apply`
+//! function turns one edit into calls of `tandem_core::ops`. The host (`crate::app`) owns the
+//! documents, stamps every edit with the signed-in person and the time, commits in batches and
+//! syncs; the screens never touch automerge, IndexedDB or the network.
+//!
+//! | module | screen |
+//! |---|---|
+//! | [`observation`] | the observation: the mentor's editor (tablet) and the associate's view (phone) |
+//! | [`goals`] | a pair's SMART goals: builder with live hints, check-ins, wins, how each ended |
+//! | [`agreement`] | "needs agreement": concurrent values of a status or a goal's numbers, resolved by a person |
+//! | [`history`] | who wrote what, when |
+
+pub mod agreement;
+pub mod goals;
+pub mod history;
+pub mod observation;
+
+use std::{collections::BTreeMap, rc::Rc};
+
+use tandem_core::UserId;
+
+/// Display names by user id (from the program document), for "who wrote this".
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct People(pub Rc<BTreeMap<String, String>>);
+
+impl People {
+    /// The person's name, or their id when the program does not name them (yet).
+    pub fn name(&self, user: &UserId) -> String {
+        self.0.get(user.as_str()).cloned().unwrap_or_else(|| user.to_string())
+    }
+}

@@ -1,0 +1,3 @@
+//! Components shared by the screens.
+
+pub mod prose;

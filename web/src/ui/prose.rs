@@ -1,0 +1,164 @@
+//! [`ProseField`]: a text box for a prose field of a document (automerge `Text`).
+//!
+//! Every keystroke becomes one [`Splice`] (see [`crate::splice`]) handed to `on_splice`, never the
+//! whole new value: a concurrent edit on another device then merges character by character.
+//!
+//! The box keeps its own value while the person types. A new `value` from outside (the other
+//! person's edit arriving) is written into the box only when it differs from what the box shows,
+//! and the caret is moved with the text around it, so typing goes on where it was.
+
+use std::{cell::RefCell, rc::Rc};
+
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::splice::{self, Splice};
+
+#[derive(Properties, PartialEq, Clone, Debug)]
+pub struct ProseFieldProps {
+    /// The element id (also what the label points at).
+    pub id: AttrValue,
+    pub label: AttrValue,
+    /// The field's current text in the document.
+    pub value: AttrValue,
+    pub on_splice: Callback<Splice>,
+    /// A `<textarea>` when true, else a one-line `<input>`.
+    #[prop_or_default]
+    pub multiline: bool,
+    #[prop_or(3)]
+    pub rows: u32,
+    /// A sentence shown under the label and announced with the field.
+    #[prop_or_default]
+    pub hint: Option<AttrValue>,
+    #[prop_or_default]
+    pub placeholder: Option<AttrValue>,
+    /// Shown but not editable (the other person's field, a shared record).
+    #[prop_or_default]
+    pub readonly: bool,
+    /// Keep the label for screen readers only (the field's purpose is plain from what surrounds it).
+    #[prop_or_default]
+    pub label_hidden: bool,
+    #[prop_or_default]
+    pub class: Classes,
+    #[prop_or_default]
+    pub onkeydown: Option<Callback<KeyboardEvent>>,
+}
+
+#[function_component(ProseField)]
+pub fn prose_field(props: &ProseFieldProps) -> Html {
+    let node = use_node_ref();
+    // What the box holds as far as the document knows: the "old" side of the next splice.
+    let shown = use_mut_ref(|| props.value.to_string());
+
+    {
+        let (node, shown) = (node.clone(), shown.clone());
+        use_effect_with(props.value.clone(), move |value| {
+            if *shown.borrow() != value.as_str() {
+                replace_keeping_caret(&node, &shown, value);
+            }
+        });
+    }
+
+    let oninput = {
+        let (node, shown, on_splice) = (node.clone(), shown.clone(), props.on_splice.clone());
+        Callback::from(move |_: InputEvent| {
+            let Some((value, caret)) = read_box(&node) else { return };
+            let edit = splice::between(&shown.borrow(), &value, caret);
+            if let Some(edit) = edit {
+                *shown.borrow_mut() = value;
+                on_splice.emit(edit);
+            }
+        })
+    };
+
+    let hint_id = props.hint.as_ref().map(|_| format!("{}-hint", props.id));
+    let label_class = classes!(props.label_hidden.then_some("visually-hidden"));
+    let onkeydown = props.onkeydown.clone().unwrap_or_default();
+    html! {
+        <div class={classes!("field", props.class.clone())}>
+            <label for={props.id.clone()} class={label_class}>{ props.label.clone() }</label>
+            if let (Some(hint), Some(hint_id)) = (&props.hint, &hint_id) {
+                <p class="hint" id={hint_id.clone()}>{ hint.clone() }</p>
+            }
+            if props.multiline {
+                <textarea id={props.id.clone()} ref={node} rows={props.rows.to_string()}
+                    aria-describedby={hint_id.clone()} placeholder={props.placeholder.clone()}
+                    readonly={props.readonly} spellcheck="true" autocapitalize="sentences"
+                    value={(*shown.borrow()).clone()} {oninput} {onkeydown} />
+            } else {
+                <input type="text" id={props.id.clone()} ref={node}
+                    aria-describedby={hint_id} placeholder={props.placeholder.clone()}
+                    readonly={props.readonly} spellcheck="true" autocapitalize="sentences"
+                    value={(*shown.borrow()).clone()} {oninput} {onkeydown} />
+            }
+        </div>
+    }
+}
+
+/// The box's value and caret (UTF-16 offset), whichever element it is.
+fn read_box(node: &NodeRef) -> Option<(String, Option<u32>)> {
+    if let Some(area) = node.cast::<HtmlTextAreaElement>() {
+        return Some((area.value(), area.selection_end().ok().flatten()));
+    }
+    let input = node.cast::<HtmlInputElement>()?;
+    Some((input.value(), input.selection_end().ok().flatten()))
+}
+
+/// Writes `value` into the box, moving the selection with the text around it.
+fn replace_keeping_caret(node: &NodeRef, shown: &Rc<RefCell<String>>, value: &str) {
+    let old = std::mem::replace(&mut *shown.borrow_mut(), value.to_owned());
+    let moved = |pos: u32| shift_utf16(&old, value, pos);
+    if let Some(area) = node.cast::<HtmlTextAreaElement>() {
+        let (start, end) = (area.selection_start().ok().flatten(), area.selection_end().ok().flatten());
+        area.set_value(value);
+        if let (Some(start), Some(end)) = (start, end) {
+            let _ = area.set_selection_range(moved(start), moved(end));
+        }
+    } else if let Some(input) = node.cast::<HtmlInputElement>() {
+        let (start, end) = (input.selection_start().ok().flatten(), input.selection_end().ok().flatten());
+        input.set_value(value);
+        if let (Some(start), Some(end)) = (start, end) {
+            let _ = input.set_selection_range(moved(start), moved(end));
+        }
+    }
+}
+
+/// Where a position (in UTF-16 code units, as the DOM counts) in `old` lands in `new`: positions
+/// before the changed span stay, positions after it move by the change in length, positions inside
+/// it go to the end of what was inserted.
+pub fn shift_utf16(old: &str, new: &str, pos: u32) -> u32 {
+    let old: Vec<u16> = old.encode_utf16().collect();
+    let new: Vec<u16> = new.encode_utf16().collect();
+    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let max_suffix = old.len().min(new.len()) - prefix;
+    let suffix = old.iter().rev().zip(new.iter().rev()).take(max_suffix).take_while(|(a, b)| a == b).count();
+    let pos = pos as usize;
+    let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
+    let moved = if pos <= prefix {
+        pos
+    } else if pos >= old_end {
+        pos + new_end - old_end
+    } else {
+        new_end
+    };
+    moved as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::shift_utf16;
+
+    #[wasm_bindgen_test]
+    fn the_caret_stays_before_a_remote_edit_and_moves_with_text_after_it() {
+        // The other person inserted "very " before where this person types.
+        assert_eq!(shift_utf16("a calm start", "a very calm start", 12), 17);
+        // ... or after it: the caret stays.
+        assert_eq!(shift_utf16("a calm start", "a calm start!", 6), 6);
+        // Inside a replaced span: to the end of the replacement.
+        assert_eq!(shift_utf16("abcdef", "abXYZef", 3), 5);
+        // Emoji are two UTF-16 units.
+        assert_eq!(shift_utf16("x", "🙂x", 1), 3);
+    }
+}
