@@ -1,3 +1,4 @@
-//! Components shared by the screens.
+//! Components and helpers shared by the screens.
 
 pub mod prose;
+pub mod time;
