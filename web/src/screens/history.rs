@@ -196,9 +196,15 @@ fn initials(name: &str) -> String {
 #[function_component(History)]
 pub fn history(props: &HistoryProps) -> Html {
     let groups = group(&props.entries, &props.goal_titles);
-    let heading_id = "history-heading";
+    // Named after the title, so two histories on one page keep their ids apart.
+    let slug: String = props
+        .title
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect();
+    let heading_id = format!("history-{slug}");
     html! {
-        <section class="history" aria-labelledby={heading_id}>
+        <section class="history" aria-labelledby={heading_id.clone()}>
             <h2 id={heading_id}>{ props.title.clone() }</h2>
             if groups.is_empty() {
                 <p class="hint">{ "No changes yet." }</p>
