@@ -265,6 +265,31 @@ pub struct FormProps {
     pub on_edit: Callback<GoalEdit>,
 }
 
+/// What a form last told the person: a problem to fix, or that it worked (both announced).
+#[derive(Debug, Clone, PartialEq)]
+enum Feedback {
+    Problem(&'static str),
+    Done(String),
+}
+
+/// The form's announcement line; always on the page so that screen readers notice changes.
+fn feedback_line(id: &str, feedback: Option<&Feedback>) -> Html {
+    let class = match feedback {
+        Some(Feedback::Done(_)) => "goal-form-error goal-form-done",
+        _ => "goal-form-error",
+    };
+    html! {
+        <p {class} id={id.to_owned()} aria-live="polite">
+            if let Some(Feedback::Problem(message)) = feedback {
+                <span class="goal-hint-icon" aria-hidden="true">{ "!" }</span>{ *message }
+            }
+            if let Some(Feedback::Done(message)) = feedback {
+                <span class="goal-done-icon" aria-hidden="true">{ "✓" }</span>{ message.clone() }
+            }
+        </p>
+    }
+}
+
 /// Reads a whole percentage, 0–100.
 pub fn parse_progress(text: &str) -> Option<u8> {
     text.trim().trim_end_matches('%').trim().parse::<u8>().ok().filter(|p| *p <= 100)
@@ -275,7 +300,7 @@ pub fn parse_progress(text: &str) -> Option<u8> {
 pub fn check_in_form(props: &FormProps) -> Html {
     let progress = use_state(String::new);
     let note = use_state(String::new);
-    let error = use_state(|| None::<&'static str>);
+    let error = use_state(|| None::<Feedback>);
     let id = |part: &str| field_id(&props.doc_id, &props.goal, part);
     let (progress_id, note_id, error_id) = (id("checkin-progress"), id("checkin-note"), id("checkin-error"));
 
@@ -295,10 +320,10 @@ pub fn check_in_form(props: &FormProps) -> Html {
                     });
                     progress.set(String::new());
                     note.set(String::new());
-                    error.set(None);
+                    error.set(Some(Feedback::Done(format!("Check-in added: {value}%."))));
                 }
                 None => {
-                    error.set(Some("Enter the progress as a whole number from 0 to 100."));
+                    error.set(Some(Feedback::Problem("Enter the progress as a whole number from 0 to 100.")));
                     super::focus_by_id(&progress_id);
                 }
             }
@@ -321,7 +346,7 @@ pub fn check_in_form(props: &FormProps) -> Html {
                     <label for={progress_id.clone()}>{ "Progress (%)" }</label>
                     <input type="number" id={progress_id} class="goal-input" min="0" max="100" step="1"
                         inputmode="numeric" value={(*progress).clone()} oninput={on_progress}
-                        aria-invalid={error.is_some().then_some("true")}
+                        aria-invalid={matches!(*error, Some(Feedback::Problem(_))).then_some("true")}
                         aria-describedby={error_id.clone()} />
                 </div>
                 <div class="field goal-field-wide">
@@ -330,11 +355,7 @@ pub fn check_in_form(props: &FormProps) -> Html {
                         autocapitalize="sentences" />
                 </div>
             </div>
-            <p class="goal-form-error" id={error_id} aria-live="polite">
-                if let Some(message) = *error {
-                    <span class="goal-hint-icon" aria-hidden="true">{ "!" }</span>{ message }
-                }
-            </p>
+            { feedback_line(&error_id, error.as_ref()) }
             <button type="submit" class="goal-btn">{ "Add check-in" }</button>
         </form>
     }
@@ -344,7 +365,7 @@ pub fn check_in_form(props: &FormProps) -> Html {
 #[function_component(WinForm)]
 pub fn win_form(props: &FormProps) -> Html {
     let text = use_state(String::new);
-    let error = use_state(|| None::<&'static str>);
+    let error = use_state(|| None::<Feedback>);
     let id = |part: &str| field_id(&props.doc_id, &props.goal, part);
     let (win_id, error_id) = (id("win"), id("win-error"));
     let onsubmit = {
@@ -354,13 +375,13 @@ pub fn win_form(props: &FormProps) -> Html {
             e.prevent_default();
             let value = text.trim().to_owned();
             if value.is_empty() {
-                error.set(Some("Write what went well first."));
+                error.set(Some(Feedback::Problem("Write what went well first.")));
                 super::focus_by_id(&win_id);
                 return;
             }
             on_edit.emit(GoalEdit::AddWin { goal: goal.clone(), id: new_item_id(), text: value });
             text.set(String::new());
-            error.set(None);
+            error.set(Some(Feedback::Done("Win recorded. Well done!".to_owned())));
         })
     };
     let oninput = {
@@ -372,14 +393,10 @@ pub fn win_form(props: &FormProps) -> Html {
             <div class="field">
                 <label for={win_id.clone()}>{ "Win" }</label>
                 <input type="text" id={win_id} class="goal-input" value={(*text).clone()} {oninput}
-                    autocapitalize="sentences" aria-invalid={error.is_some().then_some("true")}
+                    autocapitalize="sentences" aria-invalid={matches!(*error, Some(Feedback::Problem(_))).then_some("true")}
                     aria-describedby={error_id.clone()} />
             </div>
-            <p class="goal-form-error" id={error_id} aria-live="polite">
-                if let Some(message) = *error {
-                    <span class="goal-hint-icon" aria-hidden="true">{ "!" }</span>{ message }
-                }
-            </p>
+            { feedback_line(&error_id, error.as_ref()) }
             <button type="submit" class="goal-btn goal-btn-win">
                 <span aria-hidden="true" class="goal-btn-icon">{ "★" }</span>{ "Record win" }
             </button>
@@ -415,9 +432,13 @@ pub fn end_controls(props: &EndControlsProps) -> Html {
     let (panel_id, successor_id, reason_id, error_id) =
         (id("end-panel"), id("successor-title"), id("drop-reason-new"), id("end-error"));
 
+    // Once the goal has ended its card moves to "Finished goals"; the focus follows it there.
+    let ending_id = id("ending");
     let achieved = {
-        let (on_edit, goal) = (props.on_edit.clone(), props.goal.clone());
+        let (on_edit, goal, focus, ending_id) =
+            (props.on_edit.clone(), props.goal.clone(), props.focus.clone(), ending_id.clone());
         Callback::from(move |_: MouseEvent| {
+            focus.request(ending_id.clone());
             on_edit.emit(GoalEdit::SetStatus { goal: goal.clone(), status: GoalStatus::Achieved })
         })
     };
@@ -444,6 +465,19 @@ pub fn end_controls(props: &EndControlsProps) -> Html {
             error.set(None);
         })
     };
+    // Escape closes the open form and gives the focus back to the button that opened it.
+    let onkeydown = {
+        let (open, error, rework_button, drop_button) =
+            (open.clone(), error.clone(), id("rework-button"), id("drop-button"));
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" && *open != Ending::Closed {
+                e.prevent_default();
+                super::focus_by_id(if *open == Ending::Rework { &rework_button } else { &drop_button });
+                open.set(Ending::Closed);
+                error.set(None);
+            }
+        })
+    };
     let on_rework = {
         let (on_edit, goal, doc_id, focus) =
             (props.on_edit.clone(), props.goal.clone(), props.doc_id.clone(), props.focus.clone());
@@ -464,7 +498,8 @@ pub fn end_controls(props: &EndControlsProps) -> Html {
         })
     };
     let on_drop = {
-        let (on_edit, goal) = (props.on_edit.clone(), props.goal.clone());
+        let (on_edit, goal, focus, ending_id) =
+            (props.on_edit.clone(), props.goal.clone(), props.focus.clone(), ending_id.clone());
         let (reason, error, open, reason_id) =
             (reason.clone(), error.clone(), open.clone(), reason_id.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -475,6 +510,7 @@ pub fn end_controls(props: &EndControlsProps) -> Html {
                 super::focus_by_id(&reason_id);
                 return;
             }
+            focus.request(ending_id.clone());
             on_edit.emit(GoalEdit::Drop { goal: goal.clone(), reason: text });
             open.set(Ending::Closed);
         })
@@ -507,16 +543,16 @@ pub fn end_controls(props: &EndControlsProps) -> Html {
                 <button type="button" class="goal-btn goal-btn-achieved" onclick={achieved}>
                     <span aria-hidden="true" class="goal-btn-icon">{ "✓" }</span>{ "Mark achieved" }
                 </button>
-                <button type="button" class="goal-btn" aria-expanded={expanded(Ending::Rework)}
+                <button type="button" class="goal-btn" id={id("rework-button")} aria-expanded={expanded(Ending::Rework)}
                     aria-controls={panel_id.clone()} onclick={toggle(Ending::Rework, successor_id.clone())}>
                     { "Rework…" }
                 </button>
-                <button type="button" class="goal-btn" aria-expanded={expanded(Ending::Drop)}
+                <button type="button" class="goal-btn" id={id("drop-button")} aria-expanded={expanded(Ending::Drop)}
                     aria-controls={panel_id.clone()} onclick={toggle(Ending::Drop, reason_id.clone())}>
                     { "Drop…" }
                 </button>
             </div>
-            <div id={panel_id}>
+            <div id={panel_id} {onkeydown}>
                 if *open == Ending::Rework {
                     <form class="goal-form goal-end-form" onsubmit={on_rework} novalidate=true>
                         <div class="field">

@@ -189,10 +189,12 @@ pub fn goal_link(doc_id: &str, goal: &str, title: &str) -> Html {
 
 /// How a finished goal ended, in a sentence with a mark (not colour alone).
 pub fn ending(doc_id: &str, goal: &Goal, titles: &BTreeMap<String, String>) -> Html {
+    // Focusable from script: the focus lands here when this person has just ended the goal.
+    let id = field_id(doc_id, &goal.id, "ending");
     match goal.status {
         GoalStatus::Active => html! {},
         GoalStatus::Achieved => html! {
-            <p class="goal-ending goal-ending-achieved">
+            <p class="goal-ending goal-ending-achieved" {id} tabindex="-1">
                 <span class="goal-ending-icon" aria-hidden="true">{ "✓" }</span>{ "Achieved" }
             </p>
         },
@@ -202,7 +204,7 @@ pub fn ending(doc_id: &str, goal: &Goal, titles: &BTreeMap<String, String>) -> H
                 goal_link(doc_id, id, &title)
             });
             html! {
-                <p class="goal-ending goal-ending-reworked">
+                <p class="goal-ending goal-ending-reworked" {id} tabindex="-1">
                     <span class="goal-ending-icon" aria-hidden="true">{ "↻" }</span>
                     if let Some(link) = successor {
                         { "Reworked into " }{ link }
@@ -213,7 +215,7 @@ pub fn ending(doc_id: &str, goal: &Goal, titles: &BTreeMap<String, String>) -> H
             }
         }
         GoalStatus::Dropped => html! {
-            <p class="goal-ending goal-ending-dropped">
+            <p class="goal-ending goal-ending-dropped" {id} tabindex="-1">
                 <span class="goal-ending-icon" aria-hidden="true">{ "✕" }</span>
                 { "Dropped" }
                 if !goal.drop_reason.trim().is_empty() {

@@ -596,4 +596,107 @@ mod rendered {
             assert!(page.contains(expected), "{expected:?} in {page}");
         }
     }
+
+    /// The text a screen reader reads: without the `aria-hidden` icons.
+    fn accessible_text(e: &Element) -> String {
+        let copy: Element = e.clone_node_with_deep(true).unwrap().dyn_into().unwrap();
+        for hidden in all(&copy, "[aria-hidden='true']") {
+            hidden.remove();
+        }
+        text(&copy)
+    }
+
+    fn button(root: &Element, name: &str) -> HtmlElement {
+        all(root, "button")
+            .into_iter()
+            .find(|b| accessible_text(b) == name)
+            .unwrap_or_else(|| panic!("a button {name:?}"))
+            .dyn_into()
+            .unwrap()
+    }
+
+    fn field(root: &Element, label: &str) -> web_sys::HtmlInputElement {
+        all(root, "input")
+            .into_iter()
+            .find(|i| label_of(root, i).as_deref() == Some(label))
+            .unwrap_or_else(|| panic!("a field labelled {label:?}"))
+            .dyn_into()
+            .unwrap()
+    }
+
+    fn type_into(input: &web_sys::HtmlInputElement, value: &str) {
+        input.set_value(value);
+        input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn goals_screen_forms_emit_their_edits_as_data() {
+        let (goals, _, _) = sample();
+        let root = mount();
+        let edits = Rc::new(std::cell::RefCell::new(Vec::<GoalEdit>::new()));
+        let on_edit = {
+            let edits = edits.clone();
+            Callback::from(move |e| edits.borrow_mut().push(e))
+        };
+        let props = GoalsScreenProps {
+            doc_id: "d3".into(),
+            goals,
+            me: associate(),
+            people: people(),
+            today: Timestamp(T0.0).date(),
+            on_edit,
+            readonly: false,
+        };
+        yew::Renderer::<GoalsScreen>::with_root_and_props(root.clone(), props).render();
+        rendered().await;
+
+        // A progress that is not a percentage is refused, with a reason, and nothing is written.
+        type_into(&field(&root, "Progress (%)"), "150");
+        rendered().await;
+        button(&root, "Add check-in").click();
+        rendered().await;
+        assert!(edits.borrow().is_empty());
+        assert!(text(&root).contains("Enter the progress as a whole number from 0 to 100."));
+
+        type_into(&field(&root, "Progress (%)"), "75");
+        type_into(&field(&root, "Check-in note"), " Calmer ");
+        rendered().await;
+        button(&root, "Add check-in").click();
+        type_into(&field(&root, "Win"), "Whole class waited");
+        rendered().await;
+        button(&root, "Record win").click();
+        button(&root, "Rework…").click();
+        rendered().await;
+        button(&root, "Rework goal").click();
+        button(&root, "New goal").click();
+        rendered().await;
+
+        let edits = edits.borrow();
+        let summary: Vec<String> = edits
+            .iter()
+            .map(|e| match e {
+                GoalEdit::CheckIn { goal, progress, note, id } => {
+                    assert!(!id.is_empty());
+                    format!("check-in {goal} {progress} {note:?}")
+                }
+                GoalEdit::AddWin { goal, text, .. } => format!("win {goal} {text:?}"),
+                GoalEdit::Rework { goal, title, successor } => {
+                    assert_ne!(successor, goal);
+                    format!("rework {goal} {title:?}")
+                }
+                GoalEdit::AddGoal { goal, .. } => format!("new goal {:?}", goal.title),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                "check-in g1 75 \"Calmer\"",
+                "win g1 \"Whole class waited\"",
+                "rework g1 \"Wait 3 seconds\"",
+                "new goal \"\"",
+            ]
+        );
+        assert!(text(&root).contains("Check-in added: 75%."), "{}", text(&root));
+    }
 }
