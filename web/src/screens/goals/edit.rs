@@ -140,6 +140,12 @@ pub enum GoalEdit {
 }
 
 impl GoalEdit {
+    /// A keystroke in a prose field: the host batches these (commits on idle) rather than
+    /// committing each one.
+    pub fn is_typing(&self) -> bool {
+        matches!(self, GoalEdit::Splice { .. })
+    }
+
     /// The goal the edit is about (for a new goal, its own id).
     pub fn goal(&self) -> &str {
         match self {

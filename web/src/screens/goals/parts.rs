@@ -172,16 +172,15 @@ pub fn win_list(wins: &[Win], people: &People) -> Html {
     }
 }
 
-/// A link to another goal's card on this page: moves the focus there (works whatever the host's
-/// router does with `#` addresses).
+/// A link to another goal's card on this page: moves the focus there. The `#` address is never
+/// followed: the app's router owns the address's fragment.
 pub fn goal_link(doc_id: &str, goal: &str, title: &str) -> Html {
     let target = field_id(doc_id, goal, "article");
     let onclick = {
         let target = target.clone();
         Callback::from(move |e: MouseEvent| {
-            if focus_by_id(&target) {
-                e.prevent_default();
-            }
+            e.prevent_default();
+            focus_by_id(&target);
         })
     };
     html! { <a href={format!("#{target}")} {onclick}>{ format!("“{title}”") }</a> }

@@ -138,6 +138,15 @@ fn goals_apply_adds_ticks_and_deletes_actions() {
 }
 
 #[wasm_bindgen_test]
+fn goals_edits_are_typing_only_when_they_splice_prose() {
+    let typing =
+        GoalEdit::Splice { goal: "g1".into(), field: GoalTextField::Title, splice: splice(0, 0, "W") };
+    assert!(typing.is_typing());
+    assert!(!GoalEdit::SetTarget { goal: "g1".into(), value: "3".into() }.is_typing());
+    assert!(!GoalEdit::AddGoal { id: "g1".into(), goal: NewGoal::default() }.is_typing());
+}
+
+#[wasm_bindgen_test]
 fn goals_apply_marks_a_goal_achieved() {
     let mut doc = doc_with_goal();
     edit(&mut doc, &associate(), 2, GoalEdit::SetStatus { goal: "g1".into(), status: GoalStatus::Achieved });
