@@ -11,7 +11,7 @@ use tandem_core::{
 use yew::prelude::*;
 
 use super::{
-    Ids, ObservationEdit, TextField, answer::DescribedProse, competency_label, heading, status_label,
+    Ids, ObservationEdit, TextField, answer::DescribedProse, competency_label, heading_h1, status_label,
 };
 use crate::{
     screens::People,
@@ -48,7 +48,7 @@ pub fn associate_view(props: &AssociateViewProps) -> Html {
     let section = |part: &str, title: Html, body: Html| {
         let h = ids.of(&format!("{part}-h"));
         html! {
-            <section class={classes!("obs-card", format!("obs-{part}"))} aria-labelledby={h.clone()}>
+            <section class={classes!("obs-card", format!("obs-part-{part}"))} aria-labelledby={h.clone()}>
                 <h2 id={h}>{ title }</h2>
                 { body }
             </section>
@@ -125,7 +125,7 @@ pub fn associate_view(props: &AssociateViewProps) -> Html {
     html! {
         <article class="obs obs--associate">
             <header class="obs-head">
-                <h1>{ heading(obs) }</h1>
+                { heading_h1(obs) }
                 <p class="obs-byline">
                     { format!("{mentor} observed {associate}'s lesson") }
                     <span class="obs-status" data-status={obs.status.as_str()}>
@@ -192,12 +192,14 @@ fn context_list(obs: &Observation) -> Html {
 
 /// The running notes, read-only, with their times and tags.
 fn notes_list(notes: &[Note], program: Option<&Program>) -> Html {
+    // A note started and never written says nothing to the reader.
+    let notes: Vec<&Note> = notes.iter().filter(|n| !n.text.trim().is_empty()).collect();
     if notes.is_empty() {
         return html! { <p class="obs-empty">{ "No running notes." }</p> };
     }
     html! {
         <ol class="obs-notes obs-notes--read">
-            { for notes.iter().map(|n| html! {
+            { for notes.into_iter().map(|n| html! {
                 <li key={n.id.clone()} class={note_classes(&n.tags)}>
                     <p class="obs-note-time">{ clock(n.at) }</p>
                     <p class="obs-prose">{ prose_or(&n.text, "(empty note)") }</p>

@@ -14,11 +14,11 @@ use tandem_core::{
     ops::observation::{ContextField, Feedback},
     validate,
 };
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::{
-    Ids, ObservationEdit, PendingFocus, TextField, associate::note_classes, associate::prose_or, heading,
+    Ids, ObservationEdit, PendingFocus, TextField, associate::note_classes, associate::prose_or, heading_h1,
     status_label, use_pending_focus,
 };
 use crate::{
@@ -65,6 +65,16 @@ impl Ctx<'_> {
         })
     }
 
+    /// A click handler that deletes something and moves focus to `then` (the button that adds
+    /// more of the same), so keyboard focus is not lost with the deleted item.
+    fn delete_then_focus(&self, edit: ObservationEdit, then: String) -> Callback<MouseEvent> {
+        let (on_edit, focus) = (self.on_edit.clone(), self.focus.clone());
+        Callback::from(move |_: MouseEvent| {
+            *focus.borrow_mut() = Some(then.clone());
+            on_edit.emit(edit.clone());
+        })
+    }
+
     fn note_field_id(&self, note: &str) -> String {
         self.ids.of(&format!("note-{note}"))
     }
@@ -98,7 +108,7 @@ pub fn mentor_editor(props: &MentorEditorProps) -> Html {
     html! {
         <article class="obs obs--mentor">
             <header class="obs-head">
-                <h1>{ heading(obs) }</h1>
+                { heading_h1(obs) }
                 <p class="obs-byline">
                     { format!("Observing {}", ctx.associate) }
                     <span class="obs-status" data-status={obs.status.as_str()}>{ status_label(obs.status) }</span>
@@ -205,6 +215,12 @@ fn note_editor(ctx: &Ctx<'_>, note: &tandem_core::model::Note) -> Html {
             // While an input method composes a word, Enter confirms the word, not the note.
             if e.key() == "Enter" && plain && !e.is_composing() {
                 e.prevent_default();
+                // Enter in a note with nothing in it yet keeps the note rather than stacking
+                // empty ones. The box itself is read: it is ahead of the record while typing.
+                let typed = e.target_dyn_into::<HtmlTextAreaElement>().map(|area| area.value());
+                if typed.is_some_and(|text| text.trim().is_empty()) {
+                    return;
+                }
                 let (edit, id) = make();
                 *focus.borrow_mut() = Some(id);
                 on_edit.emit(edit);
@@ -225,10 +241,8 @@ fn note_editor(ctx: &Ctx<'_>, note: &tandem_core::model::Note) -> Html {
             </button>
         }
     };
-    let delete = {
-        let id = note.id.clone();
-        ctx.on_edit.reform(move |_: MouseEvent| ObservationEdit::DeleteNote { id: id.clone() })
-    };
+    let delete =
+        ctx.delete_then_focus(ObservationEdit::DeleteNote { id: note.id.clone() }, ctx.ids.of("add-note"));
     html! {
         <li key={note.id.clone()} class={note_classes(&note.tags)}>
             <ProseField id={field_id} label={format!("Note at {time}")} multiline=true rows={2}
@@ -336,6 +350,7 @@ fn points_editor(ctx: &Ctx<'_>, kind: Feedback, points: &[Point]) -> Html {
         Feedback::Grow => ("Grows", "Grow", "grow"),
     };
     let h = ctx.ids.of(&format!("{part}s-h"));
+    let add_id = ctx.ids.of(&format!("add-{part}"));
     let add = {
         let ids = ctx.ids.clone();
         ctx.add_then_focus(move || {
@@ -355,11 +370,10 @@ fn points_editor(ctx: &Ctx<'_>, kind: Feedback, points: &[Point]) -> Html {
                             Feedback::Glow => TextField::Glow(p.id.clone()),
                             Feedback::Grow => TextField::Grow(p.id.clone()),
                         };
-                        let id = p.id.clone();
-                        let delete = ctx.on_edit.reform(move |_: MouseEvent| ObservationEdit::DeletePoint {
-                            kind,
-                            id: id.clone(),
-                        });
+                        let delete = ctx.delete_then_focus(
+                            ObservationEdit::DeletePoint { kind, id: p.id.clone() },
+                            add_id.clone(),
+                        );
                         html! {
                             <li key={p.id.clone()} class="obs-list-item">
                                 <ProseField id={ctx.ids.of(&format!("{part}-{}", p.id))} label={format!("{name} {n}")}
@@ -373,7 +387,7 @@ fn points_editor(ctx: &Ctx<'_>, kind: Feedback, points: &[Point]) -> Html {
                     }) }
                 </ol>
             }
-            <button type="button" class="obs-button" onclick={add}>
+            <button type="button" class="obs-button" id={add_id} onclick={add}>
                 <span aria-hidden="true" class="obs-plus">{ "+" }</span>{ format!("Add {part}") }
             </button>
         </div>
@@ -415,7 +429,7 @@ fn questions_editor(ctx: &Ctx<'_>, picker_open: &UseStateHandle<bool>) -> Html {
             }
             <div class="obs-actions">
                 <button type="button" class="obs-button" id={add_id.clone()} aria-expanded={picker_open.to_string()}
-                    aria-controls={picker_id.clone()} onclick={toggle}>{ "Add a question" }</button>
+                    aria-controls={picker_open.then(|| picker_id.clone())} onclick={toggle}>{ "Add a question" }</button>
                 <button type="button" class="obs-button" onclick={own}>{ "Write your own question" }</button>
             </div>
             if **picker_open {
@@ -426,8 +440,8 @@ fn questions_editor(ctx: &Ctx<'_>, picker_open: &UseStateHandle<bool>) -> Html {
 }
 
 fn question_editor(ctx: &Ctx<'_>, n: usize, q: &tandem_core::model::Question) -> Html {
-    let id = q.id.clone();
-    let delete = ctx.on_edit.reform(move |_: MouseEvent| ObservationEdit::DeleteQuestion { id: id.clone() });
+    let delete = ctx
+        .delete_then_focus(ObservationEdit::DeleteQuestion { id: q.id.clone() }, ctx.ids.of("add-question"));
     let hint = q.bank_id.is_some().then_some(AttrValue::from("From the question bank."));
     html! {
         <li key={q.id.clone()} class="obs-list-item obs-question">
@@ -530,10 +544,10 @@ fn next_steps_editor(ctx: &Ctx<'_>) -> Html {
                 <ol class="obs-list">
                     { for ctx.obs.next_steps.iter().enumerate().map(|(i, s)| {
                         let n = i + 1;
-                        let id = s.id.clone();
-                        let delete = ctx.on_edit.reform(move |_: MouseEvent| ObservationEdit::DeleteNextStep {
-                            id: id.clone(),
-                        });
+                        let delete = ctx.delete_then_focus(
+                            ObservationEdit::DeleteNextStep { id: s.id.clone() },
+                            ctx.ids.of("add-next"),
+                        );
                         html! {
                             <li key={s.id.clone()} class="obs-list-item">
                                 <ProseField id={ctx.ids.of(&format!("next-{}", s.id))} label={format!("Next step {n}")}
@@ -547,7 +561,7 @@ fn next_steps_editor(ctx: &Ctx<'_>) -> Html {
                     }) }
                 </ol>
             }
-            <button type="button" class="obs-button" onclick={add}>
+            <button type="button" class="obs-button" id={ctx.ids.of("add-next")} onclick={add}>
                 <span aria-hidden="true" class="obs-plus">{ "+" }</span>{ "Add next step" }
             </button>
         </section>
@@ -613,7 +627,7 @@ fn share_and_status(
                 <h2 id={h}>{ "Share" }</h2>
                 <p>{ format!("This draft is only on your devices. {} sees it once you share it.", ctx.associate) }</p>
                 <button type="button" class="obs-button obs-primary" id={share_id}
-                    aria-expanded={share_open.to_string()} aria-controls={confirm_id.clone()} onclick={open}>
+                    aria-expanded={share_open.to_string()} aria-controls={share_open.then(|| confirm_id.clone())} onclick={open}>
                     { format!("Share with {}", ctx.associate) }
                 </button>
                 if **share_open {

@@ -250,12 +250,26 @@ impl Ids {
     }
 }
 
-/// The page heading both views share: `Observation · 2026-11-22 · Science`.
-pub(crate) fn heading(obs: &Observation) -> String {
-    let date = obs.context.date.map_or_else(|| "no date".to_owned(), |d| d.to_string());
-    let subject =
-        if obs.context.subject.trim().is_empty() { "no subject" } else { obs.context.subject.trim() };
+/// The page heading both views share, `Observation · 2026-11-22 · Science`; also a good
+/// document title for the host.
+pub fn heading(obs: &Observation) -> String {
+    let (date, subject) = heading_parts(obs);
     format!("Observation · {date} · {subject}")
+}
+
+fn heading_parts(obs: &Observation) -> (String, &str) {
+    let date = obs.context.date.map_or_else(|| "no date".to_owned(), |d| d.to_string());
+    let subject = obs.context.subject.trim();
+    (date, if subject.is_empty() { "no subject" } else { subject })
+}
+
+/// The `<h1>`: the text of [`heading`], with the date kept on one line (its hyphens would
+/// otherwise let a phone break it).
+pub(crate) fn heading_h1(obs: &Observation) -> Html {
+    let (date, subject) = heading_parts(obs);
+    html! {
+        <h1>{ "Observation · " }<span class="obs-nowrap">{ date }</span>{ " · " }{ subject.to_owned() }</h1>
+    }
 }
 
 /// How a status reads on screen.
@@ -269,7 +283,7 @@ pub(crate) fn status_label(status: ObservationStatus) -> &'static str {
     }
 }
 
-/// A competency tag as a short label: its code when the framework knows it, else its id.
+/// A competency tag as a label: "2.1 Questioning" when a framework version knows it, else its id.
 pub(crate) fn competency_label(program: Option<&Program>, id: &str) -> String {
     program
         .and_then(|p| {

@@ -179,7 +179,7 @@ async fn the_mentor_sees_each_note_labelled_with_its_time_and_its_tags_pressed()
 }
 
 #[wasm_bindgen_test]
-async fn add_note_and_enter_in_a_note_start_a_new_note() {
+async fn add_note_and_enter_in_a_written_note_start_a_new_note() {
     let page = Rendered::new("doc-b", mentor(), observation()).await;
     page.button("Add note").unwrap().click();
     assert!(matches!(page.edits.borrow().last(), Some(E::AddNote { .. })));
@@ -196,6 +196,12 @@ async fn add_note_and_enter_in_a_note_start_a_new_note() {
 
     let not_prevented = press.call2(&wasm_bindgen::JsValue::NULL, &note, &true.into()).unwrap();
     assert_eq!(not_prevented.as_bool(), Some(true), "Shift+Enter types a newline");
+    assert_eq!(page.edits.borrow().iter().filter(|e| matches!(e, E::AddNote { .. })).count(), 2);
+
+    // Enter in a note with nothing written keeps it instead of stacking empty notes.
+    note.clone().dyn_into::<web_sys::HtmlTextAreaElement>().unwrap().set_value("  ");
+    let not_prevented = press.call2(&wasm_bindgen::JsValue::NULL, &note, &false.into()).unwrap();
+    assert_eq!(not_prevented.as_bool(), Some(false));
     assert_eq!(page.edits.borrow().iter().filter(|e| matches!(e, E::AddNote { .. })).count(), 2);
 }
 
