@@ -649,7 +649,8 @@ impl Repo {
         }
     }
 
-    fn notify(&self) {
+    /// Has the listener called soon (once, however often this is called before it runs).
+    pub fn notify(&self) {
         if self.notify_scheduled.replace(true) {
             return;
         }
