@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
 
-import { copyWebDir, deploy, openBrowser, waitForServiceWorker } from "./browser.mjs";
+import { copyWebDir, deploy, openBrowser, screenshot, waitForServiceWorker } from "./browser.mjs";
 import { Relay } from "./relay.mjs";
 
 const UPDATE_TEXT = "A new version of Tandem is ready.";
@@ -85,6 +85,7 @@ test("a new version waits until the person chooses Update now, then the page rel
   assert.deepEqual(waiting, { waiting: "installed", old: true });
   assert.equal(await page.locator('meta[name="tandem-test-build"]').count(), 0);
   assert.deepEqual((await shellCaches(page)).sort(), [oldCache, "tandem-shell-test-next"].sort());
+  for (const width of [360, 1024]) await screenshot(page, "update-prompt", width);
 
   await Promise.all([page.waitForEvent("load"), prompt.getByRole("button", { name: "Update now" }).click()]);
   await page.locator('meta[name="tandem-test-build"][content="next"]').waitFor({ state: "attached" });
