@@ -59,13 +59,16 @@ test("every main screen has no serious or critical accessibility problem at 360 
   const docHash = await openSharedObservation(mentor);
   await check(mentor, "observation-mentor", () => mentor.getByRole("button", { name: "Add note" }).waitFor());
 
-  await go(mentor, `${docHash}/history`);
-  await check(mentor, "history", () => mentor.locator("p.doc-status").waitFor());
+  // Each screen reached the way a person does: by its link.
+  await follow(mentor, "History", `${docHash}/history`);
+  await check(mentor, "history", () => mentor.getByRole("heading", { level: 1 }).waitFor());
 
-  await go(mentor, `${pairHash}/goals`);
+  await go(mentor, pairHash);
+  await follow(mentor, "Goals", `${pairHash}/goals`);
   await check(mentor, "goals", () => mentor.getByRole("button", { name: "New goal" }).waitFor());
 
-  await go(mentor, `${pairHash}/agreement`);
+  await go(mentor, pairHash);
+  await follow(mentor, "Needs agreement", `${pairHash}/agreement`);
   await check(mentor, "agreement", () => mentor.getByRole("heading", { level: 1 }).waitFor());
 
   await signIn(associate, relay.appUrl, DEMO.associate);
@@ -75,6 +78,12 @@ test("every main screen has no serious or critical accessibility problem at 360 
 
   assert.deepEqual(problems, [], `axe-core found serious or critical problems:\n${problems.join("\n")}`);
 });
+
+/** Clicks the link named `name` and waits for the app to route to `hash`. */
+async function follow(page, name, hash) {
+  await page.getByRole("link", { name, exact: true }).click();
+  await page.waitForFunction((h) => location.hash === h, hash);
+}
 
 /** axe-core's violations on the page (all of its default rules), with the elements concerned. */
 async function axeViolations(page) {
