@@ -7,9 +7,10 @@ import { DEMO } from "./relay.mjs";
 /** How long sync may take after a relay comes back (reconnect backoff included). */
 export const SYNC_TIMEOUT_MS = 60_000;
 
+// The contract's texts. While the device has no connection the app may add " · offline".
 export const STATUS_TEXT = {
-  saving: /^Saving…$/,
-  saved: /^Saved on this device · not yet synced$/,
+  saving: /^Saving…( · offline)?$/,
+  saved: /^Saved on this device · not yet synced( · offline)?$/,
   synced: /^Synced to school at \d{1,2}:\d{2}$/,
 };
 
@@ -19,13 +20,17 @@ export const appStatus = (page) => page.locator("p.sync-status[role=status]");
 /** The open document's own sync status. */
 export const docStatus = (page) => page.locator("p.doc-status[role=status]");
 
-/** Waits until `status` (appStatus or docStatus) is in `state`, with the contract's text. */
+/** Waits until `status` (appStatus or docStatus) is in `state` and reads the contract's text. */
 export async function waitForState(status, state, { timeout = 30_000 } = {}) {
-  await status.and(status.page().locator(`[data-state="${state}"]`)).waitFor({ timeout });
-  const text = (await status.innerText()).trim();
-  if (!STATUS_TEXT[state].test(text)) {
-    throw new Error(`status is "${state}" but reads "${text}", not ${STATUS_TEXT[state]}`);
-  }
+  const page = status.page();
+  await status
+    .and(page.locator(`[data-state="${state}"]`))
+    .filter({ hasText: STATUS_TEXT[state] })
+    .waitFor({ timeout })
+    .catch(async (error) => {
+      const now = await status.evaluateAll((els) => els.map((e) => `${e.dataset.state}: "${e.innerText.trim()}"`));
+      throw new Error(`status never became "${state}" (${STATUS_TEXT[state]}); it is ${now.join(", ") || "absent"}: ${error.message.split("\n")[0]}`);
+    });
 }
 
 /** Waits until both the app and (when a document is open) the document say "synced". */
