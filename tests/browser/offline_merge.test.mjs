@@ -38,9 +38,14 @@ test("mentor and associate edit the same observation and goal offline, and both 
   const mentor = tablet.page;
   const associate = phone.page;
 
-  // Both sign in and open the shared observation while the school network is there.
+  // Both sign in and open the pair's goals and shared observation while the school network is there.
   await Promise.all([signIn(mentor, relay.appUrl, DEMO.mentor), signIn(associate, relay.appUrl, DEMO.associate)]);
   const [pairHash] = await Promise.all([openPair(mentor), openPair(associate)]);
+  const goalsHash = `${pairHash}/goals`;
+  await Promise.all([go(mentor, goalsHash), go(associate, goalsHash)]);
+  await Promise.all([goalArticle(mentor, ACTIVE_GOAL), goalArticle(associate, ACTIVE_GOAL)]);
+  await Promise.all([waitUntilSynced(mentor), waitUntilSynced(associate)]);
+  await Promise.all([go(mentor, pairHash), go(associate, pairHash)]);
   const [mentorDoc, associateDoc] = await Promise.all([openSharedObservation(mentor), openSharedObservation(associate)]);
   if (mentorDoc !== associateDoc) throw new Error(`not the same observation: ${mentorDoc} and ${associateDoc}`);
   await Promise.all([waitUntilSynced(mentor), waitUntilSynced(associate)]);
@@ -69,7 +74,6 @@ test("mentor and associate edit the same observation and goal offline, and both 
   ]);
 
   // The same goal, at the same time on both devices.
-  const goalsHash = `${pairHash}/goals`;
   await Promise.all([go(mentor, goalsHash), go(associate, goalsHash)]);
   await Promise.all([
     (async () => {
