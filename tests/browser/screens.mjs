@@ -48,15 +48,16 @@ export async function waitUntilSavedNotSynced(page) {
 /** Opens the app at `url` (the relay's) and signs in as `person` ({ email }). Ends on "My pairs". */
 export async function signIn(page, url, person, password = DEMO.password) {
   await page.goto(new URL("#/signin", url).href);
-  await page.getByLabel("Email").fill(person.email);
-  await page.getByLabel("Password").fill(password);
+  await page.getByLabel("Email", { exact: true }).fill(person.email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { level: 1, name: "My pairs" }).waitFor();
 }
 
 /** From "My pairs", opens the demo pair; returns its page's URL hash (`#/pair/{id}`). */
 export async function openPair(page) {
-  await page.getByRole("link", { name: DEMO.pairName }).click();
+  await page.getByRole("link", { name: DEMO.pairName }).first().click();
+  await page.waitForFunction(() => /^#\/pair\/[^/]+$/.test(location.hash));
   await page.getByRole("heading", { level: 1, name: DEMO.pairName }).waitFor();
   await page.getByRole("heading", { level: 2, name: "Observations" }).waitFor();
   return page.evaluate(() => location.hash);
