@@ -1,232 +1,351 @@
-//! The page: function components that render [`State`], and the hooks that do the work.
-//!
-//! - [`use_session`] opens the device's note once, when the page mounts.
-//! - [`use_autosave`] commits and writes the edits in batches: after a pause in typing, at the
-//!   latest a few seconds after a batch began, and when the page is hidden (tab switched, phone
-//!   locked, app closed), which may be the last chance a mobile browser gives.
+//! The app's frame: starting up (from the device, with or without a network), signing in and out,
+//! the header with the sync status, and which screen the address names. The screens get the
+//! session through a context ([`Ctx`]) whose revision changes whenever a document or a status does.
 
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
+use gloo_timers::callback::Interval;
 use wasm_bindgen::{JsCast, closure::Closure};
 use wasm_bindgen_futures::spawn_local;
-use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use crate::{
-    session::{self, Flushed, Session},
-    state::{Action, Phase, SaveStatus, State},
+    account::Account,
+    api::{self, ApiError},
+    hosts::{AgreementPage, GoalsPage, HistoryPage, ObservationPage},
+    pages::{PairPage, PairsPage, SignInPage},
+    repo::DocStatus,
+    route::Route,
+    session::{self, Session},
+    store::IdbStorage,
+    ui::time,
 };
 
-/// How long typing must pause before the edits are committed and saved.
-const IDLE_MS: u32 = 400;
-/// The longest a batch of edits waits while typing goes on without a pause.
-const MAX_WAIT_MS: u32 = 3_000;
-/// How long to wait before trying a failed save again.
-const RETRY_MS: u32 = 5_000;
+/// How often a signed-in app asks the relay for new documents (shared with the person meanwhile).
+const REFRESH_MS: u32 = 30_000;
+
+/// What every screen gets: the session, and a revision that changes with any document.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub session: Rc<Session>,
+    pub revision: u64,
+}
+
+impl PartialEq for Ctx {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.session, &other.session) && self.revision == other.revision
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Phase {
+    Starting,
+    SignedOut(Rc<IdbStorage>),
+    Ready(Rc<Session>),
+    Failed(String),
+}
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(State::default);
-    let session = use_session(state.dispatcher());
-    use_autosave(session.clone(), &state);
+    let phase = use_state(|| Phase::Starting);
+    let revision = use_state(|| 0u64);
+    let route = use_route();
 
+    // Open the device's database once; start from the account stored there, if any.
+    {
+        let (phase, revision) = (phase.clone(), revision.setter());
+        use_effect_with((), move |_| {
+            request_persistent_storage();
+            spawn_local(async move {
+                let storage = match IdbStorage::open(session::DATABASE).await {
+                    Ok(storage) => Rc::new(storage),
+                    Err(e) => return phase.set(Phase::Failed(e.to_string())),
+                };
+                match Account::load(&storage).await {
+                    Ok(Some(account)) => phase.set(Phase::Ready(start(storage, account, revision))),
+                    Ok(None) => phase.set(Phase::SignedOut(storage)),
+                    Err(e) => phase.set(Phase::Failed(e.to_string())),
+                }
+            });
+        });
+    }
+
+    // While signed in: ask the relay now and then for documents shared meanwhile.
+    {
+        let session = match &*phase {
+            Phase::Ready(session) => Some(session.clone()),
+            _ => None,
+        };
+        let bump = revision.clone();
+        use_effect_with(session.as_ref().map(|s| Rc::as_ptr(s) as usize), move |_| {
+            let refresh = move || {
+                if let Some(session) = session.clone() {
+                    let bump = bump.clone();
+                    spawn_local(async move {
+                        let _ = session.refresh().await;
+                        bump.set(*bump + 1);
+                    });
+                }
+            };
+            refresh();
+            let timer = Interval::new(REFRESH_MS, refresh);
+            move || drop(timer)
+        });
+    }
+
+    let on_signed_in = {
+        let (phase, revision) = (phase.clone(), revision.setter());
+        Callback::from(move |(storage, account): (Rc<IdbStorage>, Account)| {
+            phase.set(Phase::Ready(start(storage, account, revision.clone())));
+            Route::Pairs.go();
+        })
+    };
+    let on_signed_out = {
+        let phase = phase.clone();
+        Callback::from(move |storage: Rc<IdbStorage>| {
+            phase.set(Phase::SignedOut(storage));
+            Route::SignIn.go();
+        })
+    };
+
+    let body = match &*phase {
+        Phase::Starting => html! { <p class="hint boot">{ "Opening Tandem on this device…" }</p> },
+        Phase::Failed(message) => html! {
+            <div class="problem" role="alert">
+                <h1>{ "Tandem could not open this device's storage" }</h1>
+                <p>{ message.clone() }</p>
+                <p>{ "Nothing was changed or deleted. Reload the page to try again; if it keeps happening, check that this browser allows sites to store data." }</p>
+            </div>
+        },
+        Phase::SignedOut(storage) => {
+            html! { <SignInPage storage={StorageHandle(storage.clone())} {on_signed_in} /> }
+        }
+        Phase::Ready(session) => {
+            let ctx = Ctx { session: session.clone(), revision: *revision };
+            html! {
+                <ContextProvider<Ctx> context={ctx}>
+                    <Header {on_signed_out} />
+                    <main class="page" id="main">{ screen(&route) }</main>
+                </ContextProvider<Ctx>>
+            }
+        }
+    };
     html! {
         <div class="app">
-            <header class="bar">
-                <span class="brand">
-                    <img src="icon.svg" alt="" width="28" height="28" />
-                    { "Tandem" }
-                </span>
-                <SaveIndicator phase={state.phase.clone()} save={state.save.clone()} />
-            </header>
-            <main class="page" id="main">
-                <h1>{ "Notes" }</h1>
-                {
-                    match (&state.phase, session) {
-                        (Phase::Ready, Some(session)) => html! {
-                            <NoteEditor text={state.text.clone()} session={SessionHandle(session)}
-                                dispatch={state.dispatcher()} />
-                        },
-                        (Phase::Failed(message), _) => html! {
-                            <div class="problem" role="alert">
-                                <h2>{ "Your notes could not be opened" }</h2>
-                                <p>{ message.clone() }</p>
-                                <p>{ "Nothing was changed or deleted. Reload the page to try again." }</p>
-                            </div>
-                        },
-                        _ => html! { <p class="hint">{ "Opening your notes on this device…" }</p> },
-                    }
-                }
-            </main>
+            <a class="skip-link" href="#main">{ "Skip to content" }</a>
+            { body }
         </div>
     }
 }
 
-/// The session, compared by identity so components re-render only when it is replaced.
-#[derive(Debug, Clone)]
-pub struct SessionHandle(Rc<Session>);
+/// The screen for a route, for a signed-in person.
+fn screen(route: &Route) -> Html {
+    match route.clone() {
+        Route::Pairs | Route::SignIn => html! { <PairsPage /> },
+        Route::Pair(pair) => html! { <PairPage {pair} /> },
+        Route::Goals(pair) => html! { <GoalsPage {pair} /> },
+        Route::Agreement(pair) => html! { <AgreementPage {pair} /> },
+        Route::Observation(id) => html! { <ObservationPage id={id.to_string()} /> },
+        Route::History(id) => html! { <HistoryPage id={id.to_string()} /> },
+        Route::NotFound => html! {
+            <section>
+                <h1>{ "Nothing here" }</h1>
+                <p><a href={Route::Pairs.href()}>{ "Go to my pairs" }</a></p>
+            </section>
+        },
+    }
+}
 
-impl PartialEq for SessionHandle {
+/// Starts a session and has every change in it re-render the app.
+fn start(storage: Rc<IdbStorage>, account: Account, revision: UseStateSetter<u64>) -> Rc<Session> {
+    let session = Session::start(storage, account);
+    let counter = Rc::new(std::cell::Cell::new(0u64));
+    session.repo.set_listener(Rc::new(move || {
+        counter.set(counter.get() + 1);
+        revision.set(counter.get());
+    }));
+    session
+}
+
+/// The route in the address bar, following `hashchange`.
+#[hook]
+fn use_route() -> Route {
+    let route = use_state(Route::current);
+    {
+        let route = route.clone();
+        use_effect_with((), move |_| {
+            let listener = Closure::<dyn Fn()>::new(move || route.set(Route::current()));
+            let window = web_sys::window();
+            if let Some(window) = &window {
+                let _ =
+                    window.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(window) = window {
+                    let _ = window
+                        .remove_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+                }
+            }
+        });
+    }
+    (*route).clone()
+}
+
+/// Asks the browser not to evict this site's storage under pressure: the device may hold work
+/// the school has not received yet.
+fn request_persistent_storage() {
+    let Some(storage) = web_sys::window().map(|w| w.navigator().storage()) else { return };
+    if let Ok(promise) = storage.persist() {
+        spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        });
+    }
+}
+
+/// The database, compared by identity.
+#[derive(Debug, Clone)]
+pub struct StorageHandle(pub Rc<IdbStorage>);
+
+impl PartialEq for StorageHandle {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The header: who is signed in, the device's sync status, signing out.
+
 #[derive(Properties, PartialEq)]
-struct SaveIndicatorProps {
-    phase: Phase,
-    save: SaveStatus,
+struct HeaderProps {
+    on_signed_out: Callback<Rc<IdbStorage>>,
 }
 
-/// "Saved on this device", or what else is true. A live region, so screen readers hear changes.
-#[function_component(SaveIndicator)]
-fn save_indicator(props: &SaveIndicatorProps) -> Html {
-    let (status, label) = match (&props.phase, &props.save) {
-        (Phase::Opening, _) => ("opening", "Opening…".to_owned()),
-        (Phase::Failed(_), _) => ("failed", "Not opened".to_owned()),
-        (Phase::Ready, SaveStatus::Saved) => ("saved", "Saved on this device".to_owned()),
-        (Phase::Ready, SaveStatus::Unsaved | SaveStatus::Saving) => ("saving", "Saving…".to_owned()),
-        (Phase::Ready, SaveStatus::Failed(message)) => {
-            ("failed", format!("Not saved yet: {message}. Retrying; your text is still here."))
-        }
+#[function_component(Header)]
+fn header(props: &HeaderProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("the header is inside the session's context");
+    let confirming = use_state(|| false);
+    let session = ctx.session.clone();
+
+    let sign_out = {
+        let (session, on_signed_out) = (session.clone(), props.on_signed_out.clone());
+        Callback::from(move |()| {
+            let (session, on_signed_out) = (session.clone(), on_signed_out.clone());
+            spawn_local(async move {
+                session.sign_out().await;
+                on_signed_out.emit(session.storage.clone());
+            });
+        })
     };
+    let on_sign_out_click = {
+        let (session, confirming, sign_out) = (session.clone(), confirming.clone(), sign_out.clone());
+        Callback::from(move |_: MouseEvent| {
+            session.repo.commit_all();
+            if session.all_synced() { sign_out.emit(()) } else { confirming.set(true) }
+        })
+    };
+
+    // Keeps the documents (and any unsynced work) on the device: the same person signing in
+    // again carries on with them.
+    let sign_in_again = {
+        let (session, on_signed_out) = (session.clone(), props.on_signed_out.clone());
+        Callback::from(move |_: MouseEvent| {
+            session.repo.stop();
+            on_signed_out.emit(session.storage.clone());
+        })
+    };
+
+    let account = session.account();
     html! {
-        <p class="status" role="status" data-status={status}>
+        <header class="bar">
+            <a class="brand" href={Route::Pairs.href()}>
+                <img src="icon.svg" alt="" width="28" height="28" />
+                { "Tandem" }
+            </a>
+            <StatusLine class="sync-status" status={session.repo.overall_status()}
+                write_error={session.repo.write_error()} connected={session.repo.is_connected()} />
+            <span class="who">{ account.me.person.name.clone() }</span>
+            <button type="button" class="quiet" onclick={on_sign_out_click}>{ "Sign out" }</button>
+            if session.is_expired() {
+                <p class="notice" role="alert">
+                    { "Your session has ended, so nothing syncs until you sign in again. Your work stays on this device. " }
+                    <button type="button" class="link" onclick={sign_in_again}>
+                        { "Sign in again" }
+                    </button>
+                </p>
+            }
+            if *confirming {
+                <div class="dialog-backdrop">
+                    <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="signout-title"
+                        aria-describedby="signout-text">
+                        <h2 id="signout-title">{ "Sign out with unsynced work?" }</h2>
+                        <p id="signout-text">
+                            { "Some of your changes have not reached the school yet. Signing out removes them from this device. Stay signed in and connect to the school network to sync them first." }
+                        </p>
+                        <div class="actions">
+                            <button type="button" class="primary" autofocus=true
+                                onclick={let c = confirming.clone(); move |_| c.set(false)}>{ "Stay signed in" }</button>
+                            <button type="button" class="danger" onclick={move |_| sign_out.emit(())}>
+                                { "Sign out anyway" }
+                            </button>
+                        </div>
+                    </div>
+                </div>
+            }
+        </header>
+    }
+}
+
+#[derive(Properties, PartialEq, Debug)]
+pub struct StatusLineProps {
+    /// `sync-status` (the whole device) or `doc-status` (one document).
+    pub class: AttrValue,
+    pub status: Option<DocStatus>,
+    #[prop_or_default]
+    pub write_error: Option<String>,
+    #[prop_or(true)]
+    pub connected: bool,
+}
+
+/// "Saving…", "Saved on this device · not yet synced", "Synced to school at 09:41". A live region.
+#[function_component(StatusLine)]
+pub fn status_line(props: &StatusLineProps) -> Html {
+    let (state, text) = match (&props.write_error, props.status) {
+        (Some(error), _) => ("saving", format!("Not saved yet: {error}. Retrying; your work is still here.")),
+        (None, Some(DocStatus::Saving)) => ("saving", "Saving…".to_owned()),
+        (None, Some(DocStatus::Saved)) => ("saved", "Saved on this device · not yet synced".to_owned()),
+        (None, Some(DocStatus::Synced(at))) => ("synced", format!("Synced to school at {}", time::clock(at))),
+        (None, Some(DocStatus::Loading)) => ("loading", "Looking for this document…".to_owned()),
+        (None, Some(DocStatus::Unavailable)) => ("unavailable", "Not on this device".to_owned()),
+        (None, None) => ("synced", "Nothing to sync yet".to_owned()),
+    };
+    let offline = !props.connected && state != "synced";
+    html! {
+        <p class={classes!(props.class.to_string(), "status")} role="status" data-state={state}
+            data-connected={if props.connected { "yes" } else { "no" }}>
             <span class="dot" aria-hidden="true"></span>
-            { label }
+            { text }
+            if offline { <span class="offline">{ " · offline" }</span> }
         </p>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct NoteEditorProps {
-    text: String,
-    session: SessionHandle,
-    dispatch: UseReducerDispatcher<State>,
-}
-
-#[function_component(NoteEditor)]
-fn note_editor(props: &NoteEditorProps) -> Html {
-    let oninput = {
-        let session = props.session.0.clone();
-        let dispatch = props.dispatch.clone();
-        Callback::from(move |event: InputEvent| {
-            let area: HtmlTextAreaElement = event.target_unchecked_into();
-            let text = area.value();
-            let caret = area.selection_end().ok().flatten();
-            match session.edit(&text, caret) {
-                Ok(revision) => dispatch.dispatch(Action::Edited { text, revision }),
-                Err(e) => dispatch.dispatch(Action::SaveFailed(e.to_string())),
-            }
-        })
+/// Signs in with the relay and sets up the device for the person.
+pub async fn sign_in(storage: Rc<IdbStorage>, email: &str, password: &str) -> Result<Account, ApiError> {
+    api::sign_in(email, password).await?;
+    let me = api::me().await?;
+    let mut account = match Account::load(&storage).await {
+        // The same person again (their session had ended): carry on with what is on the device.
+        Ok(Some(previous)) if previous.me.person.id == me.person.id => previous,
+        // Another person used this device before: their documents leave with them.
+        Ok(Some(_)) => {
+            let _ = storage.clear().await;
+            Account::new(me)
+        }
+        _ => Account::new(me),
     };
-    html! {
-        <>
-            <label for="note">{ "Your note" }</label>
-            <p class="hint" id="note-hint">
-                { "Write with or without a network. Everything you type is kept in this browser on this device." }
-            </p>
-            <textarea id="note" name="note" aria-describedby="note-hint" spellcheck="true"
-                autocapitalize="sentences" rows="12" value={props.text.clone()} {oninput} />
-        </>
+    account.refresh().await?;
+    if let Err(e) = account.save(&storage).await {
+        return Err(ApiError::Malformed(format!("this device could not store your sign-in: {e}")));
     }
-}
-
-/// Opens the device's note once, on mount, and reports the outcome as an action.
-#[hook]
-fn use_session(dispatch: UseReducerDispatcher<State>) -> Option<Rc<Session>> {
-    let session = use_state(|| None::<Rc<Session>>);
-    {
-        let session = session.setter();
-        use_effect_with((), move |_| {
-            spawn_local(async move {
-                match Session::open(session::DATABASE).await {
-                    Ok(opened) => {
-                        let text = opened.text();
-                        session.set(Some(Rc::new(opened)));
-                        dispatch.dispatch(Action::Opened { text });
-                    }
-                    Err(e) => dispatch.dispatch(Action::OpenFailed(e.to_string())),
-                }
-            });
-        });
-    }
-    (*session).clone()
-}
-
-/// Commits and stores edits in batches; see the module's documentation for when.
-#[hook]
-fn use_autosave(session: Option<Rc<Session>>, state: &UseReducerHandle<State>) {
-    let dispatch = state.dispatcher();
-    let failed = matches!(state.save, SaveStatus::Failed(_));
-
-    // After a pause: every edit (and every failure) restarts the countdown.
-    {
-        let (session, dispatch) = (session.clone(), dispatch.clone());
-        let pending = state.has_unsaved();
-        use_effect_with((state.revision, failed, session.is_some()), move |_| {
-            let delay = if failed { RETRY_MS } else { IDLE_MS };
-            let timer = match session {
-                Some(session) if pending => Some(Timeout::new(delay, move || flush(session, dispatch))),
-                _ => None,
-            };
-            move || drop(timer)
-        });
-    }
-
-    // At the latest MAX_WAIT_MS after a batch began, even if typing has not paused.
-    {
-        let (session, dispatch) = (session.clone(), dispatch.clone());
-        let pending = state.has_unsaved() && !failed;
-        use_effect_with((state.batch_started_at, pending), move |_| {
-            let timer = match session {
-                Some(session) if pending => Some(Timeout::new(MAX_WAIT_MS, move || flush(session, dispatch))),
-                _ => None,
-            };
-            move || drop(timer)
-        });
-    }
-
-    // When the page is hidden.
-    use_effect_with(session.as_ref().map(|s| SessionHandle(s.clone())), move |session| {
-        let listener = session.clone().map(|SessionHandle(session)| {
-            let on_hidden = Closure::<dyn Fn()>::new(move || {
-                let hidden = document().is_some_and(|d| d.hidden());
-                if hidden && session.has_unsaved() {
-                    flush(session.clone(), dispatch.clone());
-                }
-            });
-            if let Some(document) = document() {
-                let _ = document
-                    .add_event_listener_with_callback("visibilitychange", on_hidden.as_ref().unchecked_ref());
-            }
-            on_hidden
-        });
-        move || {
-            if let (Some(listener), Some(document)) = (listener, document()) {
-                let _ = document.remove_event_listener_with_callback(
-                    "visibilitychange",
-                    listener.as_ref().unchecked_ref(),
-                );
-            }
-        }
-    });
-}
-
-/// Starts a flush and reports how it went.
-fn flush(session: Rc<Session>, dispatch: UseReducerDispatcher<State>) {
-    dispatch.dispatch(Action::SaveStarted);
-    spawn_local(async move {
-        match session.flush().await {
-            Ok(Flushed::UpTo(revision)) => dispatch.dispatch(Action::Saved { revision }),
-            // The running flush saves these edits too and reports when it is done.
-            Ok(Flushed::AlreadyRunning) => {}
-            Err(e) => dispatch.dispatch(Action::SaveFailed(e.to_string())),
-        }
-    });
-}
-
-fn document() -> Option<web_sys::Document> {
-    web_sys::window().and_then(|w| w.document())
+    Ok(account)
 }

@@ -1,26 +1,31 @@
-//! Tandem's web app: a Yew PWA that keeps every document on the device and works with no network.
-//!
-//! This is the walking skeleton: one note, edited in a textarea, kept in IndexedDB as an automerge
-//! document. Sign-in, sync and the real screens come later and slot into the same layers.
+//! Tandem's web app: a Yew PWA that keeps every document on the device, works with no network,
+//! and syncs with the school's relay whenever it can.
 //!
 //! The layers, from pure to effectful:
-//! - [`splice`]: the edit one `input` event made, recovered as one text splice (pure).
-//! - [`note`]: the document, its genesis, and what to store (incremental chunks, compaction). No I/O.
-//! - [`store`]: IndexedDB in automerge-repo's storage layout.
-//! - [`session`]: the open note and its store; saves one batch at a time.
-//! - [`state`]: the UI state as a pure reducer over actions.
-//! - [`app`]: the components, and the hooks that open the session and save in batches.
+//! - [`splice`], [`route`]: an `input` event as one text splice; the address as a screen (pure);
+//! - [`screens`]: each document's screen, a view of its record plus edits as data, and [`ui`],
+//!   the components they share (no I/O);
+//! - [`store`]: IndexedDB in automerge-repo's storage layout;
+//! - [`repo`]: the documents and their sync: the sync engine driven over a WebSocket and IndexedDB;
+//! - [`api`], [`account`], [`session`]: the relay's JSON API, what the device knows about the
+//!   signed-in person, and the session that ties them to the repo;
+//! - [`app`], [`pages`], [`hosts`]: the frame (start-up, sign-in, header, routes), the screens
+//!   that are not one document, and the hosts that connect document screens to the repo.
 //!
 //! The service worker (`static/sw.js`, registered by `static/index.html`) caches the app's code so
 //! it opens with no network; it never caches documents and never touches `/sync` or `/api/`.
 
+pub mod account;
+pub mod api;
 pub mod app;
+pub mod hosts;
 pub mod ids;
-pub mod note;
+pub mod pages;
+pub mod repo;
+pub mod route;
 pub mod screens;
 pub mod session;
 pub mod splice;
-pub mod state;
 pub mod store;
 pub mod ui;
 

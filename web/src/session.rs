@@ -1,184 +1,215 @@
-//! The open note on this device: the [`Note`] and the [`Store`] it is saved in, and the rules for
-//! saving (one save at a time, each batch of edits committed as one change).
-//!
-//! The UI talks to this, never to automerge or IndexedDB directly, so the components stay a view
-//! of state plus hooks that call in here.
+//! A signed-in session on this device: the database, the repo of documents, and the account,
+//! plus the few things the screens do that span documents (making a new observation or goals
+//! document, sharing a draft) and that talk to the relay's API.
 
-use std::cell::{Cell, RefCell};
+use std::{cell::RefCell, collections::BTreeMap, rc::Rc};
+
+use tandem_core::{
+    Goals, Observation, Program, UserId, genesis,
+    model::{ContextInit, ObservationStatus},
+    ops, share,
+};
+use tandem_sync::DocumentId;
 
 use crate::{
-    note::{DocumentId, Note, NoteError},
-    splice,
-    store::{Store, StoreError},
+    account::Account,
+    api::{self, ApiError, Audience},
+    repo::{DocStatus, Repo},
+    screens::People,
+    store::IdbStorage,
+    ui::time,
 };
 
-/// The database the app keeps its documents in.
+/// The database the app keeps everything in.
 pub const DATABASE: &str = "tandem";
-/// The setting naming the document the app opens.
-const OPEN_NOTE: &str = "open-note";
-
-#[derive(Debug, thiserror::Error)]
-pub enum SessionError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Note(#[from] NoteError),
-}
-
-/// What a call to [`Session::flush`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flushed {
-    /// Every edit up to this revision is in storage.
-    UpTo(u64),
-    /// Another flush was already writing; it goes on until the edits made meanwhile are saved too.
-    AlreadyRunning,
-}
 
 #[derive(Debug)]
 pub struct Session {
-    store: Store,
-    note: RefCell<Note>,
-    /// The textarea's value as of the last edit applied: the "old" side of the next splice.
-    shown: RefCell<String>,
-    /// Counts the edits applied; the UI's state carries the same number.
-    revision: Cell<u64>,
-    flushing: Cell<bool>,
+    pub storage: Rc<IdbStorage>,
+    pub repo: Rc<Repo>,
+    account: RefCell<Account>,
+    /// The relay said the session is no longer valid: work goes on here; syncing needs a sign-in.
+    expired: RefCell<bool>,
 }
 
 impl Session {
-    /// Opens the note this device works on, creating it (its genesis) only if the device has none.
-    pub async fn open(database: &str) -> Result<Self, SessionError> {
-        let store = Store::open(database).await?;
-        let note = match store.setting(OPEN_NOTE).await? {
-            Some(id) => {
-                let id = DocumentId::parse(&id)?;
-                let chunks = store.load_chunks(&id).await?;
-                // A named note with no chunks is an error to show, not a reason to make a new one.
-                Note::load(id, chunks)?
-            }
-            None => {
-                let (note, genesis) = Note::create(DocumentId::random(), now_seconds());
-                store.write_with_setting(&genesis, Some((OPEN_NOTE, note.id().as_str()))).await?;
-                note
-            }
-        };
-        let shown = RefCell::new(note.text());
-        Ok(Self {
-            store,
-            note: RefCell::new(note),
-            shown,
-            revision: Cell::new(0),
-            flushing: Cell::new(false),
-        })
-    }
-
-    pub fn text(&self) -> String {
-        self.shown.borrow().clone()
-    }
-
-    pub fn document_id(&self) -> DocumentId {
-        self.note.borrow().id().clone()
-    }
-
-    /// Applies the textarea's new value as a splice; returns the new revision.
-    pub fn edit(&self, value: &str, caret: Option<u32>) -> Result<u64, SessionError> {
-        let mut shown = self.shown.borrow_mut();
-        if let Some(splice) = splice::between(&shown, value, caret) {
-            self.note.borrow_mut().apply(&splice)?;
-            value.clone_into(&mut shown);
-            self.revision.set(self.revision.get() + 1);
+    /// Starts syncing for the account and opens every document it knows.
+    pub fn start(storage: Rc<IdbStorage>, account: Account) -> Rc<Session> {
+        let me = UserId::new(account.me.person.id.clone());
+        let repo = Repo::start(storage.clone(), me, crate::repo::socket::sync_url());
+        for id in account.document_ids() {
+            repo.open(id);
         }
-        Ok(self.revision.get())
+        Rc::new(Session { storage, repo, account: RefCell::new(account), expired: RefCell::new(false) })
     }
 
-    /// Commits the edits made so far and writes them, repeating until nothing is left unsaved
-    /// (edits may arrive while a write is in flight). Only one flush runs at a time.
-    pub async fn flush(&self) -> Result<Flushed, SessionError> {
-        if self.flushing.replace(true) {
-            return Ok(Flushed::AlreadyRunning);
+    pub fn account(&self) -> Account {
+        self.account.borrow().clone()
+    }
+
+    pub fn me(&self) -> UserId {
+        self.repo.me().clone()
+    }
+
+    pub fn is_expired(&self) -> bool {
+        *self.expired.borrow()
+    }
+
+    /// Makes waiting claims, re-reads the person and their documents from the relay, stores them,
+    /// and opens documents that are new. Offline: nothing changes.
+    pub async fn refresh(&self) -> Result<(), ApiError> {
+        let mut account = self.account();
+        let result = account.refresh().await;
+        match &result {
+            Ok(()) => {
+                *self.expired.borrow_mut() = false;
+                for id in account.document_ids() {
+                    self.repo.open(id);
+                }
+                self.keep(account).await;
+            }
+            Err(ApiError::SignedOut) => *self.expired.borrow_mut() = true,
+            Err(_) => {}
         }
-        let result = self.flush_until_saved().await;
-        self.flushing.set(false);
         result
     }
 
-    async fn flush_until_saved(&self) -> Result<Flushed, SessionError> {
-        loop {
-            let revision = self.revision.get();
-            // The borrow ends before the await: edits go on while the write is in flight.
-            let write = self.note.borrow_mut().save(now_seconds());
-            let Some(write) = write else { return Ok(Flushed::UpTo(revision)) };
-            if let Err(e) = self.store.write(&write).await {
-                self.note.borrow_mut().write_failed();
-                return Err(e.into());
+    async fn keep(&self, account: Account) {
+        if let Err(e) = account.save(&self.storage).await {
+            web_sys::console::error_1(&format!("could not store the account on this device: {e}").into());
+        }
+        *self.account.borrow_mut() = account;
+    }
+
+    /// Display names: the program documents' people, and the person themself.
+    pub fn people(&self) -> People {
+        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        for (_, program) in self.repo.all::<Program>() {
+            for (id, person) in &program.people {
+                names.insert(id.clone(), person.name.clone());
             }
+        }
+        let account = self.account.borrow();
+        names.insert(account.me.person.id.clone(), account.me.person.name.clone());
+        People(Rc::new(names))
+    }
+
+    /// The program documents on the device (question bank, competencies).
+    pub fn program(&self) -> Option<Rc<Program>> {
+        self.repo.all::<Program>().into_iter().map(|(_, p)| p).next()
+    }
+
+    /// "Grace Okafor & Mei Chen" (mentor first).
+    pub fn pair_title(&self, pair_id: &str) -> String {
+        let people = self.people();
+        let account = self.account.borrow();
+        let Some(pair) = account.me.pairs.iter().find(|p| p.id == pair_id) else {
+            return "This pair".to_owned();
+        };
+        let name = |id: &Option<String>| {
+            id.as_ref().map_or_else(|| "(no one yet)".to_owned(), |id| people.name(&UserId::new(id.clone())))
+        };
+        format!("{} & {}", name(&pair.mentor_id), name(&pair.associate_id))
+    }
+
+    /// The pair's observations to list, newest first. A draft that has been shared stays on the
+    /// mentor's device as their private record; the shared copy is the one listed.
+    pub fn observations_of(&self, pair_id: &str) -> Vec<(DocumentId, Rc<Observation>)> {
+        let account = self.account.borrow();
+        let mut list: Vec<_> = self
+            .repo
+            .all::<Observation>()
+            .into_iter()
+            .filter(|(id, obs)| {
+                obs.pair == pair_id
+                    && !(account.audience(id) == Audience::Private && obs.status != ObservationStatus::Draft)
+            })
+            .collect();
+        list.sort_by_key(|(_, obs)| std::cmp::Reverse((obs.context.date, obs.created_at)));
+        list
+    }
+
+    /// The pair's goals documents (normally one; two if both made one offline at once).
+    pub fn goals_of(&self, pair_id: &str) -> Vec<(DocumentId, Rc<Goals>)> {
+        self.repo.all::<Goals>().into_iter().filter(|(_, goals)| goals.pair == pair_id).collect()
+    }
+
+    /// Starts a draft observation of the pair's associate, dated today. Only the mentor may.
+    pub async fn new_observation(&self, pair_id: &str) -> Result<DocumentId, String> {
+        let (mentor, associate) = self.seats(pair_id)?;
+        let me = self.me();
+        if me != mentor {
+            return Err("only the pair's mentor starts observations".to_owned());
+        }
+        let context = ContextInit { date: Some(time::today()), ..Default::default() };
+        let doc =
+            genesis::observation(self.repo.actor(), &me, time::now(), pair_id, &mentor, &associate, &context);
+        let id = self.repo.create(doc)?;
+        self.made(&id, Audience::Private).await;
+        Ok(id)
+    }
+
+    /// Starts the pair's goals document.
+    pub async fn new_goals(&self, pair_id: &str) -> Result<DocumentId, String> {
+        self.seats(pair_id)?;
+        let doc = genesis::goals(self.repo.actor(), &self.me(), time::now(), pair_id);
+        let id = self.repo.create(doc)?;
+        self.made(&id, Audience::Pair { pair_id: pair_id.to_owned() }).await;
+        Ok(id)
+    }
+
+    /// Shares a draft: a new, history-free copy for the pair (so text typed and deleted in the
+    /// classroom never reaches the associate), claimed for the pair now or when the network is
+    /// back. The draft is marked shared and stays private. Returns the shared copy's id.
+    pub async fn share(&self, draft: &DocumentId) -> Result<DocumentId, String> {
+        let me = self.me();
+        let now = time::now();
+        let actor = self.repo.actor();
+        let shared = self
+            .repo
+            .with_doc::<Observation, _>(draft, |doc| share::snapshot(doc, actor, &me, now))
+            .ok_or("the draft is not open on this device")?
+            .map_err(|e| e.to_string())?;
+        let pair = shared.read().map_err(|e| e.to_string())?.pair;
+        let id = self.repo.create(shared)?;
+        self.repo.edit::<Observation, _>(draft, |doc| {
+            ops::observation::set_status(doc, &me, now, ObservationStatus::Shared)
+        });
+        self.repo.commit_all();
+        self.made(&id, Audience::Pair { pair_id: pair }).await;
+        Ok(id)
+    }
+
+    fn seats(&self, pair_id: &str) -> Result<(UserId, UserId), String> {
+        let account = self.account.borrow();
+        let pair = account.me.pairs.iter().find(|p| p.id == pair_id).ok_or("you are not in this pair")?;
+        match (&pair.mentor_id, &pair.associate_id) {
+            (Some(m), Some(a)) => Ok((UserId::new(m.clone()), UserId::new(a.clone()))),
+            _ => Err("this pair has an empty seat; ask your coordinator".to_owned()),
         }
     }
 
-    /// Whether there are edits not yet in storage.
-    pub fn has_unsaved(&self) -> bool {
-        self.note.borrow_mut().has_unsaved()
-    }
-}
-
-/// Seconds since the epoch, for change timestamps (advisory in automerge, shown in history later).
-fn now_seconds() -> i64 {
-    (js_sys::Date::now() / 1000.0) as i64
-}
-
-#[cfg(test)]
-mod tests {
-    use std::{
-        future::Future,
-        task::{Context, Waker},
-    };
-
-    use wasm_bindgen_test::wasm_bindgen_test;
-
-    use super::*;
-
-    fn database() -> String {
-        format!("tandem-test-{}", DocumentId::random())
+    /// Records a document made here (and its claim), then tries to reach the relay.
+    async fn made(&self, id: &DocumentId, audience: Audience) {
+        let mut account = self.account();
+        account.made(id, audience);
+        self.keep(account).await;
+        // Offline is fine: the claim waits in the account until the next refresh.
+        let _ = self.refresh().await;
     }
 
-    #[wasm_bindgen_test]
-    async fn the_first_open_creates_a_note_and_later_opens_load_the_same_one() {
-        let db = database();
-        let first = Session::open(&db).await.unwrap();
-        let id = first.document_id();
-        assert_eq!(first.text(), "");
-        first.edit("Glow: calm, clear start.", Some(24)).unwrap();
-        first.edit("Glow: calm, clear start. Grow: wait time.", Some(41)).unwrap();
-        assert!(first.has_unsaved());
-        assert_eq!(first.flush().await.unwrap(), Flushed::UpTo(2));
-        assert!(!first.has_unsaved());
-        first.store.close();
-
-        let second = Session::open(&db).await.unwrap();
-        assert_eq!(second.document_id(), id, "the stored note is opened, not a new one");
-        assert_eq!(second.text(), "Glow: calm, clear start. Grow: wait time.");
-        second.store.close();
+    /// Whether everything on the device has reached the relay.
+    pub fn all_synced(&self) -> bool {
+        matches!(self.repo.overall_status(), None | Some(DocStatus::Synced(_)))
     }
 
-    #[wasm_bindgen_test]
-    async fn edits_made_while_a_write_is_in_flight_are_saved_by_the_running_flush() {
-        let db = database();
-        let session = Session::open(&db).await.unwrap();
-        session.edit("one", Some(3)).unwrap();
-
-        // Run the first flush up to its IndexedDB write, and leave it there.
-        let mut first = Box::pin(session.flush());
-        let mut context = Context::from_waker(Waker::noop());
-        assert!(first.as_mut().poll(&mut context).is_pending());
-
-        session.edit("one two", Some(7)).unwrap();
-        assert_eq!(session.flush().await.unwrap(), Flushed::AlreadyRunning);
-        assert_eq!(first.await.unwrap(), Flushed::UpTo(2), "the running flush saved the later edit too");
-        assert!(!session.has_unsaved());
-        session.store.close();
-
-        let reopened = Session::open(&db).await.unwrap();
-        assert_eq!(reopened.text(), "one two");
-        reopened.store.close();
+    /// Signs out: stops syncing, ends the session on the relay (when it can be reached) and
+    /// removes this person's documents from the device (it may be shared; the relay has them).
+    pub async fn sign_out(&self) {
+        self.repo.stop();
+        let _ = api::sign_out().await;
+        if let Err(e) = self.storage.clear().await {
+            web_sys::console::error_1(&format!("could not clear this device's storage: {e}").into());
+        }
     }
 }

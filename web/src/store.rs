@@ -1,23 +1,24 @@
 //! IndexedDB, the device's storage: document chunks in automerge-repo's layout, and a few settings.
 //!
 //! Two object stores:
-//! - `documents`: records `{ key, binary }` under the array key `[document id, kind, hash]`, the
-//!   layout of automerge-repo's IndexedDB adapter, so a document's chunks are one key range;
-//! - `settings`: small strings by name, such as which document the app opens.
+//! - `documents`: records `{ key, binary }` under the array key `[document id, kind, hash]`
+//!   ([`StorageKey`]'s parts), the layout of automerge-repo's IndexedDB adapter, so a document's
+//!   chunks are one key range and another automerge-repo app could read them;
+//! - `settings`: small JSON strings by name (who is signed in, which documents they have, claims
+//!   waiting for the network).
 //!
-//! Every [`Write`] is one readwrite transaction: a compaction's new snapshot and the removal of the
-//! chunks it replaces land together or not at all.
+//! [`IdbStorage`] implements [`tandem_sync::Storage`] and passes its contract suite (tests below).
+//! A `put` resolves only once its transaction has committed: the sync engine relies on that before
+//! it tells the relay about the change.
 //!
-//! Built on the `idb` crate (futures over IndexedDB requests, same wasm-bindgen/web-sys as Yew).
-//! The database is opened with `Factory::open` and an explicit upgrade step rather than idb's
-//! `DatabaseBuilder`, which deletes every object store a later version forgets to list: storage
-//! migrations here only add.
+//! Built on the `idb` crate (futures over IndexedDB requests). The database is opened with
+//! `Factory::open` and an explicit upgrade step rather than idb's `DatabaseBuilder`, which deletes
+//! every object store a later version forgets to list: storage migrations here only add.
 
 use idb::{Database, DatabaseEvent, Factory, KeyRange, Query, TransactionMode};
 use js_sys::{Array, Object, Reflect, Uint8Array};
+use tandem_sync::StorageKey;
 use wasm_bindgen::{JsCast, JsValue};
-
-use crate::note::{Chunk, ChunkKey, ChunkKind, DocumentId, Write};
 
 /// The version of the database's object stores. Raise it only to add stores or indexes.
 const VERSION: u32 = 1;
@@ -28,17 +29,19 @@ const SETTINGS: &str = "settings";
 pub enum StoreError {
     #[error("this browser's storage (IndexedDB) failed: {0}")]
     Idb(#[from] idb::Error),
-    #[error("this browser's storage (IndexedDB) did not save: the transaction was aborted")]
+    #[error(
+        "this browser's storage (IndexedDB) did not save: the transaction was aborted (is the device full?)"
+    )]
     Aborted,
 }
 
 /// An open connection to the device's database.
 #[derive(Debug)]
-pub struct Store {
+pub struct IdbStorage {
     db: Database,
 }
 
-impl Store {
+impl IdbStorage {
     /// Opens (and on first use creates) the database called `name`.
     pub async fn open(name: &str) -> Result<Self, StoreError> {
         let mut request = Factory::new()?.open(name, Some(VERSION))?;
@@ -56,55 +59,31 @@ impl Store {
         Ok(Self { db: request.await? })
     }
 
-    /// Every snapshot and incremental chunk of `document`, in key order.
-    pub async fn load_chunks(&self, document: &DocumentId) -> Result<Vec<Chunk>, StoreError> {
+    /// Every chunk whose key starts with `prefix` (part by part), in key order.
+    pub async fn load(&self, prefix: &StorageKey) -> Result<Vec<(StorageKey, Vec<u8>)>, StoreError> {
         let transaction = self.db.transaction(&[DOCUMENTS], TransactionMode::ReadOnly)?;
         let store = transaction.object_store(DOCUMENTS)?;
-        // All of a document's keys sort between [id] and [id, "\u{ffff}"].
-        let range = KeyRange::bound(
-            &key_array(&[document.as_str()]),
-            &key_array(&[document.as_str(), "\u{ffff}"]),
-            Some(false),
-            Some(false),
-        )?;
+        // Array keys compare part by part, and a shorter array sorts before its extensions, so the
+        // keys under [a, b] lie between [a, b] and [a, b, "\u{ffff}"]. ([a, bc] sorts after both.)
+        let lower = key_array(prefix.parts().iter().map(String::as_str));
+        let upper = key_array(prefix.parts().iter().map(String::as_str).chain(["\u{ffff}"]));
+        let range = KeyRange::bound(&lower, &upper, Some(false), Some(false))?;
         let records = store.get_all(Some(Query::KeyRange(range)), None)?.await?;
-        let mut chunks = Vec::with_capacity(records.len());
-        for record in records {
-            if let Some(chunk) = chunk_from_record(&record, document) {
-                chunks.push(chunk);
-            }
-        }
-        Ok(chunks)
+        Ok(records.iter().filter_map(chunk_from_record).collect())
     }
 
-    /// Puts and removes the chunks of `write` in one transaction.
-    pub async fn write(&self, write: &Write) -> Result<(), StoreError> {
-        self.write_with_setting(write, None).await
+    /// Stores `bytes` under `key`; returns once the transaction has committed.
+    pub async fn put(&self, key: &StorageKey, bytes: &[u8]) -> Result<(), StoreError> {
+        let transaction = self.db.transaction(&[DOCUMENTS], TransactionMode::ReadWrite)?;
+        let js_key = storage_key(key);
+        transaction.object_store(DOCUMENTS)?.put(&chunk_record(&js_key, bytes), Some(&js_key))?;
+        if transaction.await?.is_committed() { Ok(()) } else { Err(StoreError::Aborted) }
     }
 
-    /// Like [`Store::write`], and also sets a setting in the same transaction: a new document and
-    /// the setting that names it are stored together or not at all.
-    pub async fn write_with_setting(
-        &self,
-        write: &Write,
-        setting: Option<(&str, &str)>,
-    ) -> Result<(), StoreError> {
-        let transaction = self.db.transaction(&[DOCUMENTS, SETTINGS], TransactionMode::ReadWrite)?;
-        let documents = transaction.object_store(DOCUMENTS)?;
-        // Requests are queued, not awaited one by one: the transaction commits once all are done,
-        // and awaiting in between could let it commit early.
-        for key in &write.remove {
-            documents.delete(Query::Key(chunk_key(key)))?;
-        }
-        for chunk in &write.put {
-            let key = chunk_key(&chunk.key);
-            documents.put(&chunk_record(&key, &chunk.bytes), Some(&key))?;
-        }
-        if let Some((name, value)) = setting {
-            transaction
-                .object_store(SETTINGS)?
-                .put(&JsValue::from_str(value), Some(&JsValue::from_str(name)))?;
-        }
+    /// Removes `key` if it is there.
+    pub async fn delete(&self, key: &StorageKey) -> Result<(), StoreError> {
+        let transaction = self.db.transaction(&[DOCUMENTS], TransactionMode::ReadWrite)?;
+        transaction.object_store(DOCUMENTS)?.delete(Query::Key(storage_key(key)))?;
         if transaction.await?.is_committed() { Ok(()) } else { Err(StoreError::Aborted) }
     }
 
@@ -115,18 +94,61 @@ impl Store {
         Ok(value.and_then(|v| v.as_string()))
     }
 
+    /// Sets (or with `None` removes) a setting; returns once it is committed.
+    pub async fn set_setting(&self, name: &str, value: Option<&str>) -> Result<(), StoreError> {
+        let transaction = self.db.transaction(&[SETTINGS], TransactionMode::ReadWrite)?;
+        let store = transaction.object_store(SETTINGS)?;
+        let key = JsValue::from_str(name);
+        match value {
+            Some(value) => {
+                store.put(&JsValue::from_str(value), Some(&key))?;
+            }
+            None => {
+                store.delete(Query::Key(key))?;
+            }
+        }
+        if transaction.await?.is_committed() { Ok(()) } else { Err(StoreError::Aborted) }
+    }
+
+    /// Removes every document and setting (signing out of a shared device).
+    pub async fn clear(&self) -> Result<(), StoreError> {
+        let transaction = self.db.transaction(&[DOCUMENTS, SETTINGS], TransactionMode::ReadWrite)?;
+        transaction.object_store(DOCUMENTS)?.clear()?;
+        transaction.object_store(SETTINGS)?.clear()?;
+        if transaction.await?.is_committed() { Ok(()) } else { Err(StoreError::Aborted) }
+    }
+
     /// Closes the connection once its transactions finish.
     pub fn close(&self) {
         self.db.close();
     }
 }
 
-fn key_array(parts: &[&str]) -> JsValue {
-    parts.iter().map(|p| JsValue::from_str(p)).collect::<Array>().into()
+impl tandem_sync::Storage for IdbStorage {
+    type Error = StoreError;
+
+    fn load_range(
+        &self,
+        prefix: &StorageKey,
+    ) -> impl Future<Output = Result<Vec<(StorageKey, Vec<u8>)>, StoreError>> {
+        self.load(prefix)
+    }
+
+    fn put(&self, key: &StorageKey, bytes: &[u8]) -> impl Future<Output = Result<(), StoreError>> {
+        IdbStorage::put(self, key, bytes)
+    }
+
+    fn delete(&self, key: &StorageKey) -> impl Future<Output = Result<(), StoreError>> {
+        IdbStorage::delete(self, key)
+    }
 }
 
-fn chunk_key(key: &ChunkKey) -> JsValue {
-    key_array(&[key.document.as_str(), key.kind.as_str(), &key.hash])
+fn key_array<'a>(parts: impl IntoIterator<Item = &'a str>) -> JsValue {
+    parts.into_iter().map(JsValue::from_str).collect::<Array>().into()
+}
+
+fn storage_key(key: &StorageKey) -> JsValue {
+    key_array(key.parts().iter().map(String::as_str))
 }
 
 /// `{ key, binary }`, as automerge-repo's IndexedDB adapter stores a chunk.
@@ -138,93 +160,67 @@ fn chunk_record(key: &JsValue, bytes: &[u8]) -> JsValue {
     record.into()
 }
 
-/// The chunk a stored record holds; `None` for records of kinds this code does not read.
-fn chunk_from_record(record: &JsValue, document: &DocumentId) -> Option<Chunk> {
+/// The key and bytes a stored record holds; `None` for records that are not chunks.
+fn chunk_from_record(record: &JsValue) -> Option<(StorageKey, Vec<u8>)> {
     let key: Array = Reflect::get(record, &"key".into()).ok()?.dyn_into().ok()?;
-    let kind = ChunkKind::parse(&key.get(1).as_string()?)?;
-    let hash = key.get(2).as_string()?;
+    let parts: Option<Vec<String>> = key.iter().map(|part| part.as_string()).collect();
+    let key = StorageKey::from_parts(parts?).ok()?;
     let binary: Uint8Array = Reflect::get(record, &"binary".into()).ok()?.dyn_into().ok()?;
-    Some(Chunk { key: ChunkKey { document: document.clone(), kind, hash }, bytes: binary.to_vec() })
+    Some((key, binary.to_vec()))
 }
 
 #[cfg(test)]
 mod tests {
+    use tandem_sync::{DocumentId, storage::contract};
     use wasm_bindgen_test::wasm_bindgen_test;
 
     use super::*;
 
-    /// Each test gets its own database, so tests do not see each other's data.
-    async fn fresh_store() -> Store {
-        Store::open(&format!("tandem-test-{}", DocumentId::random())).await.unwrap()
-    }
-
-    fn chunk(document: &DocumentId, kind: ChunkKind, hash: &str, bytes: &[u8]) -> Chunk {
-        Chunk { key: ChunkKey { document: document.clone(), kind, hash: hash.into() }, bytes: bytes.to_vec() }
+    fn fresh_name() -> String {
+        format!("tandem-test-{}", crate::ids::new_item_id())
     }
 
     #[wasm_bindgen_test]
-    async fn chunks_round_trip_by_document_and_stay_apart_from_other_documents() {
-        let store = fresh_store().await;
-        let a = DocumentId::random();
-        let b = DocumentId::random();
-        let a_snapshot = chunk(&a, ChunkKind::Snapshot, "s1", &[1, 2, 3]);
-        let a_incremental = chunk(&a, ChunkKind::Incremental, "i1", &[4, 5]);
-        let b_snapshot = chunk(&b, ChunkKind::Snapshot, "s1", &[9]);
-        store
-            .write(&Write {
-                put: vec![a_snapshot.clone(), a_incremental.clone(), b_snapshot.clone()],
-                remove: vec![],
-            })
-            .await
-            .unwrap();
-
-        // Key order: "incremental" sorts before "snapshot".
-        assert_eq!(store.load_chunks(&a).await.unwrap(), vec![a_incremental.clone(), a_snapshot.clone()]);
-        assert_eq!(store.load_chunks(&b).await.unwrap(), vec![b_snapshot]);
-        assert_eq!(store.load_chunks(&DocumentId::random()).await.unwrap(), vec![]);
-        store.close();
+    async fn indexeddb_passes_the_storage_contract() {
+        // The contract asks for a fresh backend several times, synchronously; open them first.
+        let mut backends = Vec::new();
+        for _ in 0..16 {
+            backends.push(IdbStorage::open(&fresh_name()).await.unwrap());
+        }
+        let result = contract::run_all(|| backends.pop().expect("enough fresh databases")).await;
+        assert_eq!(result, Ok(()));
     }
 
     #[wasm_bindgen_test]
-    async fn a_write_puts_and_removes_in_one_transaction() {
-        let store = fresh_store().await;
-        let doc = DocumentId::random();
-        let old = chunk(&doc, ChunkKind::Incremental, "old", &[1]);
-        store.write(&Write { put: vec![old.clone()], remove: vec![] }).await.unwrap();
-        let new = chunk(&doc, ChunkKind::Snapshot, "new", &[1, 2]);
-        store.write(&Write { put: vec![new.clone()], remove: vec![old.key] }).await.unwrap();
-        assert_eq!(store.load_chunks(&doc).await.unwrap(), vec![new]);
+    async fn reopening_the_database_keeps_chunks_and_settings() {
+        let name = fresh_name();
+        let doc = DocumentId::from_bytes([7; 16]);
+        let key = StorageKey::incremental(&doc, &[1, 2, 3]);
+        let store = IdbStorage::open(&name).await.unwrap();
+        store.put(&key, &[1, 2, 3]).await.unwrap();
+        store.set_setting("me", Some("{\"id\":\"u1\"}")).await.unwrap();
         store.close();
-    }
 
-    #[wasm_bindgen_test]
-    async fn settings_round_trip_and_are_written_with_their_document() {
-        let store = fresh_store().await;
-        assert_eq!(store.setting("open-note").await.unwrap(), None);
-        let doc = DocumentId::random();
-        let genesis = chunk(&doc, ChunkKind::Snapshot, "g", &[7]);
-        store
-            .write_with_setting(
-                &Write { put: vec![genesis.clone()], remove: vec![] },
-                Some(("open-note", doc.as_str())),
-            )
-            .await
-            .unwrap();
-        assert_eq!(store.setting("open-note").await.unwrap().as_deref(), Some(doc.as_str()));
-        assert_eq!(store.load_chunks(&doc).await.unwrap(), vec![genesis]);
-        store.close();
-    }
-
-    #[wasm_bindgen_test]
-    async fn reopening_the_database_keeps_what_was_written() {
-        let name = format!("tandem-test-{}", DocumentId::random());
-        let doc = DocumentId::random();
-        let stored = chunk(&doc, ChunkKind::Snapshot, "s", &[1, 2, 3, 4]);
-        let store = Store::open(&name).await.unwrap();
-        store.write(&Write { put: vec![stored.clone()], remove: vec![] }).await.unwrap();
-        store.close();
-        let reopened = Store::open(&name).await.unwrap();
-        assert_eq!(reopened.load_chunks(&doc).await.unwrap(), vec![stored]);
+        let reopened = IdbStorage::open(&name).await.unwrap();
+        assert_eq!(
+            reopened.load(&StorageKey::document_prefix(&doc)).await.unwrap(),
+            vec![(key, vec![1, 2, 3])]
+        );
+        assert_eq!(reopened.setting("me").await.unwrap().as_deref(), Some("{\"id\":\"u1\"}"));
+        reopened.set_setting("me", None).await.unwrap();
+        assert_eq!(reopened.setting("me").await.unwrap(), None);
         reopened.close();
+    }
+
+    #[wasm_bindgen_test]
+    async fn clearing_removes_every_document_and_setting() {
+        let store = IdbStorage::open(&fresh_name()).await.unwrap();
+        let doc = DocumentId::from_bytes([9; 16]);
+        store.put(&StorageKey::incremental(&doc, &[1]), &[1]).await.unwrap();
+        store.set_setting("me", Some("x")).await.unwrap();
+        store.clear().await.unwrap();
+        assert!(store.load(&StorageKey::document_prefix(&doc)).await.unwrap().is_empty());
+        assert_eq!(store.setting("me").await.unwrap(), None);
+        store.close();
     }
 }

@@ -17,8 +17,11 @@ pub fn today() -> Date {
 pub fn local_date(at: Timestamp) -> Date {
     let d = js_sys::Date::new(&(at.0 as f64).into());
     // getMonth is 0-based; a valid Date always yields a valid calendar day.
-    Date::new(d.get_full_year() as i32, d.get_month() as u8 + 1, d.get_date() as u8)
-        .unwrap_or(Date { year: 1970, month: 1, day: 1 })
+    Date::new(d.get_full_year() as i32, d.get_month() as u8 + 1, d.get_date() as u8).unwrap_or(Date {
+        year: 1970,
+        month: 1,
+        day: 1,
+    })
 }
 
 /// "09:41": the local time of day, 24-hour.

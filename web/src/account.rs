@@ -1,0 +1,153 @@
+//! What this device knows about the signed-in person, kept in IndexedDB so that the app opens and
+//! works with no network: who they are, their pairs, which documents the relay lists for them,
+//! and the documents made here whose audience the relay has not recorded yet.
+//!
+//! Claims wait here until the relay can be reached: sharing an observation in a classroom with no
+//! Wi-Fi makes the shared copy at once and claims it for the pair when the school network is back.
+
+use serde::{Deserialize, Serialize};
+use tandem_sync::DocumentId;
+
+use crate::api::{self, ApiError, Audience, DocumentEntry, Me};
+use crate::store::{IdbStorage, StoreError};
+
+/// The setting the account is stored under.
+const SETTING: &str = "account";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub me: Me,
+    /// The relay's list of documents this person may read, as last fetched.
+    pub documents: Vec<DocumentEntry>,
+    /// Documents made on this device, with the audience to claim for them (`None` once claimed).
+    pub made_here: Vec<MadeHere>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MadeHere {
+    pub id: String,
+    pub claim: Option<Audience>,
+}
+
+impl Account {
+    pub fn new(me: Me) -> Self {
+        Account { me, documents: Vec::new(), made_here: Vec::new() }
+    }
+
+    /// The device's account, if someone signed in on it.
+    pub async fn load(storage: &IdbStorage) -> Result<Option<Account>, StoreError> {
+        let json = storage.setting(SETTING).await?;
+        // An unreadable setting (an older app's) counts as signed out; the documents stay.
+        Ok(json.and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    pub async fn save(&self, storage: &IdbStorage) -> Result<(), StoreError> {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        storage.set_setting(SETTING, Some(&json)).await
+    }
+
+    /// Every document id this person has on this device or may read on the relay.
+    pub fn document_ids(&self) -> Vec<DocumentId> {
+        let mut ids: Vec<DocumentId> = self
+            .documents
+            .iter()
+            .map(|d| d.id.as_str())
+            .chain(self.made_here.iter().map(|d| d.id.as_str()))
+            .filter_map(|id| id.parse().ok())
+            .collect();
+        ids.sort_by_key(|id| id.to_string());
+        ids.dedup();
+        ids
+    }
+
+    /// Who may see a document, as far as this device knows: the relay's record, else the claim
+    /// waiting to be made, else private (a document made here and not yet claimed).
+    pub fn audience(&self, id: &DocumentId) -> Audience {
+        let id = id.to_string();
+        if let Some(entry) = self.documents.iter().find(|d| d.id == id) {
+            return entry.audience.clone();
+        }
+        self.made_here.iter().find(|d| d.id == id).and_then(|d| d.claim.clone()).unwrap_or(Audience::Private)
+    }
+
+    /// Records a document made on this device, to be claimed for `audience`.
+    pub fn made(&mut self, id: &DocumentId, audience: Audience) {
+        let claim = (audience != Audience::Private).then_some(audience);
+        self.made_here.push(MadeHere { id: id.to_string(), claim });
+    }
+
+    /// The person's role in a pair: "mentor", "associate", or `None`.
+    pub fn seat_in(&self, pair_id: &str) -> Option<&'static str> {
+        let pair = self.me.pairs.iter().find(|p| p.id == pair_id)?;
+        let me = Some(&self.me.person.id);
+        if pair.mentor_id.as_ref() == me {
+            Some("mentor")
+        } else if pair.associate_id.as_ref() == me {
+            Some("associate")
+        } else {
+            None
+        }
+    }
+
+    /// Makes the waiting claims, then fetches who the person is and what they may read.
+    pub async fn refresh(&mut self) -> Result<(), ApiError> {
+        for made in &mut self.made_here {
+            let Some(audience) = &made.claim else { continue };
+            match api::claim(&made.id, audience).await {
+                Ok(()) => made.claim = None,
+                // The relay said no for good (e.g. the person left the pair): keep the document
+                // private rather than retry forever. It stays on the device.
+                Err(ApiError::Refused { status, message }) if (400..500).contains(&status) => {
+                    web_sys::console::warn_1(&format!("claim for {} refused: {message}", made.id).into());
+                    made.claim = None;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.me = api::me().await?;
+        self.documents = api::documents().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use crate::api::{Pair, Person};
+
+    fn account() -> Account {
+        Account::new(Me {
+            person: Person { id: "u-m".into(), email: "m@x".into(), name: "M".into() },
+            memberships: vec![],
+            pairs: vec![Pair {
+                id: "p1".into(),
+                program_id: "prog".into(),
+                mentor_id: Some("u-m".into()),
+                associate_id: Some("u-a".into()),
+            }],
+        })
+    }
+
+    #[wasm_bindgen_test]
+    fn documents_made_here_are_private_until_claimed_and_listed_once() {
+        let mut account = account();
+        let id = crate::repo::new_document_id();
+        account.made(&id, Audience::Pair { pair_id: "p1".into() });
+        assert_eq!(account.audience(&id), Audience::Pair { pair_id: "p1".into() });
+        account.documents.push(DocumentEntry {
+            id: id.to_string(),
+            audience: Audience::Pair { pair_id: "p1".into() },
+            owner_id: "u-m".into(),
+            access: "write".into(),
+        });
+        assert_eq!(account.document_ids(), vec![id]);
+        let draft = crate::repo::new_document_id();
+        account.made(&draft, Audience::Private);
+        assert_eq!(account.audience(&draft), Audience::Private);
+        assert_eq!(account.made_here.last().unwrap().claim, None, "nothing to claim for a private draft");
+        assert_eq!(account.seat_in("p1"), Some("mentor"));
+        assert_eq!(account.seat_in("p2"), None);
+    }
+}

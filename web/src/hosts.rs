@@ -1,0 +1,324 @@
+//! The document screens' hosts: each reads the record from the repo, hands it to its screen
+//! (`crate::screens`), and applies the edits the screen emits, stamped with the signed-in person
+//! and the time.
+
+use std::{collections::BTreeMap, rc::Rc};
+
+use tandem_core::{Goals, Observation, automerge::ScalarValue, conflict, conflict::Field, history};
+use tandem_sync::DocumentId;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::{
+    app::{Ctx, StatusLine},
+    repo::DocStatus,
+    route::Route,
+    screens::{
+        agreement::{self, NeedsAgreement},
+        goals::{self, GoalsScreen},
+        history::History,
+        observation::{self, ObservationScreen},
+    },
+    session::Session,
+    ui::time,
+};
+
+#[derive(Properties, PartialEq, Debug)]
+pub struct DocProps {
+    /// The document id, as in the address.
+    pub id: String,
+}
+
+#[derive(Properties, PartialEq, Debug)]
+pub struct PairProps {
+    pub pair: String,
+}
+
+#[function_component(ObservationPage)]
+pub fn observation_page(props: &DocProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("inside the session");
+    let session = ctx.session.clone();
+    let share_error = use_state(|| None::<String>);
+    let Ok(id) = props.id.parse::<DocumentId>() else { return not_found() };
+    session.repo.open(id);
+    let Some(observation) = session.repo.read::<Observation>(&id) else {
+        return waiting(&session, &id, "observation");
+    };
+
+    let on_edit = {
+        let session = session.clone();
+        Callback::from(move |edit: observation::ObservationEdit| {
+            let me = session.me();
+            let apply = |doc: &mut _| observation::apply(doc, &me, time::now(), &edit);
+            let result = if edit.is_typing() {
+                session.repo.type_text::<Observation, _>(&id, apply)
+            } else {
+                session.repo.edit::<Observation, _>(&id, apply)
+            };
+            if let Some(Err(e)) = result {
+                web_sys::console::warn_1(&format!("edit not applied: {e}").into());
+            }
+        })
+    };
+    let on_share = {
+        let (session, share_error) = (session.clone(), share_error.clone());
+        Callback::from(move |()| {
+            let (session, share_error) = (session.clone(), share_error.clone());
+            spawn_local(async move {
+                match session.share(&id).await {
+                    Ok(shared) => Route::Observation(shared).go(),
+                    Err(e) => share_error.set(Some(format!("Not shared: {e}"))),
+                }
+            });
+        })
+    };
+
+    html! {
+        <>
+            <DocNav {session} pair={observation.pair.clone()} {id} />
+            if let Some(message) = &*share_error {
+                <p class="problem" role="alert">{ message.clone() }</p>
+            }
+            <ObservationScreen doc_id={id.to_string()} {observation} me={ctx.session.me()}
+                people={ctx.session.people()} program={ctx.session.program()} {on_edit} {on_share} />
+        </>
+    }
+}
+
+#[function_component(GoalsPage)]
+pub fn goals_page(props: &PairProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("inside the session");
+    let session = ctx.session.clone();
+    let error = use_state(|| None::<String>);
+    let documents = session.goals_of(&props.pair);
+    let seated = session.account().seat_in(&props.pair).is_some();
+
+    let start = {
+        let (session, pair, error) = (session.clone(), props.pair.clone(), error.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (session, pair, error) = (session.clone(), pair.clone(), error.clone());
+            spawn_local(async move {
+                if let Err(e) = session.new_goals(&pair).await {
+                    error.set(Some(e));
+                }
+            });
+        })
+    };
+
+    html! {
+        <>
+            <nav class="crumbs" aria-label="Where you are">
+                <a href={Route::Pairs.href()}>{ "My pairs" }</a>
+                <a href={Route::Pair(props.pair.clone()).href()}>{ session.pair_title(&props.pair) }</a>
+            </nav>
+            <h1>{ "Goals" }</h1>
+            if let Some(message) = &*error {
+                <p class="problem" role="alert">{ message.clone() }</p>
+            }
+            if documents.is_empty() {
+                <p class="empty">{ "No goals yet for this pair." }</p>
+                if seated {
+                    <button type="button" class="primary" onclick={start}>{ "Start goals for this pair" }</button>
+                }
+            }
+            { for documents.into_iter().map(|(id, goals)| {
+                let on_edit = {
+                    let session = session.clone();
+                    Callback::from(move |edit: goals::GoalEdit| {
+                        let me = session.me();
+                        let apply = |doc: &mut _| goals::apply(doc, &me, time::now(), &edit);
+                        let result = if edit.is_typing() {
+                            session.repo.type_text::<Goals, _>(&id, apply)
+                        } else {
+                            session.repo.edit::<Goals, _>(&id, apply)
+                        };
+                        if let Some(Err(e)) = result {
+                            web_sys::console::warn_1(&format!("edit not applied: {e}").into());
+                        }
+                    })
+                };
+                html! {
+                    <div class="goals-doc" key={id.to_string()}>
+                        <div class="doc-tools">
+                            <StatusLine class="doc-status" status={session.repo.status(&id)}
+                                connected={session.repo.is_connected()} />
+                            <a href={Route::History(id).href()}>{ "History" }</a>
+                        </div>
+                        <GoalsScreen doc_id={id.to_string()} {goals} me={session.me()} people={session.people()}
+                            today={time::today()} {on_edit} readonly={!seated} />
+                    </div>
+                }
+            }) }
+        </>
+    }
+}
+
+#[function_component(AgreementPage)]
+pub fn agreement_page(props: &PairProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("inside the session");
+    let session = ctx.session.clone();
+    let mut sections = Vec::new();
+    for (id, conflicts, titles) in pair_conflicts(&session, &props.pair) {
+        let on_resolve = {
+            let session = session.clone();
+            Callback::from(move |(field, value): (Field, ScalarValue)| resolve(&session, &id, &field, &value))
+        };
+        sections.push(html! {
+            <NeedsAgreement key={id.to_string()} conflicts={Rc::new(conflicts)} people={session.people()}
+                goal_titles={Rc::new(titles)} {on_resolve} />
+        });
+    }
+    html! {
+        <>
+            <nav class="crumbs" aria-label="Where you are">
+                <a href={Route::Pairs.href()}>{ "My pairs" }</a>
+                <a href={Route::Pair(props.pair.clone()).href()}>{ session.pair_title(&props.pair) }</a>
+            </nav>
+            <h1>{ "Needs agreement" }</h1>
+            <p class="hint">
+                { "When you both changed the same status, date or number without seeing each other's change, Tandem keeps both and asks you to agree here. Talk it over, then choose." }
+            </p>
+            if sections.is_empty() {
+                <p class="empty">{ "Nothing needs agreement." }</p>
+            }
+            { for sections }
+        </>
+    }
+}
+
+/// Every document of a pair with concurrent values to agree on: (document, conflicts, goal titles).
+fn pair_conflicts(
+    session: &Session,
+    pair: &str,
+) -> Vec<(DocumentId, Vec<conflict::Conflict>, BTreeMap<String, String>)> {
+    let mut out = Vec::new();
+    for (id, _) in session.observations_of(pair) {
+        let conflicts =
+            session.repo.with_doc::<Observation, _>(&id, conflict::observation).unwrap_or_default();
+        if !conflicts.is_empty() {
+            out.push((id, conflicts, BTreeMap::new()));
+        }
+    }
+    for (id, goals) in session.goals_of(pair) {
+        let conflicts = session.repo.with_doc::<Goals, _>(&id, conflict::goals).unwrap_or_default();
+        if !conflicts.is_empty() {
+            let titles = goals.goals.iter().map(|g| (g.id.clone(), g.title.clone())).collect();
+            out.push((id, conflicts, titles));
+        }
+    }
+    out
+}
+
+/// How many values wait for agreement in a pair's documents.
+pub fn conflict_count(session: &Session, pair: &str) -> usize {
+    pair_conflicts(session, pair).iter().map(|(_, c, _)| c.len()).sum()
+}
+
+fn resolve(session: &Session, id: &DocumentId, field: &Field, value: &ScalarValue) {
+    let me = session.me();
+    let now = time::now();
+    let result = match field {
+        Field::ObservationStatus => session.repo.edit::<Observation, _>(id, |doc| {
+            let conflicts = conflict::observation(doc);
+            agreement::resolve(doc, &conflicts, &me, now, field, value)
+        }),
+        _ => session.repo.edit::<Goals, _>(id, |doc| {
+            let conflicts = conflict::goals(doc);
+            agreement::resolve(doc, &conflicts, &me, now, field, value)
+        }),
+    };
+    if let Some(Err(e)) = result {
+        web_sys::console::warn_1(&format!("not resolved: {e}").into());
+    }
+    session.repo.commit_all();
+}
+
+#[function_component(HistoryPage)]
+pub fn history_page(props: &DocProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("inside the session");
+    let session = ctx.session.clone();
+    let Ok(id) = props.id.parse::<DocumentId>() else { return not_found() };
+    session.repo.open(id);
+    let (entries, title, pair) = if let Some(obs) = session.repo.read::<Observation>(&id) {
+        let entries = session.repo.with_doc::<Observation, _>(&id, history::history).unwrap_or_default();
+        (entries, "History of this observation", obs.pair.clone())
+    } else if let Some(goals) = session.repo.read::<Goals>(&id) {
+        let entries = session.repo.with_doc::<Goals, _>(&id, history::history).unwrap_or_default();
+        (entries, "History of these goals", goals.pair.clone())
+    } else {
+        return waiting(&session, &id, "document");
+    };
+    html! {
+        <>
+            <nav class="crumbs" aria-label="Where you are">
+                <a href={Route::Pairs.href()}>{ "My pairs" }</a>
+                <a href={Route::Pair(pair.clone()).href()}>{ session.pair_title(&pair) }</a>
+            </nav>
+            <History title={title} entries={Rc::new(entries)} people={session.people()} />
+        </>
+    }
+}
+
+#[derive(Properties)]
+struct DocNavProps {
+    session: Rc<Session>,
+    pair: String,
+    id: DocumentId,
+}
+
+impl PartialEq for DocNavProps {
+    fn eq(&self, _: &Self) -> bool {
+        // Re-rendered with its parent, which happens on every change.
+        false
+    }
+}
+
+/// Where the document sits, its status, and its history.
+#[function_component(DocNav)]
+fn doc_nav(props: &DocNavProps) -> Html {
+    let session = &props.session;
+    html! {
+        <div class="doc-tools">
+            <nav class="crumbs" aria-label="Where you are">
+                <a href={Route::Pairs.href()}>{ "My pairs" }</a>
+                <a href={Route::Pair(props.pair.clone()).href()}>{ session.pair_title(&props.pair) }</a>
+            </nav>
+            <StatusLine class="doc-status" status={session.repo.status(&props.id)}
+                connected={session.repo.is_connected()} />
+            <a href={Route::History(props.id).href()}>{ "History" }</a>
+        </div>
+    }
+}
+
+/// A document that is not (yet) readable on this device.
+fn waiting(session: &Session, id: &DocumentId, what: &str) -> Html {
+    let status = session.repo.status(id);
+    let message = match (session.repo.problem(id), status) {
+        (Some(problem), _) => format!("This {what} cannot be shown: {problem}"),
+        (None, DocStatus::Unavailable) => format!(
+            "This {what} is not on this device, and the school's server does not have it for you (or it was not shared with you)."
+        ),
+        (None, _) if !session.repo.is_connected() => {
+            format!(
+                "This {what} is not on this device yet. It will arrive when the device reaches the school network."
+            )
+        }
+        _ => format!("Fetching this {what}…"),
+    };
+    html! {
+        <section>
+            <h1>{ "Not here yet" }</h1>
+            <p role="status">{ message }</p>
+            <p><a href={Route::Pairs.href()}>{ "Go to my pairs" }</a></p>
+        </section>
+    }
+}
+
+fn not_found() -> Html {
+    html! {
+        <section>
+            <h1>{ "Nothing here" }</h1>
+            <p><a href={Route::Pairs.href()}>{ "Go to my pairs" }</a></p>
+        </section>
+    }
+}
