@@ -51,7 +51,10 @@ export async function signIn(page, url, person, password = DEMO.password) {
   await page.getByLabel("Email", { exact: true }).fill(person.email);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { level: 1, name: "My pairs" }).waitFor();
+  const pairs = page.getByRole("heading", { level: 1, name: "My pairs" });
+  const alert = page.getByRole("alert");
+  await pairs.or(alert).first().waitFor();
+  if (!(await pairs.isVisible())) throw new Error(`signing in as ${person.email} failed: "${await alert.first().innerText()}"`);
 }
 
 /** From "My pairs", opens the demo pair; returns its page's URL hash (`#/pair/{id}`). */
