@@ -27,6 +27,8 @@ pub enum ApiError {
 /// `GET /api/me`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
+    /// The relay sends the person's fields at the top level, beside their memberships and pairs.
+    #[serde(flatten)]
     pub person: Person,
     pub memberships: Vec<Membership>,
     pub pairs: Vec<Pair>,
@@ -165,7 +167,7 @@ mod tests {
     #[wasm_bindgen_test]
     fn the_relays_answers_parse() {
         let me: Me = serde_json::from_str(
-            r#"{"person":{"id":"u1","email":"a@b","name":"Grace"},
+            r#"{"id":"u1","email":"a@b","name":"Grace",
                 "memberships":[{"program_id":"p","person_id":"u1","role":"mentor"}],
                 "pairs":[{"id":"pr","program_id":"p","cohort_id":null,"mentor_id":"u1","associate_id":"u2"}]}"#,
         )

@@ -70,20 +70,21 @@ pub fn app() -> Html {
         });
     }
 
-    // While signed in: ask the relay now and then for documents shared meanwhile.
+    // While signed in: ask the relay for documents shared meanwhile, every so often and whenever
+    // the connection to the relay comes back.
     {
         let session = match &*phase {
             Phase::Ready(session) => Some(session.clone()),
             _ => None,
         };
-        let bump = revision.clone();
-        use_effect_with(session.as_ref().map(|s| Rc::as_ptr(s) as usize), move |_| {
+        let connected = session.as_ref().is_some_and(|s| s.repo.is_connected());
+        use_effect_with((session.as_ref().map(|s| Rc::as_ptr(s) as usize), connected), move |_| {
             let refresh = move || {
                 if let Some(session) = session.clone() {
-                    let bump = bump.clone();
                     spawn_local(async move {
                         let _ = session.refresh().await;
-                        bump.set(*bump + 1);
+                        // The account may name new pairs and documents: show them.
+                        session.repo.notify();
                     });
                 }
             };

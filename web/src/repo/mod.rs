@@ -193,9 +193,10 @@ impl Repo {
         let pushed = any.heads();
         let actions =
             self.engine.borrow_mut().create_document(now_ms(), id, engine_copy).map_err(|e| e.to_string())?;
-        self.entries
-            .borrow_mut()
-            .insert(id, Entry { state: EntryState::Ready(Box::new(any)), pushed, local_pending: false, synced: None });
+        self.entries.borrow_mut().insert(
+            id,
+            Entry { state: EntryState::Ready(Box::new(any)), pushed, local_pending: false, synced: None },
+        );
         self.perform(actions);
         self.notify();
         Ok(id)
@@ -648,7 +649,8 @@ impl Repo {
         }
     }
 
-    fn notify(&self) {
+    /// Has the listener called soon (once, however often this is called before it runs).
+    pub fn notify(&self) {
         if self.notify_scheduled.replace(true) {
             return;
         }
