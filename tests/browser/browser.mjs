@@ -1,10 +1,12 @@
 // Headless Chromium for browser tests: Debian's /usr/bin/chromium driven by playwright-core,
-// with a fresh profile per test (so IndexedDB, caches and service workers start empty).
+// with a fresh profile per test (so IndexedDB, caches and service workers start empty), and a
+// copy of the built web app a test may "deploy" a new version into.
 
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants as zlib } from "node:zlib";
 import { chromium } from "playwright-core";
 
 const ARGS = [
@@ -19,33 +21,53 @@ const ARGS = [
 
 export const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), "screenshots");
 
+/** The devices of DESIGN.md §1: the mentor's tablet (landscape) and the associate's phone. */
+export const TABLET = { width: 1024, height: 768 };
+export const PHONE = { width: 390, height: 844, isMobile: true, hasTouch: true };
+
 /**
- * A browser with its own profile, and the page's console errors collected in `errors`.
- * Call `close()` when done.
+ * A browser with its own profile, and every page's console errors collected in `errors`.
+ * `relaunch()` closes the browser and starts it again on the same profile (what survives is what
+ * the device stored); `close()` closes it and deletes the profile.
  */
-export async function openBrowser({ width = 1024, height = 768 } = {}) {
+export async function openBrowser({ width = 1024, height = 768, isMobile = false, hasTouch = false } = {}) {
   const profile = await mkdtemp(join(tmpdir(), "tandem-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: ARGS,
-    viewport: { width, height },
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(`console: ${message.text()}`);
-  });
-  page.on("pageerror", (error) => errors.push(`page error: ${error.message}`));
-  return {
-    context,
-    page,
+  const launch = async () => {
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+      headless: true,
+      args: ARGS,
+      viewport: { width, height },
+      isMobile,
+      hasTouch,
+    });
+    const watch = (page) => {
+      page.on("console", (message) => {
+        if (message.type() === "error") errors.push(`console: ${message.text()}`);
+      });
+      page.on("pageerror", (error) => errors.push(`page error: ${error.message}`));
+    };
+    context.pages().forEach(watch);
+    context.on("page", watch);
+    const page = context.pages()[0] ?? (await context.newPage());
+    return { context, page };
+  };
+  const browser = {
+    profile,
     errors,
+    ...(await launch()),
+    async relaunch() {
+      await browser.context.close();
+      Object.assign(browser, await launch());
+      return browser;
+    },
     async close() {
-      await context.close();
+      await browser.context.close().catch(() => {});
       await rm(profile, { recursive: true, force: true });
     },
   };
+  return browser;
 }
 
 /** Waits until a service worker controls the page: from then on it opens with no network. */
@@ -53,10 +75,36 @@ export async function waitForServiceWorker(page) {
   await page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 30_000 });
 }
 
-/** Waits until the app shows that what was typed is stored: first "saving", then "saved". */
-export async function waitUntilSavedAfterTyping(page) {
-  await page.locator('.status[data-status="saving"]').waitFor();
-  await page.locator('.status[data-status="saved"]').waitFor();
+/**
+ * A copy of the built web app (TANDEM_WEB_DIR) in a temporary directory, for a relay to serve
+ * with `webDir` while the test deploys new versions into it. `dispose()` deletes it.
+ */
+export async function copyWebDir() {
+  const source = process.env.TANDEM_WEB_DIR;
+  if (!source) throw new Error("TANDEM_WEB_DIR is not set: run the browser tests with `cargo xtask test`");
+  const path = await mkdtemp(join(tmpdir(), "tandem-web-"));
+  await cp(source, path, { recursive: true });
+  return { path, dispose: () => rm(path, { recursive: true, force: true }) };
+}
+
+/**
+ * Deploys a "new version" into a copy of the web app: sw.js gets the cache name `cacheName` (as a
+ * new build id would give it) and index.html gets `headMarkup` before `</head>`. Their brotli copies
+ * are rewritten too, since the relay prefers them.
+ */
+export async function deploy(webDir, cacheName, headMarkup) {
+  const rewrite = async (name, change) => {
+    const text = change(await readFile(join(webDir, name), "utf8"));
+    await writeFile(join(webDir, name), text);
+    const br = brotliCompressSync(Buffer.from(text), { params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } });
+    await writeFile(join(webDir, `${name}.br`), br);
+  };
+  await rewrite("sw.js", (text) => {
+    const changed = text.replace(/const CACHE = "[^"]*";/, `const CACHE = "${cacheName}";`);
+    if (changed === text) throw new Error("sw.js has no `const CACHE = \"...\";` line to change");
+    return changed;
+  });
+  await rewrite("index.html", (text) => text.replace("</head>", `${headMarkup}\n</head>`));
 }
 
 /** Saves a full-page screenshot at `width` pixels wide as screenshots/<name>-<width>.png. */

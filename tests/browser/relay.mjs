@@ -4,6 +4,9 @@
 //
 // Environment: TANDEM_BIN (the built `tandem` binary) and TANDEM_WEB_DIR (the built web app,
 // web/dist); `cargo xtask test` sets both.
+//
+// `Relay.start({ demo: true })` loads the sample residency (`tandem serve --demo`): the sign-ins it
+// prints are in `relay.signIns`, and `DEMO` names the two people of its pair the tests use.
 
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -12,6 +15,17 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 const READY = /^Tandem is running at (http:\/\/\S+?)\/?$/;
+// "  grace@demo.tandem    Grace Okafor (mentor)", printed on standard error under "Demo mode: ...".
+const DEMO_SIGN_IN = /^\s+(\S+@\S+)\s+(.+?) \((\w+)\)$/;
+const DEMO_PASSWORD = /^Demo mode: .*password "([^"]+)"/;
+
+/** The demo's pair (server/src/demo.rs): one mentor and one associate who share observations and goals. */
+export const DEMO = {
+  password: "tandem-demo",
+  mentor: { email: "grace@demo.tandem", name: "Grace Okafor" },
+  associate: { email: "mei@demo.tandem", name: "Mei Chen" },
+  pairName: "Grace Okafor & Mei Chen",
+};
 const START_TIMEOUT_MS = 30_000;
 
 function required(name) {
@@ -26,19 +40,38 @@ export class Relay {
   #child = null;
   #exited = null;
   #stderr = [];
+  #options;
 
-  /** @param {string} dataDir */
-  constructor(dataDir) {
+  /**
+   * @param {string} dataDir
+   * @param {{ demo?: boolean, webDir?: string }} options
+   */
+  constructor(dataDir, options = {}) {
     this.dataDir = dataDir;
     this.url = null;
     this.port = 0;
+    this.#options = options;
+    /** With `demo`: the sign-ins the relay printed, `{ email, name, role }`, and their password. */
+    this.signIns = [];
+    this.password = null;
   }
 
-  /** Starts a relay on a free port with a fresh data directory. */
-  static async start() {
-    const relay = new Relay(await mkdtemp(join(tmpdir(), "tandem-browser-test-")));
+  /**
+   * Starts a relay on a free port with a fresh data directory.
+   *
+   * `demo`: load the sample residency (`--demo`). `webDir`: serve the web app from there rather
+   * than TANDEM_WEB_DIR (the relay reads the files on every request, so a test may change them
+   * while it runs, as a deploy does).
+   */
+  static async start({ demo = false, webDir } = {}) {
+    const relay = new Relay(await mkdtemp(join(tmpdir(), "tandem-browser-test-")), { demo, webDir });
     await relay.#spawn(0);
     return relay;
+  }
+
+  /** The web app's address (the relay serves it at its root). */
+  get appUrl() {
+    return this.url;
   }
 
   /** The automerge-repo WebSocket endpoint, `ws://127.0.0.1:PORT/sync`. */
@@ -51,17 +84,25 @@ export class Relay {
   }
 
   async #spawn(port) {
-    const child = spawn(
-      required("TANDEM_BIN"),
-      ["serve", "--addr", `127.0.0.1:${port}`, "--data", this.dataDir, "--web-dir", required("TANDEM_WEB_DIR")],
-      { env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" }, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const webDir = this.#options.webDir ?? required("TANDEM_WEB_DIR");
+    const args = ["serve", "--addr", `127.0.0.1:${port}`, "--data", this.dataDir, "--web-dir", webDir];
+    if (this.#options.demo) args.push("--demo");
+    const child = spawn(required("TANDEM_BIN"), args, {
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.#child = child;
     this.#stderr = [];
+    this.signIns = [];
     this.#exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
     createInterface({ input: child.stderr }).on("line", (line) => {
       this.#stderr.push(line);
       if (process.env.TANDEM_TEST_VERBOSE) console.error(`[relay] ${line}`);
+      if (!this.#options.demo) return;
+      const password = DEMO_PASSWORD.exec(line);
+      if (password) this.password = password[1];
+      const signIn = DEMO_SIGN_IN.exec(line);
+      if (signIn) this.signIns.push({ email: signIn[1], name: signIn[2], role: signIn[3] });
     });
 
     const lines = createInterface({ input: child.stdout });
@@ -81,6 +122,15 @@ export class Relay {
     });
     this.url = `${url}/`;
     this.port = Number(new URL(this.url).port);
+    if (this.#options.demo) {
+      // The sign-ins go to standard error before the address goes to standard output; the two
+      // pipes are read independently, so wait for the pair's two lines.
+      const printed = (email) => this.signIns.some((s) => s.email === email);
+      await waitFor(() => printed(DEMO.mentor.email) && printed(DEMO.associate.email), {
+        timeoutMs: 5_000,
+        what: "the relay to print the demo sign-ins",
+      });
+    }
   }
 
   /** Stops the relay with SIGTERM and waits until the process has exited. */
@@ -100,7 +150,6 @@ export class Relay {
     await this.#spawn(this.port);
   }
 
-  /** Stops the relay and deletes its data directory. */
   /**
    * An access token for `email` (a mentor of the program `test`), made with `tandem admin`: /sync
    * needs one, as `?token=`.
@@ -119,6 +168,7 @@ export class Relay {
     return admin("token", "--person", email);
   }
 
+  /** Stops the relay and deletes its data directory. */
   async dispose() {
     await this.stop().catch(() => this.#child?.kill("SIGKILL"));
     await rm(this.dataDir, { recursive: true, force: true });

@@ -2,9 +2,15 @@
 //
 // Strategy: cache-first from a cache that belongs to one build. `cargo xtask dist` stamps the build
 // id below, so every deploy changes this file; the browser notices (it re-checks sw.js on
-// navigation), installs the new worker, which downloads the new build's files into a new cache, takes
-// over at once (skipWaiting + clients.claim) and deletes the older caches. The page then serves
-// from the new cache on its next load.
+// navigation), installs the new worker, which downloads the new build's files into a new cache.
+//
+// Updates: the very first install takes control at once (skipWaiting + clients.claim), or the
+// first page would stay uncontrolled and its first offline reload would fail. A later version
+// installs and then waits: the page (index.html) shows "A new version of Tandem is ready." with an
+// "Update now" button, which posts {type: "skip-waiting"} here; the new worker then activates,
+// deletes the older caches and claims the open pages, which reload once on `controllerchange`.
+// Waiting keeps the old build's files under a page that is still running the old build, and never
+// swaps code under someone typing.
 //
 // Why not network-first: the shell's file names are not hashed, so index.html, tandem_web.js and
 // tandem_web_bg.wasm of different builds must never be mixed; serving all of them from one build's
@@ -42,9 +48,15 @@ self.addEventListener("install", (event) => {
       // "no-cache": revalidate with the server rather than trust the HTTP cache, so the files are
       // this build's (an unchanged file costs a 304, not a download).
       await cache.addAll(SHELL.map((path) => new Request(new URL(path, scope), { cache: "no-cache" })));
-      await self.skipWaiting();
+      // No active worker yet: this is the first install, nothing to wait for.
+      if (self.registration.active == null) await self.skipWaiting();
     })(),
   );
+});
+
+// The page's "Update now" button.
+self.addEventListener("message", (event) => {
+  if (event.data?.type === "skip-waiting") event.waitUntil(self.skipWaiting());
 });
 
 self.addEventListener("activate", (event) => {

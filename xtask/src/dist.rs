@@ -36,7 +36,7 @@ pub fn build(root: &Path) -> anyhow::Result<()> {
     }
     fs::create_dir_all(&dist)?;
 
-    let wasm = root.join("target").join(WASM_TARGET).join("wasm-release/tandem_web.wasm");
+    let wasm = target_dir(root).join(WASM_TARGET).join("wasm-release/tandem_web.wasm");
     shell::run(
         Command::new("wasm-bindgen")
             .arg(&wasm)
@@ -59,6 +59,12 @@ pub fn build(root: &Path) -> anyhow::Result<()> {
     let sizes = compress_all(&dist)?;
     report_sizes(&sizes, &build_id);
     Ok(())
+}
+
+/// Where cargo puts build output: `CARGO_TARGET_DIR` when set (cargo honours it, so must we), else
+/// `target/` in the workspace.
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
 }
 
 /// The wasm features rustc enables by default for wasm32-unknown-unknown; wasm-opt must accept them.

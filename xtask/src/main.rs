@@ -47,7 +47,7 @@ fn workspace_root() -> PathBuf {
 fn serve(root: &Path, extra: &[String]) -> anyhow::Result<()> {
     shell::run(shell::cargo().args(["build", "--release", "--package", "tandem-server", "--bin", "tandem"]))?;
     let extra = extra.strip_prefix(&["--".to_owned()]).unwrap_or(extra);
-    let mut relay = std::process::Command::new(root.join("target/release/tandem"));
+    let mut relay = std::process::Command::new(dist::target_dir(root).join("release/tandem"));
     relay.arg("serve").arg("--web-dir").arg(root.join(dist::DIST_DIR)).args(extra);
     shell::run(&mut relay)
 }

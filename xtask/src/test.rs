@@ -100,7 +100,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         Command::new("node")
             .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
             .args(["tests/browser/", "tests/js/"])
-            .env("TANDEM_BIN", root.join("target/debug/tandem"))
+            .env("TANDEM_BIN", dist::target_dir(root).join("debug/tandem"))
             .env("TANDEM_WEB_DIR", root.join(dist::DIST_DIR)),
     )?);
 
