@@ -111,7 +111,7 @@ pub fn goals_page(props: &PairProps) -> Html {
                 <a href={Route::Pairs.href()}>{ "My pairs" }</a>
                 <a href={Route::Pair(props.pair.clone()).href()}>{ session.pair_title(&props.pair) }</a>
             </nav>
-            <h1>{ "Goals" }</h1>
+            <h1>{ format!("Goals for {}", session.pair_title(&props.pair)) }</h1>
             if let Some(message) = &*error {
                 <p class="problem" role="alert">{ message.clone() }</p>
             }

@@ -74,10 +74,22 @@ impl IdbStorage {
 
     /// Stores `bytes` under `key`; returns once the transaction has committed.
     pub async fn put(&self, key: &StorageKey, bytes: &[u8]) -> Result<(), StoreError> {
+        self.start_put(key, bytes)?.await
+    }
+
+    /// Starts storing `bytes` under `key` now, before returning: the write is queued with the
+    /// browser even if nothing ever awaits the result. A page being closed runs its `pagehide`
+    /// handler and is then torn down; a write that only starts in a later task may never start.
+    /// The returned future resolves once the transaction has committed.
+    pub fn start_put(
+        &self,
+        key: &StorageKey,
+        bytes: &[u8],
+    ) -> Result<impl Future<Output = Result<(), StoreError>> + use<>, StoreError> {
         let transaction = self.db.transaction(&[DOCUMENTS], TransactionMode::ReadWrite)?;
         let js_key = storage_key(key);
         transaction.object_store(DOCUMENTS)?.put(&chunk_record(&js_key, bytes), Some(&js_key))?;
-        if transaction.await?.is_committed() { Ok(()) } else { Err(StoreError::Aborted) }
+        Ok(async move { if transaction.await?.is_committed() { Ok(()) } else { Err(StoreError::Aborted) } })
     }
 
     /// Removes `key` if it is there.

@@ -496,9 +496,14 @@ impl Repo {
 
     fn store(&self, token: tandem_sync::engine::StoreToken, key: StorageKey, bytes: Vec<u8>, retry_ms: u32) {
         let this = self.this.clone();
-        let storage = self.storage.clone();
+        // The write starts here, synchronously (see `IdbStorage::start_put`): this runs inside the
+        // `pagehide` handler when a tab is closed straight after typing.
+        let started = self.storage.start_put(&key, &bytes);
         spawn_local(async move {
-            let result = storage.put(&key, &bytes).await;
+            let result = match started {
+                Ok(write) => write.await,
+                Err(e) => Err(e),
+            };
             let Some(repo) = this.upgrade() else { return };
             match result {
                 Ok(()) => {

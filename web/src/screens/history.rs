@@ -205,7 +205,7 @@ pub fn history(props: &HistoryProps) -> Html {
     let heading_id = format!("history-{slug}");
     html! {
         <section class="history" aria-labelledby={heading_id.clone()}>
-            <h2 id={heading_id}>{ props.title.clone() }</h2>
+            <h1 id={heading_id}>{ props.title.clone() }</h1>
             if groups.is_empty() {
                 <p class="hint">{ "No changes yet." }</p>
             } else {

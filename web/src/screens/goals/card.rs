@@ -40,7 +40,7 @@ pub fn active_goal(props: &ActiveGoalProps) -> Html {
     };
     let prose = |part: &str, label: &'static str, value: &str, field: GoalTextField, multiline: bool| {
         html! {
-            <ProseField id={id(part)} {label} value={AttrValue::from(value.to_owned())} {multiline} rows={2}
+            <ProseField id={id(part)} {label} value={AttrValue::from(value.to_owned())} {multiline} rows={if multiline { 3 } else { 1 }}
                 on_splice={splicer(&props.on_edit, &goal.id, field)} />
         }
     };
@@ -64,7 +64,7 @@ pub fn active_goal(props: &ActiveGoalProps) -> Html {
 
                     <fieldset class="goal-group">
                         <legend>{ "Measurable" }</legend>
-                        { prose("metric", "Metric", &goal.measure.metric, GoalTextField::Metric, false) }
+                        { prose("metric", "Metric", &goal.measure.metric, GoalTextField::Metric, true) }
                         { hints("measure.metric", "metric") }
                         <div class="goal-pair">
                             <div>

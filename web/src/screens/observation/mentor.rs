@@ -168,9 +168,9 @@ fn context_editor(ctx: &Ctx<'_>) -> Html {
                 { text_input(ContextField::Period, "Period", "period", &c.period) }
                 { text_input(ContextField::Subject, "Subject", "subject", &c.subject) }
                 <ProseField id={ctx.ids.of("focus")} label="Lesson focus" value={c.lesson_focus.clone()}
-                    class="obs-field-wide" on_splice={ctx.splice_into(TextField::LessonFocus)} />
+                    class="obs-field-wide" multiline=true rows={2} on_splice={ctx.splice_into(TextField::LessonFocus)} />
                 <ProseField id={ctx.ids.of("watch")} label="Asked to watch for" value={c.watch_for.clone()}
-                    class="obs-field-wide" on_splice={ctx.splice_into(TextField::WatchFor)} />
+                    class="obs-field-wide" multiline=true rows={2} on_splice={ctx.splice_into(TextField::WatchFor)} />
             </div>
         </section>
     }
