@@ -670,7 +670,8 @@ impl Repo {
         });
     }
 
-    /// Commits when the page is hidden or closed; reconnects at once when the network returns;
+    /// Commits when the page is hidden or closed, catches up with other tabs when it is shown
+    /// again; reconnects at once when the network returns;
     /// ticks the engine's clock; listens to the other tabs.
     fn listen_to_the_page(&self) {
         let Some(window) = web_sys::window() else { return };
@@ -678,11 +679,17 @@ impl Repo {
 
         let this = self.this.clone();
         let on_hide = Closure::<dyn Fn()>::new(move || {
+            let Some(repo) = this.upgrade() else { return };
             let hidden = web_sys::window().and_then(|w| w.document()).is_none_or(|d| d.hidden());
-            if let Some(repo) = this.upgrade()
-                && hidden
-            {
+            if hidden {
                 repo.commit_all();
+            } else {
+                // Back in this tab: pick up what other tabs stored meanwhile, in case a message
+                // from them was missed (a tab being closed may not get to send it).
+                let open: Vec<DocumentId> = repo.entries.borrow().keys().copied().collect();
+                for document in open {
+                    repo.load_from_other_tab(document);
+                }
             }
         });
         if let Some(document) = window.document() {
