@@ -175,9 +175,6 @@ pub fn agreement_page(props: &PairProps) -> Html {
                 <a href={Route::Pair(props.pair.clone()).href()}>{ session.pair_title(&props.pair) }</a>
             </nav>
             <h1>{ "Needs agreement" }</h1>
-            <p class="hint">
-                { "When you both changed the same status, date or number without seeing each other's change, Tandem keeps both and asks you to agree here. Talk it over, then choose." }
-            </p>
             if sections.is_empty() {
                 <p class="empty">{ "Nothing needs agreement." }</p>
             }
