@@ -4,14 +4,13 @@
 
 import { afterEach, test } from "node:test";
 
-import { openBrowser, PHONE, screenshot, TABLET } from "./browser.mjs";
+import { screenshot } from "./browser.mjs";
 import { DEMO, Relay } from "./relay.mjs";
 import {
   ACTIVE_GOAL,
   go,
   goalArticle,
-  openPair,
-  signIn,
+  pairOnTwoDevices,
   waitForTexts,
   waitUntilSavedNotSynced,
   waitUntilSynced,
@@ -30,16 +29,9 @@ afterEach(async () => {
 
 test("a goal ended two ways offline needs agreement on both devices until one person agrees", async () => {
   relay = await Relay.start({ demo: true });
-  [tablet, phone] = await Promise.all([openBrowser(TABLET), openBrowser(PHONE)]);
-  const mentor = tablet.page;
-  const associate = phone.page;
-  await Promise.all([signIn(mentor, relay.appUrl, DEMO.mentor), signIn(associate, relay.appUrl, DEMO.associate)]);
-  const [pairHash] = await Promise.all([openPair(mentor), openPair(associate)]);
-  const goalsHash = `${pairHash}/goals`;
+  let mentor, associate, pairHash, goalsHash;
+  ({ tablet, phone, mentor, associate, pairHash, goalsHash } = await pairOnTwoDevices(relay));
   const agreementHash = `${pairHash}/agreement`;
-  await Promise.all([go(mentor, goalsHash), go(associate, goalsHash)]);
-  await Promise.all([goalArticle(mentor, ACTIVE_GOAL), goalArticle(associate, ACTIVE_GOAL)]);
-  await Promise.all([waitUntilSynced(mentor), waitUntilSynced(associate)]);
 
   await relay.stop();
   await Promise.all([tablet.context.setOffline(true), phone.context.setOffline(true)]);

@@ -3,17 +3,15 @@
 
 import { afterEach, test } from "node:test";
 
-import { openBrowser, PHONE, TABLET } from "./browser.mjs";
-import { DEMO, Relay } from "./relay.mjs";
+import { Relay } from "./relay.mjs";
 import {
   ACTIVE_GOAL,
   addNote,
   appStatus,
   go,
   goalArticle,
-  openPair,
   openSharedObservation,
-  signIn,
+  pairOnTwoDevices,
   typeAtEnd,
   waitForState,
   waitForTexts,
@@ -34,17 +32,10 @@ afterEach(async () => {
 
 test("mentor and associate edit the same observation and goal offline, and both keep both sets of edits", async () => {
   relay = await Relay.start({ demo: true });
-  [tablet, phone] = await Promise.all([openBrowser(TABLET), openBrowser(PHONE)]);
-  const mentor = tablet.page;
-  const associate = phone.page;
+  let mentor, associate, pairHash, goalsHash;
+  ({ tablet, phone, mentor, associate, pairHash, goalsHash } = await pairOnTwoDevices(relay));
 
-  // Both sign in and open the pair's goals and shared observation while the school network is there.
-  await Promise.all([signIn(mentor, relay.appUrl, DEMO.mentor), signIn(associate, relay.appUrl, DEMO.associate)]);
-  const [pairHash] = await Promise.all([openPair(mentor), openPair(associate)]);
-  const goalsHash = `${pairHash}/goals`;
-  await Promise.all([go(mentor, goalsHash), go(associate, goalsHash)]);
-  await Promise.all([goalArticle(mentor, ACTIVE_GOAL), goalArticle(associate, ACTIVE_GOAL)]);
-  await Promise.all([waitUntilSynced(mentor), waitUntilSynced(associate)]);
+  // Both open the pair's shared observation while the school network is there.
   await Promise.all([go(mentor, pairHash), go(associate, pairHash)]);
   const [mentorDoc, associateDoc] = await Promise.all([openSharedObservation(mentor), openSharedObservation(associate)]);
   if (mentorDoc !== associateDoc) throw new Error(`not the same observation: ${mentorDoc} and ${associateDoc}`);

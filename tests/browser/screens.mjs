@@ -2,6 +2,7 @@
 // contract the web app implements (hash routes, labelled fields, `role="status"` sync states).
 // One place to change when a name changes.
 
+import { openBrowser, PHONE, TABLET } from "./browser.mjs";
 import { DEMO } from "./relay.mjs";
 
 /** How long sync may take after a relay comes back (reconnect backoff included). */
@@ -146,4 +147,21 @@ export async function waitForTexts(page, texts, { timeout = SYNC_TIMEOUT_MS } = 
       }, texts);
       throw new Error(`missing on ${page.url()}: ${JSON.stringify(missing)} (${error.message.split("\n")[0]})`);
     });
+}
+
+/**
+ * The mentor on a tablet and the associate on a phone, each in their own browser, signed in to the
+ * demo `relay` and both on the pair's goals screen with everything synced. The caller closes
+ * `tablet` and `phone`.
+ */
+export async function pairOnTwoDevices(relay) {
+  const [tablet, phone] = await Promise.all([openBrowser(TABLET), openBrowser(PHONE)]);
+  const [mentor, associate] = [tablet.page, phone.page];
+  await Promise.all([signIn(mentor, relay.appUrl, DEMO.mentor), signIn(associate, relay.appUrl, DEMO.associate)]);
+  const [pairHash] = await Promise.all([openPair(mentor), openPair(associate)]);
+  const goalsHash = `${pairHash}/goals`;
+  await Promise.all([go(mentor, goalsHash), go(associate, goalsHash)]);
+  await Promise.all([goalArticle(mentor, ACTIVE_GOAL), goalArticle(associate, ACTIVE_GOAL)]);
+  await Promise.all([waitUntilSynced(mentor), waitUntilSynced(associate)]);
+  return { tablet, phone, mentor, associate, pairHash, goalsHash };
 }

@@ -4,14 +4,16 @@
 
 use std::{collections::BTreeMap, rc::Rc};
 
-use tandem_core::{Goals, Observation, automerge::ScalarValue, conflict, conflict::Field, history};
+use tandem_core::{
+    Doc, Goals, Observation, Timestamp, UserId, automerge::ScalarValue, conflict, conflict::Field, history,
+};
 use tandem_sync::DocumentId;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::{
     app::{Ctx, StatusLine},
-    repo::DocStatus,
+    repo::{DocStatus, docs::Kind},
     route::Route,
     screens::{
         agreement::{self, NeedsAgreement},
@@ -45,21 +47,7 @@ pub fn observation_page(props: &DocProps) -> Html {
         return waiting(&session, &id, "observation");
     };
 
-    let on_edit = {
-        let session = session.clone();
-        Callback::from(move |edit: observation::ObservationEdit| {
-            let me = session.me();
-            let apply = |doc: &mut _| observation::apply(doc, &me, time::now(), &edit);
-            let result = if edit.is_typing() {
-                session.repo.type_text::<Observation, _>(&id, apply)
-            } else {
-                session.repo.edit::<Observation, _>(&id, apply)
-            };
-            if let Some(Err(e)) = result {
-                web_sys::console::warn_1(&format!("edit not applied: {e}").into());
-            }
-        })
-    };
+    let on_edit = edits(&session, id, observation::ObservationEdit::is_typing, observation::apply);
     let on_share = {
         let (session, share_error) = (session.clone(), share_error.clone());
         Callback::from(move |()| {
@@ -83,6 +71,26 @@ pub fn observation_page(props: &DocProps) -> Html {
                 people={ctx.session.people()} program={ctx.session.program()} {on_edit} {on_share} />
         </>
     }
+}
+
+/// How a document's edits, as its screen emits them, reach the repo: applied by `apply` as the
+/// signed-in person at this moment; keystrokes without re-reading the record.
+fn edits<S: Kind + 'static, E: 'static>(
+    session: &Rc<Session>,
+    id: DocumentId,
+    typing: fn(&E) -> bool,
+    apply: fn(&mut Doc<S>, &UserId, Timestamp, &E) -> Result<(), tandem_core::Error>,
+) -> Callback<E> {
+    let session = session.clone();
+    Callback::from(move |edit: E| {
+        let me = session.me();
+        let change = |doc: &mut Doc<S>| apply(doc, &me, time::now(), &edit);
+        let result =
+            if typing(&edit) { session.repo.type_text(&id, change) } else { session.repo.edit(&id, change) };
+        if let Some(Err(e)) = result {
+            web_sys::console::warn_1(&format!("edit not applied: {e}").into());
+        }
+    })
 }
 
 #[function_component(GoalsPage)]
@@ -122,21 +130,7 @@ pub fn goals_page(props: &PairProps) -> Html {
                 }
             }
             { for documents.into_iter().map(|(id, goals)| {
-                let on_edit = {
-                    let session = session.clone();
-                    Callback::from(move |edit: goals::GoalEdit| {
-                        let me = session.me();
-                        let apply = |doc: &mut _| goals::apply(doc, &me, time::now(), &edit);
-                        let result = if edit.is_typing() {
-                            session.repo.type_text::<Goals, _>(&id, apply)
-                        } else {
-                            session.repo.edit::<Goals, _>(&id, apply)
-                        };
-                        if let Some(Err(e)) = result {
-                            web_sys::console::warn_1(&format!("edit not applied: {e}").into());
-                        }
-                    })
-                };
+                let on_edit = edits(&session, id, goals::GoalEdit::is_typing, goals::apply);
                 html! {
                     <div class="goals-doc" key={id.to_string()}>
                         <div class="doc-tools">

@@ -15,6 +15,8 @@
 //! `Factory::open` and an explicit upgrade step rather than idb's `DatabaseBuilder`, which deletes
 //! every object store a later version forgets to list: storage migrations here only add.
 
+use std::future::IntoFuture;
+
 use idb::{Database, DatabaseEvent, Factory, KeyRange, Query, TransactionMode};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use tandem_sync::StorageKey;
@@ -86,10 +88,17 @@ impl IdbStorage {
         key: &StorageKey,
         bytes: &[u8],
     ) -> Result<impl Future<Output = Result<(), StoreError>> + use<>, StoreError> {
-        let transaction = self.db.transaction(&[DOCUMENTS], TransactionMode::ReadWrite)?;
+        let mut transaction = self.db.transaction(&[DOCUMENTS], TransactionMode::ReadWrite)?;
         let js_key = storage_key(key);
         transaction.object_store(DOCUMENTS)?.put(&chunk_record(&js_key, bytes), Some(&js_key))?;
-        Ok(async move { if transaction.await?.is_committed() { Ok(()) } else { Err(StoreError::Aborted) } })
+        // Ask for the commit now rather than when this task ends: a page torn down right after
+        // its `pagehide` handler may never get to the end of the task, and then the browser drops
+        // the uncommitted transaction.
+        if commit_is_supported() {
+            transaction = transaction.commit()?;
+        }
+        let done = transaction.into_future();
+        Ok(async move { if done.await?.is_committed() { Ok(()) } else { Err(StoreError::Aborted) } })
     }
 
     /// Removes `key` if it is there.
@@ -153,6 +162,13 @@ impl tandem_sync::Storage for IdbStorage {
     fn delete(&self, key: &StorageKey) -> impl Future<Output = Result<(), StoreError>> {
         IdbStorage::delete(self, key)
     }
+}
+
+/// Whether this browser has `IDBTransaction.commit()` (all current ones; Safari since 15).
+fn commit_is_supported() -> bool {
+    let prototype = Reflect::get(&js_sys::global(), &"IDBTransaction".into())
+        .and_then(|class| Reflect::get(&class, &"prototype".into()));
+    prototype.is_ok_and(|p| Reflect::has(&p, &"commit".into()).unwrap_or(false))
 }
 
 fn key_array<'a>(parts: impl IntoIterator<Item = &'a str>) -> JsValue {

@@ -677,8 +677,23 @@ impl Repo {
         let Some(window) = web_sys::window() else { return };
         let mut keep: Vec<Box<dyn std::any::Any>> = Vec::new();
 
+        // The page is going away (closed, navigated, frozen): commit and store now. `pagehide`
+        // comes before the closing page's `visibilitychange`, which may never get to run.
         let this = self.this.clone();
-        let on_hide = Closure::<dyn Fn()>::new(move || {
+        let on_pagehide = Closure::<dyn Fn()>::new(move || {
+            if let Some(repo) = this.upgrade() {
+                repo.commit_all();
+            }
+        });
+        let _ = window.add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref());
+        keep.push(Box::new(Listener {
+            target: window.clone().into(),
+            kind: "pagehide",
+            closure: on_pagehide,
+        }));
+
+        let this = self.this.clone();
+        let on_visibility = Closure::<dyn Fn()>::new(move || {
             let Some(repo) = this.upgrade() else { return };
             let hidden = web_sys::window().and_then(|w| w.document()).is_none_or(|d| d.hidden());
             if hidden {
@@ -694,14 +709,13 @@ impl Repo {
         });
         if let Some(document) = window.document() {
             let _ = document
-                .add_event_listener_with_callback("visibilitychange", on_hide.as_ref().unchecked_ref());
+                .add_event_listener_with_callback("visibilitychange", on_visibility.as_ref().unchecked_ref());
+            keep.push(Box::new(Listener {
+                target: document.into(),
+                kind: "visibilitychange",
+                closure: on_visibility,
+            }));
         }
-        let _ = window.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
-        keep.push(Box::new(Listener {
-            target: window.clone().into(),
-            kinds: &["pagehide"],
-            closure: on_hide,
-        }));
 
         let this = self.this.clone();
         let on_online = Closure::<dyn Fn()>::new(move || {
@@ -712,11 +726,7 @@ impl Repo {
             }
         });
         let _ = window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
-        keep.push(Box::new(Listener {
-            target: window.clone().into(),
-            kinds: &["online"],
-            closure: on_online,
-        }));
+        keep.push(Box::new(Listener { target: window.clone().into(), kind: "online", closure: on_online }));
 
         let this = self.this.clone();
         keep.push(Box::new(Interval::new(TICK_MS, move || {
@@ -744,22 +754,14 @@ impl Repo {
 /// An event listener that is removed when dropped (signing out stops the repo's listeners).
 struct Listener {
     target: web_sys::EventTarget,
-    kinds: &'static [&'static str],
+    kind: &'static str,
     closure: Closure<dyn Fn()>,
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        for kind in self.kinds {
-            let _ =
-                self.target.remove_event_listener_with_callback(kind, self.closure.as_ref().unchecked_ref());
-        }
-        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-            let _ = document.remove_event_listener_with_callback(
-                "visibilitychange",
-                self.closure.as_ref().unchecked_ref(),
-            );
-        }
+        let _ =
+            self.target.remove_event_listener_with_callback(self.kind, self.closure.as_ref().unchecked_ref());
     }
 }
 

@@ -30,6 +30,10 @@ pub struct ProseFieldProps {
     /// A sentence shown under the label and announced with the field.
     #[prop_or_default]
     pub hint: Option<AttrValue>,
+    /// The id of an element elsewhere on the page that describes the field (e.g. the question an
+    /// answer box answers), announced with it; `hint` takes precedence.
+    #[prop_or_default]
+    pub describedby: Option<AttrValue>,
     #[prop_or_default]
     pub placeholder: Option<AttrValue>,
     /// Shown but not editable (the other person's field, a shared record).
@@ -71,7 +75,8 @@ pub fn prose_field(props: &ProseFieldProps) -> Html {
         })
     };
 
-    let hint_id = props.hint.as_ref().map(|_| format!("{}-hint", props.id));
+    let hint_id = props.hint.as_ref().map(|_| AttrValue::from(format!("{}-hint", props.id)));
+    let described_by = hint_id.clone().or_else(|| props.describedby.clone());
     let label_class = classes!(props.label_hidden.then_some("visually-hidden"));
     let onkeydown = props.onkeydown.clone().unwrap_or_default();
     html! {
@@ -82,12 +87,12 @@ pub fn prose_field(props: &ProseFieldProps) -> Html {
             }
             if props.multiline {
                 <textarea id={props.id.clone()} ref={node} rows={props.rows.to_string()}
-                    aria-describedby={hint_id.clone()} placeholder={props.placeholder.clone()}
+                    aria-describedby={described_by.clone()} placeholder={props.placeholder.clone()}
                     readonly={props.readonly} spellcheck="true" autocapitalize="sentences"
                     value={(*shown.borrow()).clone()} {oninput} {onkeydown} />
             } else {
                 <input type="text" id={props.id.clone()} ref={node}
-                    aria-describedby={hint_id} placeholder={props.placeholder.clone()}
+                    aria-describedby={described_by} placeholder={props.placeholder.clone()}
                     readonly={props.readonly} spellcheck="true" autocapitalize="sentences"
                     value={(*shown.borrow()).clone()} {oninput} {onkeydown} />
             }

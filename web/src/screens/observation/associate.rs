@@ -10,9 +10,7 @@ use tandem_core::{
 };
 use yew::prelude::*;
 
-use super::{
-    Ids, ObservationEdit, TextField, answer::DescribedProse, competency_label, heading_h1, status_label,
-};
+use super::{Ids, ObservationEdit, TextField, competency_label, heading_h1, status_label};
 use crate::{
     screens::People,
     splice::Splice,
@@ -69,8 +67,8 @@ pub fn associate_view(props: &AssociateViewProps) -> Html {
                                 { prose_or(&q.prompt, "(The question is still being written.)") }
                             </p>
                             if props.can_edit {
-                                <DescribedProse id={ids.of(&format!("q-{}-answer", q.id))}
-                                    label="Your answer" value={q.answer.clone()}
+                                <ProseField id={ids.of(&format!("q-{}-answer", q.id))}
+                                    label="Your answer" value={q.answer.clone()} multiline=true rows={4}
                                     describedby={prompt_id}
                                     on_splice={text_edit(TextField::Answer(q.id.clone()))} />
                             } else {

@@ -13,7 +13,6 @@
 //! only bridge to `tandem_core::ops::observation`. Item ids are chosen here, when the edit is
 //! made, so applying an edit is deterministic.
 
-mod answer;
 mod associate;
 mod mentor;
 #[cfg(test)]
