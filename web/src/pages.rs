@@ -93,7 +93,13 @@ pub fn pairs_page() -> Html {
         <section aria-labelledby="pairs-title">
             <h1 id="pairs-title">{ "My pairs" }</h1>
             if account.me.pairs.is_empty() {
-                <p class="empty">{ "You are not in a mentoring pair yet. Your coordinator sets pairs up." }</p>
+                <p class="empty">
+                    { if account.me.memberships.iter().any(|m| m.role == "coordinator") {
+                        "You coordinate a program: people and pairs are set up with `tandem admin` or the relay's API. Observations and goals belong to the pairs and appear on their members' devices."
+                    } else {
+                        "You are not in a mentoring pair yet. Your coordinator sets pairs up."
+                    } }
+                </p>
             }
             <ul class="cards">
                 { for account.me.pairs.iter().map(|pair| {
