@@ -34,13 +34,16 @@ pub struct HistoryProps {
 /// A touched-field label in words: `notes/n1/text` → "a running note", `reflection` → "the
 /// reflection", `goals/g1/measure/target` → "goal “Wait time” target". Unknown labels are returned
 /// as they are.
+/// The words for a record's first change.
+const STARTED: &str = "started this record";
+
 pub fn label_words(label: &str, goal_titles: &BTreeMap<String, String>) -> String {
     if let Some(field) = label.strip_suffix("/resolved") {
         return format!("{} (agreed)", label_words(field, goal_titles));
     }
     let parts: Vec<&str> = label.split('/').collect();
     let known: Option<String> = match parts.as_slice() {
-        ["created"] => Some("started this record".into()),
+        ["created"] => Some(STARTED.into()),
         ["status"] => Some("the status".into()),
         ["acknowledgements"] => Some("an acknowledgement of receipt".into()),
         ["reflection"] => Some("the reflection".into()),
@@ -224,10 +227,16 @@ pub fn history(props: &HistoryProps) -> Html {
                                             <span class="history-count">{ format!("{} changes", g.changes) }</span>
                                         }
                                     </p>
-                                    if !g.touched.is_empty() {
-                                        <ul class="history-touched">
-                                            { for g.touched.iter().map(|w| html! { <li>{ w.clone() }</li> }) }
-                                        </ul>
+                                    if g.touched.iter().any(|w| w == STARTED) {
+                                        <p class="history-started">{ "Started this record" }</p>
+                                    }
+                                    if g.touched.iter().any(|w| w != STARTED) {
+                                        <p class="history-changed">
+                                            { "Changed " }
+                                            <span class="history-touched">
+                                                { g.touched.iter().filter(|w| *w != STARTED).cloned().collect::<Vec<_>>().join(", ") }
+                                            </span>
+                                        </p>
                                     }
                                 </div>
                             </li>
