@@ -70,6 +70,13 @@ impl Account {
         self.made_here.iter().find(|d| d.id == id).and_then(|d| d.claim.clone()).unwrap_or(Audience::Private)
     }
 
+    /// Whether this device still has to tell the relay who may see the document (it was shared
+    /// with no network): until then only its maker can open it elsewhere.
+    pub fn claim_pending(&self, id: &DocumentId) -> bool {
+        let id = id.to_string();
+        self.made_here.iter().any(|d| d.id == id && d.claim.is_some())
+    }
+
     /// Records a document made on this device, to be claimed for `audience`.
     pub fn made(&mut self, id: &DocumentId, audience: Audience) {
         let claim = (audience != Audience::Private).then_some(audience);

@@ -70,8 +70,9 @@ pub fn app() -> Html {
         });
     }
 
-    // While signed in: ask the relay for documents shared meanwhile, every so often and whenever
-    // the connection to the relay comes back.
+    // While signed in: ask the relay for documents shared meanwhile (and make waiting claims),
+    // every so often, whenever the connection to the relay comes back, and when the browser says
+    // the network is back (a socket that only stalled while offline never "comes back").
     {
         let session = match &*phase {
             Phase::Ready(session) => Some(session.clone()),
@@ -89,8 +90,19 @@ pub fn app() -> Html {
                 }
             };
             refresh();
+            let online = Closure::<dyn Fn()>::new(refresh.clone());
+            let window = web_sys::window();
+            if let Some(window) = &window {
+                let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+            }
             let timer = Interval::new(REFRESH_MS, refresh);
-            move || drop(timer)
+            move || {
+                drop(timer);
+                if let Some(window) = window {
+                    let _ =
+                        window.remove_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+                }
+            }
         });
     }
 

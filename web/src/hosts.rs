@@ -63,9 +63,15 @@ pub fn observation_page(props: &DocProps) -> Html {
 
     html! {
         <>
-            <DocNav {session} pair={observation.pair.clone()} {id} />
+            <DocNav session={session.clone()} pair={observation.pair.clone()} {id} />
             if let Some(message) = &*share_error {
                 <p class="problem" role="alert">{ message.clone() }</p>
+            }
+            if session.account().claim_pending(&id) {
+                <p class="notice claim-pending" role="status">
+                    { format!("Shared on this device. {} gets it once this device reaches the school network.",
+                        session.people().name(&observation.associate)) }
+                </p>
             }
             <ObservationScreen doc_id={id.to_string()} {observation} me={ctx.session.me()}
                 people={ctx.session.people()} program={ctx.session.program()} {on_edit} {on_share} />
