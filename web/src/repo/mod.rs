@@ -122,8 +122,7 @@ impl Repo {
     /// this device only, as in tests).
     pub fn start(storage: Rc<IdbStorage>, me: UserId, sync_url: Option<String>) -> Rc<Repo> {
         let peer = PeerId::from(format!("tandem-web-{}", crate::ids::new_item_id()));
-        let mut config = Config::client(peer, crate::ids::new_item_id());
-        config.storage_id = None;
+        let config = Config::client(peer, crate::ids::new_item_id());
         let repo = Rc::new_cyclic(|this| Repo {
             me,
             actor: ActorId::random(),
