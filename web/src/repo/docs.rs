@@ -114,7 +114,12 @@ impl<S: Schema> Level for Typed<S> {
 
     fn apply(&mut self, changes: Vec<automerge::Change>) -> Result<(), String> {
         self.invalidate();
-        self.doc.apply_changes(changes).map_err(|e| e.to_string())
+        self.doc.automerge().apply_changes(changes).map_err(|e| e.to_string())?;
+        // Reading the record is both the shape check (a peer running other code may have broken
+        // it) and the view the screens show next, so it is done once, here.
+        let record = self.doc.read().map_err(|e| e.to_string())?;
+        self.view = Some(Rc::new(record));
+        Ok(())
     }
 
     fn has_pending(&self) -> bool {

@@ -48,6 +48,8 @@ const TICK_MS: u32 = 10_000;
 /// A failed IndexedDB write is retried after this long, doubling up to the maximum.
 const STORE_RETRY_MS: u32 = 1_000;
 const STORE_RETRY_MAX_MS: u32 = 30_000;
+/// How many `tandem-pull` performance measures are kept before they are cleared.
+const PULL_MEASURES_KEPT: u32 = 1_000;
 /// The channel tabs of the app announce stored documents on.
 const TABS_CHANNEL: &str = "tandem-documents";
 
@@ -440,6 +442,24 @@ impl Repo {
     /// Brings the engine's copy of a document into the typed copy (opening it the first time).
     fn pull(&self, id: &DocumentId) {
         self.push_local(id);
+        // Each pull is a `tandem-pull` performance measure (`performance.getEntriesByName`), so a
+        // benchmark can read how long applying remote changes takes in the browser.
+        let performance = web_sys::window().and_then(|w| w.performance());
+        if let Some(performance) = &performance {
+            let _ = performance.mark("tandem-pull-start");
+        }
+        self.pull_into_typed_copy(id);
+        if let Some(performance) = &performance {
+            let _ = performance.measure_with_start_mark("tandem-pull", "tandem-pull-start");
+            performance.clear_marks_with_mark_name("tandem-pull-start");
+            // The browser keeps every measure; a long session keeps only the latest ones.
+            if performance.get_entries_by_name("tandem-pull").length() > PULL_MEASURES_KEPT {
+                performance.clear_measures_with_measure_name("tandem-pull");
+            }
+        }
+    }
+
+    fn pull_into_typed_copy(&self, id: &DocumentId) {
         let engine = self.engine.borrow();
         let Some(engine_copy) = engine.document(id) else { return };
         let mut entries = self.entries.borrow_mut();
