@@ -419,6 +419,9 @@ impl Repo {
         let changes = {
             let mut entries = self.entries.borrow_mut();
             let Some(entry) = entries.get_mut(id) else { return };
+            if !entry.local_pending {
+                return;
+            }
             let EntryState::Ready(any) = &mut entry.state else { return };
             let changes = any.outgoing(&entry.pushed);
             entry.pushed = any.heads();
