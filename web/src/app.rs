@@ -55,7 +55,6 @@ pub fn app() -> Html {
     {
         let (phase, revision) = (phase.clone(), revision.setter());
         use_effect_with((), move |_| {
-            request_persistent_storage();
             spawn_local(async move {
                 let storage = match IdbStorage::open(session::DATABASE).await {
                     Ok(storage) => Rc::new(storage),
@@ -202,17 +201,6 @@ fn use_route() -> Route {
         });
     }
     (*route).clone()
-}
-
-/// Asks the browser not to evict this site's storage under pressure: the device may hold work
-/// the school has not received yet.
-fn request_persistent_storage() {
-    let Some(storage) = web_sys::window().map(|w| w.navigator().storage()) else { return };
-    if let Ok(promise) = storage.persist() {
-        spawn_local(async move {
-            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-        });
-    }
 }
 
 /// The database, compared by identity.
