@@ -5,7 +5,10 @@
 use std::{collections::BTreeMap, rc::Rc};
 
 use tandem_core::{
-    Doc, Goals, Observation, Timestamp, UserId, automerge::ScalarValue, conflict, conflict::Field, history,
+    Doc, Goals, Observation, Timestamp, UserId, conflict,
+    conflict::Field,
+    edit::{self, Agreement, goals::GoalEdit, observation::ObservationEdit},
+    history,
 };
 use tandem_sync::DocumentId;
 use wasm_bindgen_futures::spawn_local;
@@ -16,10 +19,7 @@ use crate::{
     repo::{DocStatus, docs::Kind},
     route::Route,
     screens::{
-        agreement::{self, NeedsAgreement},
-        goals::{self, GoalsScreen},
-        history::History,
-        observation::{self, ObservationScreen},
+        agreement::NeedsAgreement, goals::GoalsScreen, history::History, observation::ObservationScreen,
     },
     session::Session,
     ui::time,
@@ -47,7 +47,7 @@ pub fn observation_page(props: &DocProps) -> Html {
         return waiting(&session, &id, "observation");
     };
 
-    let on_edit = edits(&session, id, observation::ObservationEdit::is_typing, observation::apply);
+    let on_edit = edits(&session, id, ObservationEdit::is_typing, edit::observation::apply);
     let on_share = {
         let (session, share_error) = (session.clone(), share_error.clone());
         Callback::from(move |()| {
@@ -136,7 +136,7 @@ pub fn goals_page(props: &PairProps) -> Html {
                 }
             }
             { for documents.into_iter().map(|(id, goals)| {
-                let on_edit = edits(&session, id, goals::GoalEdit::is_typing, goals::apply);
+                let on_edit = edits(&session, id, GoalEdit::is_typing, edit::goals::apply);
                 html! {
                     <div class="goals-doc" key={id.to_string()}>
                         <div class="doc-tools">
@@ -161,7 +161,7 @@ pub fn agreement_page(props: &PairProps) -> Html {
     for (id, conflicts, titles) in pair_conflicts(&session, &props.pair) {
         let on_resolve = {
             let session = session.clone();
-            Callback::from(move |(field, value): (Field, ScalarValue)| resolve(&session, &id, &field, &value))
+            Callback::from(move |agreement: Agreement| resolve(&session, &id, &agreement))
         };
         sections.push(html! {
             <NeedsAgreement key={id.to_string()} conflicts={Rc::new(conflicts)} people={session.people()}
@@ -211,18 +211,14 @@ pub fn conflict_count(session: &Session, pair: &str) -> usize {
     pair_conflicts(session, pair).iter().map(|(_, c, _)| c.len()).sum()
 }
 
-fn resolve(session: &Session, id: &DocumentId, field: &Field, value: &ScalarValue) {
+fn resolve(session: &Session, id: &DocumentId, agreement: &Agreement) {
     let me = session.me();
     let now = time::now();
-    let result = match field {
-        Field::ObservationStatus => session.repo.edit::<Observation, _>(id, |doc| {
-            let conflicts = conflict::observation(doc);
-            agreement::resolve(doc, &conflicts, &me, now, field, value)
-        }),
-        _ => session.repo.edit::<Goals, _>(id, |doc| {
-            let conflicts = conflict::goals(doc);
-            agreement::resolve(doc, &conflicts, &me, now, field, value)
-        }),
+    let result = match agreement.field {
+        Field::ObservationStatus => {
+            session.repo.edit::<Observation, _>(id, |doc| edit::resolve(doc, &me, now, agreement))
+        }
+        _ => session.repo.edit::<Goals, _>(id, |doc| edit::resolve(doc, &me, now, agreement)),
     };
     if let Some(Err(e)) = result {
         web_sys::console::warn_1(&format!("not resolved: {e}").into());

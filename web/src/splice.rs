@@ -8,13 +8,8 @@
 //!
 //! Positions are counted in Unicode code points, the unit automerge's `splice_text` uses by default.
 
-/// Delete `delete` code points at `index`, then insert `insert` there.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Splice {
-    pub index: usize,
-    pub delete: usize,
-    pub insert: String,
-}
+/// The core's one text edit, which the edits a screen emits carry.
+pub use tandem_core::edit::Splice;
 
 /// The splice that turns `old` into `new`, or `None` when they are equal.
 ///

@@ -53,7 +53,7 @@ pub struct Conflict {
 /// One of the conflicting values and who wrote it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claim {
-    pub value: ScalarValue,
+    pub value: ClaimValue,
     /// `None` if the change came from a client that does not record users.
     pub by: Option<UserId>,
     pub at: Option<Timestamp>,
@@ -62,10 +62,35 @@ pub struct Claim {
 impl Claim {
     /// The value as text (`null` for a cleared field).
     pub fn text(&self) -> String {
-        match &self.value {
+        self.value.text()
+    }
+}
+
+/// A claimed value exactly as the document holds it. Opaque, so that a screen can show a claim
+/// and hand it back as a person's choice ([`crate::edit::Agreement`]) without knowing automerge's
+/// types, and [`crate::ops::resolve`] writes back precisely the value that was shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimValue(pub(crate) ScalarValue);
+
+impl ClaimValue {
+    /// The value as text (`null` for a cleared field).
+    pub fn text(&self) -> String {
+        match &self.0 {
             ScalarValue::Str(s) => s.to_string(),
             other => other.to_string(),
         }
+    }
+
+    /// Whether the claim is that the field has no value (a due date or successor cleared).
+    pub fn is_cleared(&self) -> bool {
+        matches!(self.0, ScalarValue::Null)
+    }
+}
+
+/// A string value, as statuses, dates, baselines and targets are stored.
+impl From<&str> for ClaimValue {
+    fn from(value: &str) -> ClaimValue {
+        ClaimValue(ScalarValue::Str(value.into()))
     }
 }
 
@@ -141,7 +166,7 @@ fn check<S: Schema>(
         .into_iter()
         .filter_map(|(value, id)| match value {
             Value::Scalar(s) => Some(Claim {
-                value: s.into_owned(),
+                value: ClaimValue(s.into_owned()),
                 by: attribution.user_of(&id).cloned(),
                 at: attribution.time_of(&id),
             }),

@@ -12,6 +12,7 @@
 //! | [`doc`] | [`Doc<S>`]: one automerge document of kind `S`, with batched commits that name their user ([`CommitInfo`]) |
 //! | [`genesis`] | creating each kind of document: its whole structure, once, by its creator |
 //! | [`ops`] | **every** edit, one function each, by document: [`ops::observation`], [`ops::goals`], [`ops::mentor_notes`], [`ops::pair_index`], [`ops::program`], and [`ops::resolve`] |
+//! | [`edit`] | what a person's edit means, as data the UI emits: [`edit::observation::ObservationEdit`], [`edit::goals::GoalEdit`], [`edit::Agreement`], each applied through [`ops`] |
 //! | [`conflict`] | concurrent values of a status, due date, target, ... shown with who wrote each |
 //! | [`history`] | who changed what, when; who wrote each stretch of a text |
 //! | [`validate`] | SMART and strengths-first checks, returning [`validate::Problem`]s |
@@ -91,6 +92,7 @@
 
 pub mod conflict;
 pub mod doc;
+pub mod edit;
 pub mod error;
 pub mod genesis;
 pub mod history;

@@ -9,6 +9,8 @@ mod records {
     mod creating_and_loading;
     mod editing_and_merging;
     mod fixtures;
+    mod goal_edits;
+    mod observation_edits;
     mod sample_data;
     mod sharing;
     mod validation;

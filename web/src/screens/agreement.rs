@@ -1,14 +1,14 @@
 //! "Needs agreement": fields that two people set at the same time to different values (a status,
 //! a goal's due date, baseline, target or successor). The app never picks one silently: each value
-//! is shown with who gave it, and a person chooses; [`resolve`] writes that choice, which supersedes
-//! every claim on every device.
+//! is shown with who gave it, and a person chooses: the screen emits that choice as a
+//! `tandem_core::edit::Agreement`, and the host writes it with `tandem_core::edit::resolve`, which
+//! supersedes every claim on every device.
 
 use std::{collections::BTreeMap, rc::Rc};
 
 use tandem_core::{
-    Doc, Timestamp, UserId,
-    automerge::ScalarValue,
     conflict::{Claim, Conflict, Field},
+    edit::Agreement,
 };
 use yew::prelude::*;
 
@@ -21,8 +21,8 @@ pub struct NeedsAgreementProps {
     pub people: People,
     /// Names what a field is about for people, e.g. the goal's title for `Field::GoalStatus{goal}`.
     pub goal_titles: Rc<BTreeMap<String, String>>,
-    /// The person chose this value for this field.
-    pub on_resolve: Callback<(Field, ScalarValue)>,
+    /// The person chose one of the values claimed for a field.
+    pub on_resolve: Callback<Agreement>,
 }
 
 /// What a conflicted field is, in words: "Status of the goal “Wait time”".
@@ -44,7 +44,7 @@ pub fn field_words(field: &Field, goal_titles: &BTreeMap<String, String>) -> Str
 /// A claimed value in words: `null` (a cleared field) reads "cleared", a successor goal's id reads
 /// as that goal's title.
 pub fn value_words(field: &Field, claim: &Claim, goal_titles: &BTreeMap<String, String>) -> String {
-    if matches!(claim.value, ScalarValue::Null) {
+    if claim.value.is_cleared() {
         return "cleared".to_owned();
     }
     let text = claim.text();
@@ -100,7 +100,9 @@ pub fn needs_agreement(props: &NeedsAgreementProps) -> Html {
                                 let onclick = {
                                     let (on_resolve, field, value) =
                                         (props.on_resolve.clone(), conflict.field.clone(), claim.value.clone());
-                                    Callback::from(move |_: MouseEvent| on_resolve.emit((field.clone(), value.clone())))
+                                    Callback::from(move |_: MouseEvent| {
+                                        on_resolve.emit(Agreement { field: field.clone(), value: value.clone() })
+                                    })
                                 };
                                 html! {
                                     <li class="agreement-claim">
@@ -115,26 +117,4 @@ pub fn needs_agreement(props: &NeedsAgreementProps) -> Html {
             }) }
         </section>
     }
-}
-
-/// Finds the conflict on `field` among `conflicts` (the document's conflicts as read just now, from
-/// `tandem_core::conflict::goals` or `::observation`) and writes `value` through
-/// `tandem_core::ops::resolve`. `Ok(false)` when that conflict is gone (someone resolved it
-/// meanwhile) or `value` is not one of its claims: nothing is written then.
-pub fn resolve<S: tandem_core::doc::Schema>(
-    doc: &mut Doc<S>,
-    conflicts: &[Conflict],
-    by: &UserId,
-    at: Timestamp,
-    field: &Field,
-    value: &ScalarValue,
-) -> Result<bool, tandem_core::Error> {
-    let Some(conflict) = conflicts.iter().find(|c| &c.field == field) else {
-        return Ok(false);
-    };
-    let Some(claim) = conflict.claims.iter().find(|c| &c.value == value) else {
-        return Ok(false);
-    };
-    tandem_core::ops::resolve(doc, by, at, conflict, claim)?;
-    Ok(true)
 }

@@ -1,8 +1,10 @@
-//! The screens. Each document screen is a view of a plain record (read from its document by the
-//! host) plus callbacks that carry **edits as data**: an enum per document kind whose `apply`
-//! function turns one edit into calls of `tandem_core::ops`. The host (`crate::app`) owns the
-//! documents, stamps every edit with the signed-in person and the time, commits in batches and
-//! syncs; the screens never touch automerge, IndexedDB or the network.
+//! The screens: rendering and event wiring. Each document screen is a view of a plain record (read
+//! from its document by the host) plus callbacks that carry **edits as data**, the core's
+//! `tandem_core::edit` enums (`ObservationEdit`, `GoalEdit`, `Agreement`). What an edit means
+//! and how it is written is the core's; a screen only turns events into edits. The hosts
+//! (`crate::hosts`) apply them with `tandem_core::edit`'s `apply` and `resolve`, stamped with the
+//! signed-in person and the time, and the repo commits in batches and syncs; the screens never
+//! touch automerge, IndexedDB or the network.
 //!
 //! | module | screen |
 //! |---|---|

@@ -11,42 +11,96 @@ use crate::model::{Date, GoalStatus, Goals, Timestamp, UserId};
 
 /// What a new goal starts with. Everything may be empty: a half-written goal is a valid goal that
 /// [`crate::validate::goal`] describes.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GoalInit<'a> {
-    pub title: &'a str,
-    pub specific: &'a str,
-    pub metric: &'a str,
-    pub baseline: &'a str,
-    pub target: &'a str,
-    pub realistic: &'a str,
+///
+/// `S` is how the wording is held: `&str` for [`add_goal`], `String` where it is kept, as in a
+/// queued [`crate::edit::goals::GoalEdit`]; [`GoalInit::as_deref`] turns the second into the first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GoalInit<S> {
+    pub title: S,
+    pub specific: S,
+    pub metric: S,
+    pub baseline: S,
+    pub target: S,
+    pub realistic: S,
     pub due: Option<Date>,
 }
 
-/// A prose field of a goal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GoalText<'a> {
-    Title { goal: &'a str },
-    Specific { goal: &'a str },
-    Metric { goal: &'a str },
-    Realistic { goal: &'a str },
-    Action { goal: &'a str, action: &'a str },
-    DropReason { goal: &'a str },
+impl GoalInit<String> {
+    /// A goal with only a title.
+    pub fn titled(title: impl Into<String>) -> GoalInit<String> {
+        GoalInit { title: title.into(), ..GoalInit::default() }
+    }
 }
 
-impl GoalText<'_> {
-    fn goal(&self) -> &str {
-        match *self {
+impl<S: AsRef<str>> GoalInit<S> {
+    /// The same start, borrowing its wording.
+    pub fn as_deref(&self) -> GoalInit<&str> {
+        GoalInit {
+            title: self.title.as_ref(),
+            specific: self.specific.as_ref(),
+            metric: self.metric.as_ref(),
+            baseline: self.baseline.as_ref(),
+            target: self.target.as_ref(),
+            realistic: self.realistic.as_ref(),
+            due: self.due,
+        }
+    }
+}
+
+/// A prose field of a goal; `Id` holds the ids as [`GoalInit`]'s `S` holds its wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoalText<Id> {
+    Title {
+        goal: Id,
+    },
+    Specific {
+        goal: Id,
+    },
+    Metric {
+        goal: Id,
+    },
+    Realistic {
+        goal: Id,
+    },
+    /// The wording of the action with id `action`.
+    Action {
+        goal: Id,
+        action: Id,
+    },
+    DropReason {
+        goal: Id,
+    },
+}
+
+impl<Id: AsRef<str>> GoalText<Id> {
+    /// The id of the goal the field belongs to.
+    pub fn goal(&self) -> &str {
+        match self {
             GoalText::Title { goal }
             | GoalText::Specific { goal }
             | GoalText::Metric { goal }
             | GoalText::Realistic { goal }
             | GoalText::Action { goal, .. }
-            | GoalText::DropReason { goal } => goal,
+            | GoalText::DropReason { goal } => goal.as_ref(),
+        }
+    }
+
+    /// The same field, borrowing its ids.
+    pub fn as_deref(&self) -> GoalText<&str> {
+        let goal = self.goal();
+        match self {
+            GoalText::Title { .. } => GoalText::Title { goal },
+            GoalText::Specific { .. } => GoalText::Specific { goal },
+            GoalText::Metric { .. } => GoalText::Metric { goal },
+            GoalText::Realistic { .. } => GoalText::Realistic { goal },
+            GoalText::Action { action, .. } => GoalText::Action { goal, action: action.as_ref() },
+            GoalText::DropReason { .. } => GoalText::DropReason { goal },
         }
     }
 }
 
-impl TextField<Goals> for GoalText<'_> {
+// The borrowed form only, as for `ObservationText`.
+impl TextField<Goals> for GoalText<&str> {
     fn locate(&self, doc: &Doc<Goals>) -> Result<ObjId, Error> {
         let goal = goal_obj(doc, self.goal())?;
         let (obj, key) = match *self {
@@ -87,7 +141,7 @@ pub fn splice(
     doc: &mut Doc<Goals>,
     by: &UserId,
     at: Timestamp,
-    field: GoalText<'_>,
+    field: GoalText<&str>,
     pos: usize,
     delete: usize,
     insert: &str,
@@ -101,7 +155,7 @@ pub fn add_goal(
     by: &UserId,
     at: Timestamp,
     id: &str,
-    init: &GoalInit<'_>,
+    init: &GoalInit<&str>,
 ) -> Result<(), Error> {
     let goals = doc.root_child("goals", ObjType::List)?;
     ensure_new(doc.automerge_ref(), &goals, "goal", id)?;

@@ -16,6 +16,8 @@
 //!
 //! The submodules follow the documents: [`observation`], [`goals`], [`mentor_notes`],
 //! [`pair_index`], [`program`]; [`resolve`] settles a reported [`crate::conflict::Conflict`].
+//! What a person's edit in the app means in terms of these operations (one edit may be several
+//! of them) is [`crate::edit`].
 
 pub mod goals;
 pub mod mentor_notes;
@@ -42,7 +44,7 @@ pub fn resolve<S: Schema>(
 ) -> Result<(), Error> {
     let label = format!("{}/resolved", conflict.field);
     let am = doc.begin(by, at, &label);
-    am.put(&conflict.obj, conflict.key, choice.value.clone())?;
+    am.put(&conflict.obj, conflict.key, choice.value.0.clone())?;
     Ok(())
 }
 

@@ -9,26 +9,51 @@ use crate::doc::Doc;
 use crate::error::Error;
 use crate::model::{Date, Observation, ObservationStatus, Tag, Timestamp, UserId};
 
-/// A prose field of an observation.
+/// A prose field of an observation, naming list items by their ids.
+///
+/// `Id` is how the ids are held: `&str` where a field is named for one call (what the operations
+/// take), `String` where it is kept, as in a queued [`crate::edit::observation::ObservationEdit`];
+/// [`ObservationText::as_deref`] turns the second into the first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ObservationText<'a> {
+pub enum ObservationText<Id> {
     LessonFocus,
     /// What the associate asked the mentor to watch for.
     WatchFor,
     /// The text of the running note with this id.
-    Note(&'a str),
+    Note(Id),
     OpeningStrength,
     ClosingStrength,
-    Glow(&'a str),
-    Grow(&'a str),
-    QuestionPrompt(&'a str),
+    Glow(Id),
+    Grow(Id),
+    QuestionPrompt(Id),
     /// The associate's answer to the question with this id.
-    Answer(&'a str),
+    Answer(Id),
     Reflection,
-    NextStep(&'a str),
+    NextStep(Id),
 }
 
-impl TextField<Observation> for ObservationText<'_> {
+impl<Id: AsRef<str>> ObservationText<Id> {
+    /// The same field, borrowing its id.
+    pub fn as_deref(&self) -> ObservationText<&str> {
+        match self {
+            ObservationText::LessonFocus => ObservationText::LessonFocus,
+            ObservationText::WatchFor => ObservationText::WatchFor,
+            ObservationText::Note(id) => ObservationText::Note(id.as_ref()),
+            ObservationText::OpeningStrength => ObservationText::OpeningStrength,
+            ObservationText::ClosingStrength => ObservationText::ClosingStrength,
+            ObservationText::Glow(id) => ObservationText::Glow(id.as_ref()),
+            ObservationText::Grow(id) => ObservationText::Grow(id.as_ref()),
+            ObservationText::QuestionPrompt(id) => ObservationText::QuestionPrompt(id.as_ref()),
+            ObservationText::Answer(id) => ObservationText::Answer(id.as_ref()),
+            ObservationText::Reflection => ObservationText::Reflection,
+            ObservationText::NextStep(id) => ObservationText::NextStep(id.as_ref()),
+        }
+    }
+}
+
+// Implemented for the borrowed form only, so that `ObservationText::Reflection` needs no type
+// annotation where any text field is accepted (`history::text_authors`).
+impl TextField<Observation> for ObservationText<&str> {
     fn locate(&self, doc: &Doc<Observation>) -> Result<ObjId, Error> {
         let (obj, key) = match *self {
             ObservationText::LessonFocus => (doc.root_child("context", ObjType::Map)?, "lesson_focus"),
@@ -68,7 +93,7 @@ pub fn splice(
     doc: &mut Doc<Observation>,
     by: &UserId,
     at: Timestamp,
-    field: ObservationText<'_>,
+    field: ObservationText<&str>,
     pos: usize,
     delete: usize,
     insert: &str,

@@ -10,7 +10,7 @@ use tandem_core::{Date, Error};
 
 use super::support::*;
 
-fn goal_init() -> GoalInit<'static> {
+fn goal_init() -> GoalInit<&'static str> {
     GoalInit {
         title: "Wait time",
         specific: "Pause three seconds after each whole-class question",

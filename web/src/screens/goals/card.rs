@@ -2,6 +2,7 @@
 //! forms, and the controls that end the goal.
 
 use tandem_core::{
+    edit::goals::{GoalEdit, GoalText},
     model::{Date, Goal, GoalStatus},
     validate::{self, Problem},
 };
@@ -9,7 +10,7 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::{
-    FocusLater, GoalEdit, GoalTextField, display_title, field_id,
+    FocusLater, display_title, field_id,
     parts::{Hints, Progress, SmartSummary, checkin_list, due_words, problems_for, win_list},
 };
 use crate::{ids::new_item_id, screens::People, splice::Splice, ui::prose::ProseField};
@@ -24,10 +25,9 @@ pub struct ActiveGoalProps {
     pub focus: FocusLater,
 }
 
-/// The splice callback of one prose field of this goal.
-fn splicer(on_edit: &Callback<GoalEdit>, goal: &str, field: GoalTextField) -> Callback<Splice> {
-    let goal = goal.to_owned();
-    on_edit.reform(move |splice| GoalEdit::Splice { goal: goal.clone(), field: field.clone(), splice })
+/// The splice callback of one prose field of a goal.
+fn splicer(on_edit: &Callback<GoalEdit>, field: GoalText<String>) -> Callback<Splice> {
+    on_edit.reform(move |splice| GoalEdit::Splice { field: field.clone(), splice })
 }
 
 #[function_component(ActiveGoal)]
@@ -38,10 +38,10 @@ pub fn active_goal(props: &ActiveGoalProps) -> Html {
     let hints = |field: &str, part: &str| {
         html! { <Hints id={id(&format!("{part}-hints"))} problems={problems_for(&problems, field)} /> }
     };
-    let prose = |part: &str, label: &'static str, value: &str, field: GoalTextField, multiline: bool| {
+    let prose = |part: &str, label: &'static str, value: &str, field: GoalText<String>, multiline: bool| {
         html! {
             <ProseField id={id(part)} {label} value={AttrValue::from(value.to_owned())} {multiline} rows={if multiline { 3 } else { 1 }}
-                on_splice={splicer(&props.on_edit, &goal.id, field)} />
+                on_splice={splicer(&props.on_edit, field)} />
         }
     };
     let heading_id = id("heading");
@@ -57,14 +57,14 @@ pub fn active_goal(props: &ActiveGoalProps) -> Html {
             <div class="goal-body">
                 <div class="goal-builder">
                     <h4 class="goal-section-heading">{ "The goal" }</h4>
-                    { prose("title", "Goal title", &goal.title, GoalTextField::Title, false) }
+                    { prose("title", "Goal title", &goal.title, GoalText::Title { goal: goal.id.clone() }, false) }
                     { hints("title", "title") }
-                    { prose("specific", "Specific", &goal.specific, GoalTextField::Specific, true) }
+                    { prose("specific", "Specific", &goal.specific, GoalText::Specific { goal: goal.id.clone() }, true) }
                     { hints("specific", "specific") }
 
                     <fieldset class="goal-group">
                         <legend>{ "Measurable" }</legend>
-                        { prose("metric", "Metric", &goal.measure.metric, GoalTextField::Metric, true) }
+                        { prose("metric", "Metric", &goal.measure.metric, GoalText::Metric { goal: goal.id.clone() }, true) }
                         { hints("measure.metric", "metric") }
                         <div class="goal-pair">
                             <div>
@@ -89,7 +89,7 @@ pub fn active_goal(props: &ActiveGoalProps) -> Html {
                     <Actions doc_id={props.doc_id.clone()} goal={goal.clone()} on_edit={props.on_edit.clone()}
                         focus={props.focus.clone()} problems={problems_for(&problems, "actions")} />
 
-                    { prose("realistic", "Realistic", &goal.realistic, GoalTextField::Realistic, true) }
+                    { prose("realistic", "Realistic", &goal.realistic, GoalText::Realistic { goal: goal.id.clone() }, true) }
                     { hints("realistic", "realistic") }
 
                     <DueInput id={id("due")} due={goal.due}
@@ -235,7 +235,7 @@ pub fn actions(props: &ActionsProps) -> Html {
                             <li key={action.id.clone()} class={classes!("goal-action", action.done.then_some("done"))}>
                                 <ProseField id={text_id} label={format!("Action {n}")}
                                     value={AttrValue::from(action.text.clone())}
-                                    on_splice={splicer(&props.on_edit, &goal.id, GoalTextField::Action(action.id.clone()))} />
+                                    on_splice={splicer(&props.on_edit, GoalText::Action { goal: goal.id.clone(), action: action.id.clone() })} />
                                 <div class="goal-action-tools">
                                     <span class="goal-check">
                                         <input type="checkbox" id={done_id.clone()} checked={action.done} onchange={on_done} />

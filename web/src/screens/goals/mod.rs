@@ -1,17 +1,15 @@
 //! A pair's SMART goals: the builder with live hints, check-ins, wins, and how each goal ended.
 //!
-//! - [`edit`]: [`GoalEdit`], one edit as data, and [`apply`], which writes it through
-//!   `tandem_core::ops::goals`.
 //! - [`card`]: an active goal as the two people edit it (the SMART builder, check-in and win
 //!   forms, the ending controls).
 //! - [`parts`]: the read-only pieces shared by every view (hints, the SMART summary, check-ins,
 //!   wins, a whole goal shown without inputs).
 //!
 //! The screen holds no copy of the document: it renders the [`Goals`] the host read last and
-//! emits edits; the host applies them, commits in batches and hands back the re-read record.
+//! emits edits ([`GoalEdit`]); the host applies them with `tandem_core::edit::goals::apply`,
+//! commits in batches and hands back the re-read record.
 
 pub mod card;
-pub mod edit;
 pub mod parts;
 #[cfg(test)]
 mod tests;
@@ -20,12 +18,11 @@ use std::{cell::RefCell, collections::BTreeMap, rc::Rc};
 
 use tandem_core::{
     Goals, UserId,
+    edit::goals::{GoalEdit, GoalInit},
     model::{Date, Goal, GoalStatus},
 };
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
-
-pub use edit::{GoalEdit, GoalTextField, NewGoal, apply};
 
 use crate::{ids::new_item_id, screens::People};
 
@@ -128,7 +125,7 @@ pub fn goals_screen(props: &GoalsScreenProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let id = new_item_id();
             focus.request(field_id(&doc_id, &id, "title"));
-            on_edit.emit(GoalEdit::AddGoal { id, goal: NewGoal::default() });
+            on_edit.emit(GoalEdit::AddGoal { id, goal: GoalInit::default() });
         })
     };
 

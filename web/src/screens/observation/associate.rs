@@ -6,11 +6,12 @@ use std::rc::Rc;
 
 use tandem_core::{
     Observation, Program, UserId,
+    edit::observation::{ObservationEdit, ObservationText},
     model::{Note, Point, Tag},
 };
 use yew::prelude::*;
 
-use super::{Ids, ObservationEdit, TextField, competency_label, heading_h1, status_label};
+use super::{Ids, competency_label, heading_h1, status_label};
 use crate::{
     screens::People,
     splice::Splice,
@@ -39,7 +40,7 @@ pub fn associate_view(props: &AssociateViewProps) -> Html {
     let mentor = props.people.name(&obs.mentor);
     let associate = props.people.name(&obs.associate);
     let program = props.program.as_deref();
-    let text_edit = |field: TextField| {
+    let text_edit = |field: ObservationText<String>| {
         props.on_edit.reform(move |splice: Splice| ObservationEdit::Text { field: field.clone(), splice })
     };
 
@@ -70,7 +71,7 @@ pub fn associate_view(props: &AssociateViewProps) -> Html {
                                 <ProseField id={ids.of(&format!("q-{}-answer", q.id))}
                                     label="Your answer" value={q.answer.clone()} multiline=true rows={4}
                                     describedby={prompt_id}
-                                    on_splice={text_edit(TextField::Answer(q.id.clone()))} />
+                                    on_splice={text_edit(ObservationText::Answer(q.id.clone()))} />
                             } else {
                                 <p class="obs-answer-label">{ "Answer" }</p>
                                 <p class="obs-prose">{ prose_or(&q.answer, "No answer yet") }</p>
@@ -86,7 +87,7 @@ pub fn associate_view(props: &AssociateViewProps) -> Html {
         html! {
             <ProseField id={ids.of("reflection")} label="Your reflection" multiline=true rows={5}
                 hint="What went well, what you would change, what you will try next."
-                value={obs.reflection.clone()} on_splice={text_edit(TextField::Reflection)} />
+                value={obs.reflection.clone()} on_splice={text_edit(ObservationText::Reflection)} />
         }
     } else {
         html! { <p class="obs-prose">{ prose_or(&obs.reflection, "No reflection yet") }</p> }

@@ -10,16 +10,16 @@ use std::rc::Rc;
 
 use tandem_core::{
     Observation, Program, UserId,
+    edit::observation::{ContextField, Feedback, ObservationEdit, ObservationText},
     model::{ObservationStatus, Point, Tag},
-    ops::observation::{ContextField, Feedback},
     validate,
 };
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::{
-    Ids, ObservationEdit, PendingFocus, TextField, associate::note_classes, associate::prose_or, heading_h1,
-    status_label, use_pending_focus,
+    Ids, PendingFocus, associate::note_classes, associate::prose_or, heading_h1, status_label,
+    use_pending_focus,
 };
 use crate::{
     ids::new_item_id,
@@ -50,7 +50,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn splice_into(&self, field: TextField) -> Callback<Splice> {
+    fn splice_into(&self, field: ObservationText<String>) -> Callback<Splice> {
         self.on_edit.reform(move |splice: Splice| ObservationEdit::Text { field: field.clone(), splice })
     }
 
@@ -168,9 +168,9 @@ fn context_editor(ctx: &Ctx<'_>) -> Html {
                 { text_input(ContextField::Period, "Period", "period", &c.period) }
                 { text_input(ContextField::Subject, "Subject", "subject", &c.subject) }
                 <ProseField id={ctx.ids.of("focus")} label="Lesson focus" value={c.lesson_focus.clone()}
-                    class="obs-field-wide" multiline=true rows={2} on_splice={ctx.splice_into(TextField::LessonFocus)} />
+                    class="obs-field-wide" multiline=true rows={2} on_splice={ctx.splice_into(ObservationText::LessonFocus)} />
                 <ProseField id={ctx.ids.of("watch")} label="Asked to watch for" value={c.watch_for.clone()}
-                    class="obs-field-wide" multiline=true rows={2} on_splice={ctx.splice_into(TextField::WatchFor)} />
+                    class="obs-field-wide" multiline=true rows={2} on_splice={ctx.splice_into(ObservationText::WatchFor)} />
             </div>
         </section>
     }
@@ -247,7 +247,7 @@ fn note_editor(ctx: &Ctx<'_>, note: &tandem_core::model::Note) -> Html {
         <li key={note.id.clone()} class={note_classes(&note.tags)}>
             <ProseField id={field_id} label={format!("Note at {time}")} multiline=true rows={2}
                 class="obs-note-field" value={note.text.clone()}
-                on_splice={ctx.splice_into(TextField::Note(note.id.clone()))} {onkeydown} />
+                on_splice={ctx.splice_into(ObservationText::Note(note.id.clone()))} {onkeydown} />
             <div class="obs-note-tools">
                 { toggle(Tag::Glow, "Glow", "is-glow") }
                 { toggle(Tag::Grow, "Grow", "is-grow") }
@@ -334,12 +334,12 @@ fn feedback_editor(ctx: &Ctx<'_>) -> Html {
             <h2 id={h}>{ "Strengths first" }</h2>
             <ProseField id={ctx.ids.of("opening")} label="Opening strength" multiline=true rows={3}
                 hint="What was working: the associate reads this first."
-                value={ctx.obs.opening_strength.clone()} on_splice={ctx.splice_into(TextField::OpeningStrength)} />
+                value={ctx.obs.opening_strength.clone()} on_splice={ctx.splice_into(ObservationText::OpeningStrength)} />
             { points_editor(ctx, Feedback::Glow, &ctx.obs.glows) }
             { points_editor(ctx, Feedback::Grow, &ctx.obs.grows) }
             <ProseField id={ctx.ids.of("closing")} label="Closing strength" multiline=true rows={3}
                 hint="End on what is working."
-                value={ctx.obs.closing_strength.clone()} on_splice={ctx.splice_into(TextField::ClosingStrength)} />
+                value={ctx.obs.closing_strength.clone()} on_splice={ctx.splice_into(ObservationText::ClosingStrength)} />
         </section>
     }
 }
@@ -367,8 +367,8 @@ fn points_editor(ctx: &Ctx<'_>, kind: Feedback, points: &[Point]) -> Html {
                     { for points.iter().enumerate().map(|(i, p)| {
                         let n = i + 1;
                         let field = match kind {
-                            Feedback::Glow => TextField::Glow(p.id.clone()),
-                            Feedback::Grow => TextField::Grow(p.id.clone()),
+                            Feedback::Glow => ObservationText::Glow(p.id.clone()),
+                            Feedback::Grow => ObservationText::Grow(p.id.clone()),
                         };
                         let delete = ctx.delete_then_focus(
                             ObservationEdit::DeletePoint { kind, id: p.id.clone() },
@@ -447,7 +447,7 @@ fn question_editor(ctx: &Ctx<'_>, n: usize, q: &tandem_core::model::Question) ->
         <li key={q.id.clone()} class="obs-list-item obs-question">
             <ProseField id={ctx.ids.of(&format!("q-{}-prompt", q.id))} label={format!("Question {n}")}
                 multiline=true rows={2} value={q.prompt.clone()} {hint}
-                on_splice={ctx.splice_into(TextField::QuestionPrompt(q.id.clone()))} />
+                on_splice={ctx.splice_into(ObservationText::QuestionPrompt(q.id.clone()))} />
             <div class="obs-answer">
                 <p class="obs-answer-label">{ format!("{}'s answer", ctx.associate) }</p>
                 <p class="obs-prose">{ prose_or(&q.answer, "No answer yet") }</p>
@@ -552,7 +552,7 @@ fn next_steps_editor(ctx: &Ctx<'_>) -> Html {
                             <li key={s.id.clone()} class="obs-list-item">
                                 <ProseField id={ctx.ids.of(&format!("next-{}", s.id))} label={format!("Next step {n}")}
                                     multiline=true rows={2} value={s.text.clone()}
-                                    on_splice={ctx.splice_into(TextField::NextStep(s.id.clone()))} />
+                                    on_splice={ctx.splice_into(ObservationText::NextStep(s.id.clone()))} />
                                 <button type="button" class="obs-button obs-quiet obs-delete" onclick={delete}>
                                     { "Delete" }<span class="visually-hidden">{ format!(" next step {n}") }</span>
                                 </button>

@@ -9,199 +9,24 @@
 //! - anyone else: the associate's view with nothing editable.
 //!
 //! The screen never writes a document. Every edit is an [`ObservationEdit`] handed to `on_edit`;
-//! the host stamps it with the signed-in person and the time and applies it with [`apply`], the
-//! only bridge to `tandem_core::ops::observation`. Item ids are chosen here, when the edit is
-//! made, so applying an edit is deterministic.
+//! the host stamps it with the signed-in person and the time and applies it with
+//! `tandem_core::edit::observation::apply`. Item ids are chosen here, when the edit is made, so
+//! applying an edit is deterministic.
 
 mod associate;
 mod mentor;
-#[cfg(test)]
-mod tests;
 #[cfg(test)]
 mod view_tests;
 
 use std::{cell::RefCell, rc::Rc};
 
 use tandem_core::{
-    Doc, Observation, Program, Timestamp, UserId,
-    model::{Date, ObservationStatus, Tag},
-    ops::observation::{self as ops, ContextField, Feedback, ObservationText},
+    Observation, Program, UserId, edit::observation::ObservationEdit, model::ObservationStatus,
 };
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::{screens::People, splice::Splice};
-
-/// A prose field of an observation, owning the item id it names (the owned twin of
-/// [`ObservationText`], so an edit can be cloned and queued).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TextField {
-    LessonFocus,
-    /// What the associate asked the mentor to watch for.
-    WatchFor,
-    /// The text of the running note with this id.
-    Note(String),
-    OpeningStrength,
-    ClosingStrength,
-    Glow(String),
-    Grow(String),
-    QuestionPrompt(String),
-    /// The associate's answer to the question with this id.
-    Answer(String),
-    Reflection,
-    NextStep(String),
-}
-
-impl TextField {
-    fn as_ops(&self) -> ObservationText<'_> {
-        match self {
-            TextField::LessonFocus => ObservationText::LessonFocus,
-            TextField::WatchFor => ObservationText::WatchFor,
-            TextField::Note(id) => ObservationText::Note(id),
-            TextField::OpeningStrength => ObservationText::OpeningStrength,
-            TextField::ClosingStrength => ObservationText::ClosingStrength,
-            TextField::Glow(id) => ObservationText::Glow(id),
-            TextField::Grow(id) => ObservationText::Grow(id),
-            TextField::QuestionPrompt(id) => ObservationText::QuestionPrompt(id),
-            TextField::Answer(id) => ObservationText::Answer(id),
-            TextField::Reflection => ObservationText::Reflection,
-            TextField::NextStep(id) => ObservationText::NextStep(id),
-        }
-    }
-}
-
-/// One edit to an observation, as data. Applied by [`apply`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum ObservationEdit {
-    /// One keystroke (or paste, or cut) in a prose field.
-    Text {
-        field: TextField,
-        splice: Splice,
-    },
-    /// Class, period or subject (last writer wins).
-    SetContext {
-        field: ContextField,
-        value: String,
-    },
-    /// The lesson's date; `None` clears it.
-    SetDate(Option<Date>),
-    /// Appends an empty running note stamped with the moment the edit is applied.
-    AddNote {
-        id: String,
-    },
-    DeleteNote {
-        id: String,
-    },
-    AddTag {
-        note: String,
-        tag: Tag,
-    },
-    RemoveTag {
-        note: String,
-        tag: Tag,
-    },
-    /// Makes `competency` the note's only competency tag (`None`: no competency).
-    SetCompetency {
-        note: String,
-        competency: Option<String>,
-    },
-    /// Appends an empty glow or grow.
-    AddPoint {
-        kind: Feedback,
-        id: String,
-    },
-    DeletePoint {
-        kind: Feedback,
-        id: String,
-    },
-    /// Appends a question: from the program's bank (`bank_id` and its text) or the mentor's own
-    /// (no `bank_id`, usually an empty prompt to write).
-    AddQuestion {
-        id: String,
-        bank_id: Option<String>,
-        prompt: String,
-    },
-    DeleteQuestion {
-        id: String,
-    },
-    AddNextStep {
-        id: String,
-        text: String,
-        goal: Option<String>,
-    },
-    LinkNextStep {
-        id: String,
-        goal: Option<String>,
-    },
-    DeleteNextStep {
-        id: String,
-    },
-    SetStatus(ObservationStatus),
-    /// The person applying it has received the feedback (receipt, not agreement).
-    Acknowledge,
-}
-
-impl ObservationEdit {
-    /// A keystroke in a text field: the host need not re-read the record for it (the box
-    /// already shows the text).
-    pub fn is_typing(&self) -> bool {
-        matches!(self, ObservationEdit::Text { .. })
-    }
-}
-
-/// Applies one edit through `tandem_core::ops::observation`, as `by` at `at`.
-pub fn apply(
-    doc: &mut Doc<Observation>,
-    by: &UserId,
-    at: Timestamp,
-    edit: &ObservationEdit,
-) -> Result<(), tandem_core::Error> {
-    use ObservationEdit as E;
-    match edit {
-        E::Text { field, splice } => {
-            ops::splice(doc, by, at, field.as_ops(), splice.index, splice.delete, &splice.insert)
-        }
-        E::SetContext { field, value } => ops::set_context(doc, by, at, *field, value),
-        E::SetDate(date) => ops::set_date(doc, by, at, *date),
-        E::AddNote { id } => ops::add_note(doc, by, at, id, "", &[]),
-        E::DeleteNote { id } => ops::delete_note(doc, by, at, id),
-        E::AddTag { note, tag } => ops::add_tag(doc, by, at, note, tag),
-        E::RemoveTag { note, tag } => ops::remove_tag(doc, by, at, note, tag),
-        E::SetCompetency { note, competency } => {
-            // The tags as the document holds them now (a merge may have brought in another
-            // competency), so that afterwards exactly the chosen one is left.
-            let current = doc.read()?;
-            let tags = current
-                .notes
-                .iter()
-                .find(|n| &n.id == note)
-                .map(|n| n.tags.clone())
-                .ok_or_else(|| tandem_core::Error::NotFound { what: "note", id: note.clone() })?;
-            for tag in &tags {
-                if let Tag::Competency(id) = tag
-                    && Some(id) != competency.as_ref()
-                {
-                    ops::remove_tag(doc, by, at, note, tag)?;
-                }
-            }
-            match competency {
-                Some(id) => ops::add_tag(doc, by, at, note, &Tag::Competency(id.clone())),
-                None => Ok(()),
-            }
-        }
-        E::AddPoint { kind, id } => ops::add_point(doc, by, at, *kind, id, ""),
-        E::DeletePoint { kind, id } => ops::delete_point(doc, by, at, *kind, id),
-        E::AddQuestion { id, bank_id, prompt } => {
-            ops::add_question(doc, by, at, id, bank_id.as_deref(), prompt)
-        }
-        E::DeleteQuestion { id } => ops::delete_question(doc, by, at, id),
-        E::AddNextStep { id, text, goal } => ops::add_next_step(doc, by, at, id, text, goal.as_deref()),
-        E::LinkNextStep { id, goal } => ops::link_next_step(doc, by, at, id, goal.as_deref()),
-        E::DeleteNextStep { id } => ops::delete_next_step(doc, by, at, id),
-        E::SetStatus(status) => ops::set_status(doc, by, at, *status),
-        E::Acknowledge => ops::acknowledge(doc, by, at),
-    }
-}
+use crate::screens::People;
 
 #[derive(Properties, PartialEq, Debug)]
 pub struct ObservationScreenProps {

@@ -1,20 +1,22 @@
-//! The screen rendered into the test page: labels a browser test (and a screen reader) relies on,
-//! and the edits its buttons and keys emit.
+//! The screen's heading, and the screen rendered into the test page: labels a browser test (and a
+//! screen reader) relies on, and the edits its buttons and keys emit. What the edits do to a
+//! document is tested natively, in `tandem-core`'s `records` test binary (`observation_edits.rs`).
 
 use std::{cell::RefCell, collections::BTreeMap, rc::Rc, time::Duration};
 
 use tandem_core::{
-    Observation, Program, Timestamp, UserId,
+    Doc, Observation, Program, Timestamp, UserId,
     automerge::ActorId,
+    edit::observation::{ContextField, ObservationEdit as E, ObservationText as F, apply},
     genesis,
-    model::{BankQuestion, Competency, ContextInit, Framework, Tag},
+    model::{BankQuestion, Competency, ContextInit, Date, Framework, Tag},
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::wasm_bindgen_test;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
-use super::{ObservationEdit as E, ObservationScreen, ObservationScreenProps, TextField as F, apply};
+use super::{ObservationScreen, ObservationScreenProps};
 use crate::{screens::People, splice::Splice, ui::time::clock};
 
 const T0: Timestamp = Timestamp(1_795_340_000_000);
@@ -85,6 +87,37 @@ fn observation() -> Observation {
         apply(&mut doc, &mentor(), T0, edit).unwrap();
     }
     doc.read().unwrap()
+}
+
+/// A draft with nothing in its context yet.
+fn draft() -> Doc<Observation> {
+    genesis::observation(
+        ActorId::from(b"tab".as_slice()),
+        &mentor(),
+        T0,
+        "pair-1",
+        &mentor(),
+        &associate(),
+        &ContextInit::default(),
+    )
+}
+
+#[wasm_bindgen_test]
+fn the_heading_names_the_lessons_date_and_subject() {
+    let mut doc = draft();
+    let edits = [
+        E::SetDate(Date::new(2026, 11, 22)),
+        E::SetContext { field: ContextField::Subject, value: "Science".into() },
+    ];
+    for edit in &edits {
+        apply(&mut doc, &mentor(), T0, edit).unwrap();
+    }
+    assert_eq!(super::heading(&doc.read().unwrap()), "Observation · 2026-11-22 · Science");
+}
+
+#[wasm_bindgen_test]
+fn the_heading_says_when_date_and_subject_are_missing() {
+    assert_eq!(super::heading(&draft().read().unwrap()), "Observation · no date · no subject");
 }
 
 struct Rendered {

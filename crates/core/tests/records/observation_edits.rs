@@ -1,17 +1,14 @@
-//! `apply` against real documents: every edit lands, and two devices editing at once both keep
-//! what they wrote after a merge.
+//! Observation edits as data (`tandem_core::edit::observation`) applied to real documents: every
+//! edit lands, the rules a person relies on hold, and two devices editing at once both keep what
+//! they wrote after a merge.
 
-use tandem_core::{
-    Doc, Observation, Timestamp, UserId,
-    automerge::ActorId,
-    genesis,
-    model::{ContextInit, Date, ObservationStatus, Tag},
-    ops::observation::{ContextField, Feedback},
+use tandem_core::automerge::ActorId;
+use tandem_core::edit::Splice;
+use tandem_core::edit::observation::{
+    ContextField, Feedback, ObservationEdit as E, ObservationText as F, apply,
 };
-use wasm_bindgen_test::wasm_bindgen_test;
-
-use super::{ObservationEdit as E, TextField as F, apply};
-use crate::splice::Splice;
+use tandem_core::model::{ContextInit, Date, ObservationStatus, Tag};
+use tandem_core::{Doc, Observation, Timestamp, UserId, genesis};
 
 const T0: Timestamp = Timestamp(1_795_340_000_000);
 
@@ -47,7 +44,7 @@ fn run(doc: &mut Doc<Observation>, by: &UserId, edits: &[E]) -> Observation {
     doc.read().unwrap()
 }
 
-fn type_into(field: F, text: &str) -> E {
+fn type_into(field: F<String>, text: &str) -> E {
     E::Text { field, splice: Splice { index: 0, delete: 0, insert: text.to_owned() } }
 }
 
@@ -55,7 +52,7 @@ fn id(s: &str) -> String {
     s.to_owned()
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn context_fields_and_the_date_land_in_the_document() {
     let mut doc = draft();
     let obs = run(
@@ -74,18 +71,12 @@ fn context_fields_and_the_date_land_in_the_document() {
     assert_eq!(c.date, Date::new(2026, 11, 22));
     assert_eq!((c.class.as_str(), c.period.as_str(), c.subject.as_str()), ("7B", "3", "Science"));
     assert_eq!((c.lesson_focus.as_str(), c.watch_for.as_str()), ("Density", "Wait time"));
-    assert_eq!(super::heading(&obs), "Observation · 2026-11-22 · Science");
 
     let obs = run(&mut doc, &mentor(), &[E::SetDate(None)]);
     assert_eq!(obs.context.date, None);
 }
 
-#[wasm_bindgen_test]
-fn the_heading_says_when_date_and_subject_are_missing() {
-    assert_eq!(super::heading(&draft().read().unwrap()), "Observation · no date · no subject");
-}
-
-#[wasm_bindgen_test]
+#[test]
 fn a_note_is_stamped_with_the_moment_it_is_added_and_takes_splices() {
     let mut doc = draft();
     apply(&mut doc, &mentor(), Timestamp(T0.0 + 60_000), &E::AddNote { id: id("n1") }).unwrap();
@@ -106,7 +97,7 @@ fn a_note_is_stamped_with_the_moment_it_is_added_and_takes_splices() {
     assert_eq!(note.text, "Clear learning goal on the board");
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn tags_toggle_and_a_note_keeps_one_competency() {
     let mut doc = draft();
     let n = || id("n1");
@@ -128,7 +119,7 @@ fn tags_toggle_and_a_note_keeps_one_competency() {
     assert_eq!(obs.notes[0].tags, vec![Tag::Glow]);
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn deleting_a_note_removes_only_that_note() {
     let mut doc = draft();
     let obs = run(
@@ -145,7 +136,7 @@ fn deleting_a_note_removes_only_that_note() {
     assert_eq!(ids, ["n1", "n3"]);
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn strengths_glows_and_grows_land_and_satisfy_strengths_first() {
     let mut doc = draft();
     let obs = run(
@@ -176,7 +167,7 @@ fn strengths_glows_and_grows_land_and_satisfy_strengths_first() {
     assert!(tandem_core::validate::observation_share(&obs).is_empty());
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn questions_from_the_bank_and_the_mentors_own_land_with_answers() {
     let mut doc = draft();
     let obs = run(
@@ -208,7 +199,7 @@ fn questions_from_the_bank_and_the_mentors_own_land_with_answers() {
     assert_eq!(obs.reflection, "It went fast");
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn next_steps_are_added_linked_and_deleted() {
     let mut doc = draft();
     let obs = run(
@@ -227,7 +218,7 @@ fn next_steps_are_added_linked_and_deleted() {
     assert_eq!(obs.next_steps[0].goal.as_deref(), Some("goal-1"));
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn status_changes_and_acknowledgement_keeps_the_first_time() {
     let mut doc = draft();
     let obs = run(&mut doc, &mentor(), &[E::SetStatus(ObservationStatus::Shared)]);
@@ -240,7 +231,7 @@ fn status_changes_and_acknowledgement_keeps_the_first_time() {
     assert_eq!(obs.status, ObservationStatus::Debriefed);
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn an_edit_to_an_item_someone_deleted_is_an_error_not_a_panic() {
     let mut doc = draft();
     let err = apply(&mut doc, &mentor(), T0, &type_into(F::Note(id("gone")), "x")).unwrap_err();
@@ -250,7 +241,7 @@ fn an_edit_to_an_item_someone_deleted_is_an_error_not_a_panic() {
     assert!(matches!(err, tandem_core::Error::NotFound { .. }), "{err}");
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn notes_taken_on_two_devices_at_once_both_survive_a_merge() {
     let mut tablet = draft();
     run(&mut tablet, &mentor(), &[E::AddNote { id: id("n1") }, type_into(F::Note(id("n1")), "Starter")]);
@@ -276,7 +267,7 @@ fn notes_taken_on_two_devices_at_once_both_survive_a_merge() {
     assert_eq!(texts, ["Laptop note", "Starter task", "Tablet note"]);
 }
 
-#[wasm_bindgen_test]
+#[test]
 fn the_mentors_notes_and_the_associates_answers_written_at_once_both_survive() {
     let mut tablet = draft();
     run(

@@ -1,85 +1,26 @@
-//! A goals edit as data, and [`apply`], which turns it into calls of `tandem_core::ops::goals`.
-//!
-//! Every id an edit creates (goal, action, check-in, win) is chosen by the screen when it emits
-//! the edit, so applying the same edit on a replica is deterministic and the screen knows the new
-//! goal's id (to focus its title) before the host has applied anything.
+//! An edit to a pair's goals, as data, and [`apply`], which writes it through
+//! [`crate::ops::goals`].
 
-use tandem_core::{
-    Doc, Goals, Timestamp, UserId,
-    model::{Date, GoalStatus},
-    ops::goals::{self as ops, GoalInit, GoalText},
-};
+pub use crate::ops::goals::{GoalInit, GoalText};
 
-use crate::splice::Splice;
+use super::Splice;
+use crate::doc::Doc;
+use crate::error::Error;
+use crate::model::{Date, GoalStatus, Goals, Timestamp, UserId};
+use crate::ops::goals as ops;
 
-/// A prose field of a goal (automerge `Text`), owned: what [`GoalEdit::Splice`] edits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GoalTextField {
-    Title,
-    Specific,
-    Metric,
-    Realistic,
-    /// The wording of the action with this id.
-    Action(String),
-    DropReason,
-}
-
-impl GoalTextField {
-    fn on<'a>(&'a self, goal: &'a str) -> GoalText<'a> {
-        match self {
-            GoalTextField::Title => GoalText::Title { goal },
-            GoalTextField::Specific => GoalText::Specific { goal },
-            GoalTextField::Metric => GoalText::Metric { goal },
-            GoalTextField::Realistic => GoalText::Realistic { goal },
-            GoalTextField::Action(action) => GoalText::Action { goal, action },
-            GoalTextField::DropReason => GoalText::DropReason { goal },
-        }
-    }
-}
-
-/// What a new goal starts with (the owned form of [`GoalInit`]). Everything may be empty.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NewGoal {
-    pub title: String,
-    pub specific: String,
-    pub metric: String,
-    pub baseline: String,
-    pub target: String,
-    pub realistic: String,
-    pub due: Option<Date>,
-}
-
-impl NewGoal {
-    /// A goal with only a title.
-    pub fn titled(title: impl Into<String>) -> NewGoal {
-        NewGoal { title: title.into(), ..NewGoal::default() }
-    }
-
-    fn init(&self) -> GoalInit<'_> {
-        GoalInit {
-            title: &self.title,
-            specific: &self.specific,
-            metric: &self.metric,
-            baseline: &self.baseline,
-            target: &self.target,
-            realistic: &self.realistic,
-            due: self.due,
-        }
-    }
-}
-
-/// One edit to a pair's goals document. `goal` is always the id of the goal edited.
+/// One edit to a pair's goals document. Applied by [`apply`]; [`GoalEdit::goal`] names the goal
+/// it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GoalEdit {
     /// Appends a new active goal with id `id`.
     AddGoal {
         id: String,
-        goal: NewGoal,
+        goal: GoalInit<String>,
     },
     /// One keystroke (or paste, or cut) in a prose field: merged character by character.
     Splice {
-        goal: String,
-        field: GoalTextField,
+        field: GoalText<String>,
         splice: Splice,
     },
     /// Baseline and target are single values (last writer wins, conflicts shown).
@@ -150,8 +91,8 @@ impl GoalEdit {
     pub fn goal(&self) -> &str {
         match self {
             GoalEdit::AddGoal { id, .. } => id,
-            GoalEdit::Splice { goal, .. }
-            | GoalEdit::SetBaseline { goal, .. }
+            GoalEdit::Splice { field, .. } => field.goal(),
+            GoalEdit::SetBaseline { goal, .. }
             | GoalEdit::SetTarget { goal, .. }
             | GoalEdit::SetDue { goal, .. }
             | GoalEdit::AddAction { goal, .. }
@@ -166,17 +107,12 @@ impl GoalEdit {
     }
 }
 
-/// Applies one edit by `by` at `at` to the document's open batch (the host commits).
-pub fn apply(
-    doc: &mut Doc<Goals>,
-    by: &UserId,
-    at: Timestamp,
-    edit: &GoalEdit,
-) -> Result<(), tandem_core::Error> {
+/// Applies one edit by `by` at `at` to the document's open batch (the caller commits).
+pub fn apply(doc: &mut Doc<Goals>, by: &UserId, at: Timestamp, edit: &GoalEdit) -> Result<(), Error> {
     match edit {
-        GoalEdit::AddGoal { id, goal } => ops::add_goal(doc, by, at, id, &goal.init()),
-        GoalEdit::Splice { goal, field, splice } => {
-            ops::splice(doc, by, at, field.on(goal), splice.index, splice.delete, &splice.insert)
+        GoalEdit::AddGoal { id, goal } => ops::add_goal(doc, by, at, id, &goal.as_deref()),
+        GoalEdit::Splice { field, splice } => {
+            ops::splice(doc, by, at, field.as_deref(), splice.index, splice.delete, &splice.insert)
         }
         GoalEdit::SetBaseline { goal, value } => ops::set_baseline(doc, by, at, goal, value),
         GoalEdit::SetTarget { goal, value } => ops::set_target(doc, by, at, goal, value),
@@ -187,19 +123,30 @@ pub fn apply(
         }
         GoalEdit::DeleteAction { goal, action } => ops::delete_action(doc, by, at, goal, action),
         GoalEdit::SetStatus { goal, status } => ops::set_status(doc, by, at, goal, *status),
-        GoalEdit::Rework { goal, successor, title } => {
-            // Checked first so that a rework of a goal that is gone leaves no stray successor in
-            // the open batch.
-            if !doc.read()?.goals.iter().any(|g| g.id == *goal) {
-                return Err(tandem_core::Error::NotFound { what: "goal", id: goal.clone() });
-            }
-            ops::add_goal(doc, by, at, successor, &GoalInit { title, ..GoalInit::default() })?;
-            ops::rework_goal(doc, by, at, goal, successor)
-        }
+        GoalEdit::Rework { goal, successor, title } => rework(doc, by, at, goal, successor, title),
         GoalEdit::Drop { goal, reason } => ops::drop_goal(doc, by, at, goal, reason),
         GoalEdit::CheckIn { goal, id, progress, note } => {
             ops::check_in(doc, by, at, goal, id, *progress, note)
         }
         GoalEdit::AddWin { goal, id, text } => ops::add_win(doc, by, at, goal, id, text),
     }
+}
+
+/// A goal reworked ends linked to the new goal that takes its place: both in one change, so no
+/// device ever sees a reworked goal without its successor.
+fn rework(
+    doc: &mut Doc<Goals>,
+    by: &UserId,
+    at: Timestamp,
+    goal: &str,
+    successor: &str,
+    title: &str,
+) -> Result<(), Error> {
+    // Checked first so that a rework of a goal that is gone leaves no stray successor in the
+    // open batch.
+    if !doc.read()?.goals.iter().any(|g| g.id == goal) {
+        return Err(Error::NotFound { what: "goal", id: goal.to_owned() });
+    }
+    ops::add_goal(doc, by, at, successor, &GoalInit { title, ..GoalInit::default() })?;
+    ops::rework_goal(doc, by, at, goal, successor)
 }
