@@ -4,19 +4,22 @@
 //! observations in several states, and goals that ended every way a goal can end: achieved,
 //! reworked into a successor, dropped with a reason, and still active with check-ins. Each
 //! person's edits are made from their own actor, so history and authorship read as they would in
-//! real use. Everything is written through [`crate::genesis`] and [`crate::ops`].
+//! real use. Observations and goals are written as lists of the edits people make in the app
+//! ([`crate::edit`]); the program, the pair indexes and the mentor notes, which have no screens of
+//! their own yet, through [`crate::ops`]. Every document starts with [`crate::genesis`].
 
 use automerge::ActorId;
 
 use crate::doc::Doc;
+use crate::edit::goals::{GoalEdit as G, GoalInit, GoalText};
+use crate::edit::observation::{Feedback, ObservationEdit as O, ObservationText};
+use crate::edit::{self, Splice};
 use crate::error::Error;
 use crate::genesis;
 use crate::model::{
-    ContextInit, Goals, MentorNotes, Observation, ObservationStatus, PairIndex, Program, Role, Tag,
-    Timestamp, UserId,
+    ContextInit, GoalStatus, Goals, MentorNotes, Observation, ObservationStatus, PairIndex, Program, Role,
+    Tag, Timestamp, UserId,
 };
-use crate::ops::goals::{self as g, GoalInit, GoalText};
-use crate::ops::observation::{self as o, Feedback, ObservationText};
 use crate::ops::pair_index::{self as pi, Listing};
 use crate::ops::program::{self as p, CompetencyInit};
 
@@ -144,6 +147,68 @@ pub fn demo(
     Ok(Demo { program, pairs: vec![pair_1, pair_2] })
 }
 
+/// Edits to one document, each by a person at a moment, in the order they were made.
+type Edits<'a, E> = Vec<(&'a UserId, Timestamp, E)>;
+
+fn play_observation(doc: &mut Doc<Observation>, edits: Edits<'_, O>) -> Result<(), Error> {
+    edits.into_iter().try_for_each(|(by, at, e)| edit::observation::apply(doc, by, at, &e))
+}
+
+fn play_goals(doc: &mut Doc<Goals>, edits: Edits<'_, G>) -> Result<(), Error> {
+    edits.into_iter().try_for_each(|(by, at, e)| edit::goals::apply(doc, by, at, &e))
+}
+
+/// Typing `text` into an empty prose field.
+fn typed(field: ObservationText<String>, text: &str) -> O {
+    O::Text { field, splice: Splice { index: 0, delete: 0, insert: text.to_owned() } }
+}
+
+/// A running note as the mentor takes one: started, typed, then tagged.
+fn note<'a>(by: &'a UserId, at: Timestamp, id: &str, text: &str, tags: &[Tag]) -> Edits<'a, O> {
+    let mut edits = vec![O::AddNote { id: id.into() }, typed(ObservationText::Note(id.into()), text)];
+    for tag in tags {
+        edits.push(match tag {
+            Tag::Competency(c) => O::SetCompetency { note: id.into(), competency: Some(c.clone()) },
+            _ => O::AddTag { note: id.into(), tag: tag.clone() },
+        });
+    }
+    edits.into_iter().map(|e| (by, at, e)).collect()
+}
+
+/// A glow or grow as the mentor writes one: added, then typed.
+fn point<'a>(by: &'a UserId, at: Timestamp, kind: Feedback, id: &str, text: &str) -> Edits<'a, O> {
+    let field = match kind {
+        Feedback::Glow => ObservationText::Glow(id.into()),
+        Feedback::Grow => ObservationText::Grow(id.into()),
+    };
+    vec![(by, at, O::AddPoint { kind, id: id.into() }), (by, at, typed(field, text))]
+}
+
+fn question(id: &str, bank_id: &str, prompt: &str) -> O {
+    O::AddQuestion { id: id.into(), bank_id: Some(bank_id.into()), prompt: prompt.into() }
+}
+
+/// A new goal's start, owned as an edit holds it.
+fn goal(init: GoalInit<&str>) -> GoalInit<String> {
+    GoalInit {
+        title: init.title.into(),
+        specific: init.specific.into(),
+        metric: init.metric.into(),
+        baseline: init.baseline.into(),
+        target: init.target.into(),
+        realistic: init.realistic.into(),
+        due: init.due,
+    }
+}
+
+fn action(goal: &str, id: &str, text: &str) -> G {
+    G::AddAction { goal: goal.into(), id: id.into(), text: text.into() }
+}
+
+fn check_in(goal: &str, id: &str, progress: u8, note: &str) -> G {
+    G::CheckIn { goal: goal.into(), id: id.into(), progress, note: note.into() }
+}
+
 /// Grace Okafor (science) mentoring Mei Chen: a finished cycle, and a draft from this morning.
 fn pair_one(
     actor_for: &impl Fn(&UserId) -> ActorId,
@@ -157,156 +222,145 @@ fn pair_one(
 
     // Goals, set together after the first observation.
     let mut goals = genesis::goals(actor_for(mentor), mentor, t, pair);
-    g::add_goal(
+    play_goals(
         &mut goals,
-        mentor,
-        t,
-        "g-wait",
-        &GoalInit {
-            title: "Wait after asking",
-            specific: "After a whole-class question, wait at least three seconds before taking an answer.",
-            metric: "Questions followed by a pause of three seconds or more, in a 20-minute sample",
-            baseline: "2 of 12",
-            target: "9 of 12",
-            realistic: "Mei already pauses when she asks about practicals; this extends a habit.",
-            due: Some(at(-2, 0).date()),
-        },
-    )?;
-    g::add_action(
-        &mut goals,
-        mentor,
-        t,
-        "g-wait",
-        "a-count",
-        "Count three silently on the fingers of the hand holding the pen",
-    )?;
-    g::add_action(
-        &mut goals,
-        mentor,
-        t,
-        "g-wait",
-        "a-cards",
-        "Use think-pair-share for the lesson's key question",
-    )?;
-    g::add_goal(
-        &mut goals,
-        associate,
-        t,
-        "g-transitions",
-        &GoalInit {
-            title: "Smoother transitions",
-            specific: "Get better at transitions between activities.",
-            metric: "Minutes lost between activities",
-            baseline: "about 6",
-            target: "fewer",
-            realistic: "",
-            due: Some(at(-10, 0).date()),
-        },
-    )?;
-    g::add_goal(
-        &mut goals,
-        mentor,
-        t,
-        "g-exit",
-        &GoalInit {
-            title: "Exit tickets every lesson",
-            specific: "End each lesson with a two-question exit ticket.",
-            metric: "Lessons ending with an exit ticket",
-            baseline: "0 of 5 a week",
-            target: "5 of 5 a week",
-            realistic: "Ticket templates are shared in the department drive.",
-            due: Some(at(14, 0).date()),
-        },
+        vec![
+            (
+                mentor,
+                t,
+                G::AddGoal {
+                    id: "g-wait".into(),
+                    goal: goal(GoalInit {
+                        title: "Wait after asking",
+                        specific: "After a whole-class question, wait at least three seconds before taking an answer.",
+                        metric: "Questions followed by a pause of three seconds or more, in a 20-minute sample",
+                        baseline: "2 of 12",
+                        target: "9 of 12",
+                        realistic: "Mei already pauses when she asks about practicals; this extends a habit.",
+                        due: Some(at(-2, 0).date()),
+                    }),
+                },
+            ),
+            (
+                mentor,
+                t,
+                action(
+                    "g-wait",
+                    "a-count",
+                    "Count three silently on the fingers of the hand holding the pen",
+                ),
+            ),
+            (mentor, t, action("g-wait", "a-cards", "Use think-pair-share for the lesson's key question")),
+            (
+                associate,
+                t,
+                G::AddGoal {
+                    id: "g-transitions".into(),
+                    goal: goal(GoalInit {
+                        title: "Smoother transitions",
+                        specific: "Get better at transitions between activities.",
+                        metric: "Minutes lost between activities",
+                        baseline: "about 6",
+                        target: "fewer",
+                        realistic: "",
+                        due: Some(at(-10, 0).date()),
+                    }),
+                },
+            ),
+            (
+                mentor,
+                t,
+                G::AddGoal {
+                    id: "g-exit".into(),
+                    goal: goal(GoalInit {
+                        title: "Exit tickets every lesson",
+                        specific: "End each lesson with a two-question exit ticket.",
+                        metric: "Lessons ending with an exit ticket",
+                        baseline: "0 of 5 a week",
+                        target: "5 of 5 a week",
+                        realistic: "Ticket templates are shared in the department drive.",
+                        due: Some(at(14, 0).date()),
+                    }),
+                },
+            ),
+        ],
     )?;
     goals.commit();
 
+    // Mei's phone: check-ins, a win, the first goal achieved, and the vague goal reworked into a
+    // SMART successor, written as she would write it after choosing "Rework…".
     let mut goals_assoc = goals.fork(actor_for(associate));
-    g::check_in(
+    let successor = || "g-transitions-2".to_owned();
+    let (t, a) = (at(-12, 0), associate);
+    let write = |field: GoalText<String>, text: &str| G::Splice {
+        field,
+        splice: Splice { index: 0, delete: 0, insert: text.to_owned() },
+    };
+    play_goals(
         &mut goals_assoc,
-        associate,
-        at(-20, 0),
-        "g-wait",
-        "ci-1",
-        30,
-        "Counting works when I remember; I forget in the last ten minutes.",
-    )?;
-    g::check_in(
-        &mut goals_assoc,
-        associate,
-        at(-9, 0),
-        "g-wait",
-        "ci-2",
-        80,
-        "8 of 12 in Tuesday's sample, recorded on my phone.",
-    )?;
-    g::set_action_done(&mut goals_assoc, associate, at(-9, 0), "g-wait", "a-count", true)?;
-    g::check_in(
-        &mut goals_assoc,
-        associate,
-        at(-3, 0),
-        "g-wait",
-        "ci-3",
-        100,
-        "10 of 12. Quieter students answered first twice.",
-    )?;
-    g::add_win(
-        &mut goals_assoc,
-        associate,
-        at(-3, 0),
-        "g-wait",
-        "w-1",
-        "Aisha explained osmosis to the class after the pause - first time she has volunteered.",
-    )?;
-    g::set_status(&mut goals_assoc, associate, at(-3, 0), "g-wait", crate::model::GoalStatus::Achieved)?;
-    g::add_goal(
-        &mut goals_assoc,
-        associate,
-        at(-12, 0),
-        "g-transitions-2",
-        &GoalInit {
-            title: "Transitions in under a minute",
-            specific: "Move from starter to main task with materials already on desks and a countdown on the board.",
-            metric: "Seconds from 'pens down' to everyone working on the main task",
-            baseline: "about 360",
-            target: "60 or less in 4 of 5 lessons",
-            realistic: "The technician can lay out kits before period 3.",
-            due: Some(at(10, 0).date()),
-        },
-    )?;
-    g::add_action(
-        &mut goals_assoc,
-        associate,
-        at(-12, 0),
-        "g-transitions-2",
-        "a-kits",
-        "Ask for kits on desks before period 3",
-    )?;
-    g::add_action(
-        &mut goals_assoc,
-        associate,
-        at(-12, 0),
-        "g-transitions-2",
-        "a-timer",
-        "Show a 60-second countdown on the board",
-    )?;
-    g::rework_goal(&mut goals_assoc, associate, at(-12, 0), "g-transitions", "g-transitions-2")?;
-    g::check_in(
-        &mut goals_assoc,
-        associate,
-        at(-4, 0),
-        "g-transitions-2",
-        "ci-4",
-        50,
-        "Under a minute twice this week, 2 minutes on Friday.",
+        vec![
+            (a, at(-20, 0), check_in("g-wait", "ci-1", 30, "Counting works when I remember; I forget in the last ten minutes.")),
+            (
+                a,
+                t,
+                G::Rework {
+                    goal: "g-transitions".into(),
+                    successor: successor(),
+                    title: "Transitions in under a minute".into(),
+                },
+            ),
+            (
+                a,
+                t,
+                write(
+                    GoalText::Specific { goal: successor() },
+                    "Move from starter to main task with materials already on desks and a countdown on the board.",
+                ),
+            ),
+            (
+                a,
+                t,
+                write(
+                    GoalText::Metric { goal: successor() },
+                    "Seconds from 'pens down' to everyone working on the main task",
+                ),
+            ),
+            (a, t, G::SetBaseline { goal: successor(), value: "about 360".into() }),
+            (a, t, G::SetTarget { goal: successor(), value: "60 or less in 4 of 5 lessons".into() }),
+            (a, t, write(GoalText::Realistic { goal: successor() }, "The technician can lay out kits before period 3.")),
+            (a, t, G::SetDue { goal: successor(), due: Some(at(10, 0).date()) }),
+            (a, t, action("g-transitions-2", "a-kits", "Ask for kits on desks before period 3")),
+            (a, t, action("g-transitions-2", "a-timer", "Show a 60-second countdown on the board")),
+            (a, at(-9, 0), check_in("g-wait", "ci-2", 80, "8 of 12 in Tuesday's sample, recorded on my phone.")),
+            (a, at(-9, 0), G::SetActionDone { goal: "g-wait".into(), action: "a-count".into(), done: true }),
+            (a, at(-4, 0), check_in("g-transitions-2", "ci-4", 50, "Under a minute twice this week, 2 minutes on Friday.")),
+            (a, at(-3, 0), check_in("g-wait", "ci-3", 100, "10 of 12. Quieter students answered first twice.")),
+            (
+                a,
+                at(-3, 0),
+                G::AddWin {
+                    goal: "g-wait".into(),
+                    id: "w-1".into(),
+                    text: "Aisha explained osmosis to the class after the pause - first time she has volunteered.".into(),
+                },
+            ),
+            (a, at(-3, 0), G::SetStatus { goal: "g-wait".into(), status: GoalStatus::Achieved }),
+        ],
     )?;
     goals_assoc.commit();
     goals.merge(&mut goals_assoc)?;
-    g::drop_goal(
+    play_goals(
         &mut goals,
-        mentor,
-        at(-6, 0),
-        "g-exit",
-        "The department moved to weekly quizzes, which give the same evidence; we agreed to stop.",
+        vec![(
+            mentor,
+            at(-6, 0),
+            G::Drop {
+                goal: "g-exit".into(),
+                reason:
+                    "The department moved to weekly quizzes, which give the same evidence; we agreed to stop."
+                        .into(),
+            },
+        )],
     )?;
     goals.commit();
 
@@ -353,105 +407,111 @@ fn pair_one(
             &[Tag::Glow, Tag::Competency("c-checking".into())],
         ),
     ];
-    for (id, minute, text, tags) in notes {
-        o::add_note(&mut draft, mentor, at(-31, minute), id, text, tags)?;
-    }
+    let mut edits: Edits<'_, O> = notes
+        .into_iter()
+        .flat_map(|(id, minute, text, tags)| note(mentor, at(-31, minute), id, text, tags))
+        .collect();
     let t = at(-31, 60);
-    o::splice(
-        &mut draft,
+    edits.push((
         mentor,
         t,
-        ObservationText::OpeningStrength,
-        0,
-        0,
-        "The lesson had a clear purpose that students could say back to you.",
-    )?;
-    o::splice(
-        &mut draft,
+        typed(
+            ObservationText::OpeningStrength,
+            "The lesson had a clear purpose that students could say back to you.",
+        ),
+    ));
+    edits.push((
         mentor,
         t,
-        ObservationText::ClosingStrength,
-        0,
-        0,
-        "Your whiteboard plenary showed you every student's thinking in under two minutes.",
-    )?;
-    o::add_point(
-        &mut draft,
+        typed(
+            ObservationText::ClosingStrength,
+            "Your whiteboard plenary showed you every student's thinking in under two minutes.",
+        ),
+    ));
+    edits.extend(point(
         mentor,
         t,
         Feedback::Glow,
         "gl-1",
         "Predictions before measuring made the practical about thinking, not just following steps.",
-    )?;
-    o::add_point(
-        &mut draft,
+    ));
+    edits.extend(point(
         mentor,
         t,
         Feedback::Grow,
         "gr-1",
         "Give whole-class questions time: answers came within a second, always from the same few.",
-    )?;
-    o::add_point(
-        &mut draft,
+    ));
+    edits.extend(point(
         mentor,
         t,
         Feedback::Grow,
         "gr-2",
         "Handing out kits took six minutes of the lesson.",
-    )?;
-    o::add_question(
-        &mut draft,
+    ));
+    edits.push((
         mentor,
         t,
-        "q1",
-        Some("q-proud"),
-        "Which moment of the lesson are you proudest of, and why?",
-    )?;
-    o::add_question(
-        &mut draft,
+        question("q1", "q-proud", "Which moment of the lesson are you proudest of, and why?"),
+    ));
+    edits.push((
         mentor,
         t,
-        "q2",
-        Some("q-notice"),
-        "What did you notice about the students who did not speak today?",
-    )?;
-    o::add_next_step(&mut draft, mentor, t, "s1", "Agree a goal on wait time.", Some("g-wait"))?;
+        question("q2", "q-notice", "What did you notice about the students who did not speak today?"),
+    ));
+    edits.push((
+        mentor,
+        t,
+        O::AddNextStep {
+            id: "s1".into(),
+            text: "Agree a goal on wait time.".into(),
+            goal: Some("g-wait".into()),
+        },
+    ));
+    play_observation(&mut draft, edits)?;
     draft.commit();
     let mut shared = crate::share::snapshot(&draft, actor_for(mentor), mentor, at(-30, 0))?;
     let mut on_phone = shared.fork(actor_for(associate));
     let t = at(-29, 0);
-    o::splice(
+    play_observation(
         &mut on_phone,
-        associate,
-        t,
-        ObservationText::Answer("q1"),
-        0,
-        0,
-        "The predictions - two groups argued about which cylinder would shrink most.",
+        vec![
+            (
+                associate,
+                t,
+                typed(
+                    ObservationText::Answer("q1".into()),
+                    "The predictions - two groups argued about which cylinder would shrink most.",
+                ),
+            ),
+            (
+                associate,
+                t,
+                typed(
+                    ObservationText::Answer("q2".into()),
+                    "They were mostly at the back and by the window. I think I look at the front when I ask.",
+                ),
+            ),
+            (
+                associate,
+                t,
+                typed(
+                    ObservationText::Reflection,
+                    "I rush questions because silence feels like losing the class. Counting in my head might help.",
+                ),
+            ),
+            (associate, t, O::Acknowledge),
+        ],
     )?;
-    o::splice(
-        &mut on_phone,
-        associate,
-        t,
-        ObservationText::Answer("q2"),
-        0,
-        0,
-        "They were mostly at the back and by the window. I think I look at the front when I ask.",
-    )?;
-    o::splice(
-        &mut on_phone,
-        associate,
-        t,
-        ObservationText::Reflection,
-        0,
-        0,
-        "I rush questions because silence feels like losing the class. Counting in my head might help.",
-    )?;
-    o::acknowledge(&mut on_phone, associate, t)?;
     on_phone.commit();
     shared.merge(&mut on_phone)?;
-    o::set_status(&mut shared, mentor, at(-28, 0), ObservationStatus::Debriefed)?;
-    o::set_status(&mut shared, associate, at(-28, 30), ObservationStatus::Acknowledged)?;
+    play_observation(
+        &mut shared,
+        vec![
+            (mentor, at(-28, 0), O::SetStatus(ObservationStatus::Debriefed)),
+            (associate, at(-28, 30), O::SetStatus(ObservationStatus::Acknowledged)),
+        ],
+    )?;
     shared.commit();
 
     // This morning's observation, still a draft on the mentor's tablet.
@@ -465,30 +525,28 @@ fn pair_one(
     };
     let mut today =
         genesis::observation(actor_for(mentor), mentor, at(0, -90), pair, mentor, associate, &context);
-    o::add_note(
-        &mut today,
+    let mut edits = note(
         mentor,
         at(0, -85),
         "n1",
         "Kits already on desks; countdown on the board. Practical under way in 50 seconds.",
         &[Tag::Glow, Tag::Competency("c-climate".into())],
-    )?;
-    o::add_note(
-        &mut today,
+    );
+    edits.extend(note(
         mentor,
         at(0, -80),
         "n2",
         "Waited before taking answers to 'what makes a reaction faster?' - five hands up.",
         &[Tag::Glow, Tag::Competency("c-questioning".into())],
-    )?;
-    o::add_note(
-        &mut today,
+    ));
+    edits.extend(note(
         mentor,
         at(0, -70),
         "n3",
         "Two groups unsure how to time the fizzing; instructions only spoken.",
         &[Tag::Grow],
-    )?;
+    ));
+    play_observation(&mut today, edits)?;
     today.commit();
 
     let mut notes = genesis::mentor_notes(actor_for(mentor), mentor, at(-30, 0), pair);
@@ -547,119 +605,113 @@ fn pair_two(
     };
     let mut draft =
         genesis::observation(actor_for(mentor), mentor, at(-2, 0), pair, mentor, associate, &context);
-    o::add_note(
-        &mut draft,
+    let mut edits = note(
         mentor,
         at(-2, 3),
         "n1",
         "Do-now on the board as students arrive; all working within a minute.",
         &[Tag::Glow],
-    )?;
-    o::add_note(
-        &mut draft,
+    );
+    edits.extend(note(
         mentor,
         at(-2, 15),
         "n2",
         "Cold calls names first, then the question; students stop listening once they hear someone else's name.",
         &[Tag::Grow, Tag::Competency("c-questioning".into())],
-    )?;
-    o::add_note(
-        &mut draft,
+    ));
+    edits.extend(note(
         mentor,
         at(-2, 30),
         "n3",
         "Worked example with a deliberate mistake; class finds it quickly.",
         &[Tag::Glow, Tag::Competency("c-checking".into())],
-    )?;
+    ));
     let t = at(-2, 60);
-    o::splice(
-        &mut draft,
+    edits.push((
         mentor,
         t,
-        ObservationText::OpeningStrength,
-        0,
-        0,
-        "Your do-now routine gave you a calm, working room from the first minute.",
-    )?;
-    o::splice(
-        &mut draft,
+        typed(
+            ObservationText::OpeningStrength,
+            "Your do-now routine gave you a calm, working room from the first minute.",
+        ),
+    ));
+    edits.push((
         mentor,
         t,
-        ObservationText::ClosingStrength,
-        0,
-        0,
-        "Spotting the mistake in the worked example had the whole class checking its reasoning.",
-    )?;
-    o::add_point(
-        &mut draft,
+        typed(
+            ObservationText::ClosingStrength,
+            "Spotting the mistake in the worked example had the whole class checking its reasoning.",
+        ),
+    ));
+    edits.extend(point(
         mentor,
         t,
         Feedback::Glow,
         "gl-1",
         "The deliberate mistake was a great check for understanding.",
-    )?;
-    o::add_point(
-        &mut draft,
+    ));
+    edits.extend(point(
         mentor,
         t,
         Feedback::Grow,
         "gr-1",
         "Ask the question first, pause, then say the name, so everyone thinks.",
-    )?;
-    o::add_question(
-        &mut draft,
+    ));
+    edits.push((
         mentor,
         t,
-        "q1",
-        Some("q-next"),
-        "What is one thing you can do now to move this forward?",
-    )?;
+        question("q1", "q-next", "What is one thing you can do now to move this forward?"),
+    ));
+    play_observation(&mut draft, edits)?;
     draft.commit();
     let shared = crate::share::snapshot(&draft, actor_for(mentor), mentor, at(-1, 0))?;
 
     let mut goals = genesis::goals(actor_for(mentor), mentor, at(-20, 0), pair);
-    g::add_goal(
+    play_goals(
         &mut goals,
-        mentor,
-        at(-20, 0),
-        "g-cold-call",
-        &GoalInit {
-            title: "Question, pause, name",
-            specific: "When cold calling, ask the question, pause, then name the student.",
-            metric: "Cold calls in the order question-pause-name, in a 15-minute tally",
-            baseline: "1 of 10",
-            target: "8 of 10",
-            realistic: "A sticky note on the desk as a reminder; Erik tallies in two observations.",
-            due: Some(at(21, 0).date()),
-        },
-    )?;
-    g::add_action(
-        &mut goals,
-        mentor,
-        at(-20, 0),
-        "g-cold-call",
-        "a-sticky",
-        "Put 'Q - pause - name' on a sticky note by the board",
+        vec![
+            (
+                mentor,
+                at(-20, 0),
+                G::AddGoal {
+                    id: "g-cold-call".into(),
+                    goal: goal(GoalInit {
+                        title: "Question, pause, name",
+                        specific: "When cold calling, ask the question, pause, then name the student.",
+                        metric: "Cold calls in the order question-pause-name, in a 15-minute tally",
+                        baseline: "1 of 10",
+                        target: "8 of 10",
+                        realistic: "A sticky note on the desk as a reminder; Erik tallies in two observations.",
+                        due: Some(at(21, 0).date()),
+                    }),
+                },
+            ),
+            (
+                mentor,
+                at(-20, 0),
+                action("g-cold-call", "a-sticky", "Put 'Q - pause - name' on a sticky note by the board"),
+            ),
+        ],
     )?;
     goals.commit();
     let mut goals_assoc = goals.fork(actor_for(associate));
-    g::check_in(
+    play_goals(
         &mut goals_assoc,
-        associate,
-        at(-8, 0),
-        "g-cold-call",
-        "ci-1",
-        40,
-        "Tallied myself from a recording: 5 of 10.",
-    )?;
-    g::splice(
-        &mut goals_assoc,
-        associate,
-        at(-8, 0),
-        GoalText::Realistic { goal: "g-cold-call" },
-        0,
-        0,
-        "Doable: ",
+        vec![
+            (
+                associate,
+                at(-8, 0),
+                check_in("g-cold-call", "ci-1", 40, "Tallied myself from a recording: 5 of 10."),
+            ),
+            (
+                associate,
+                at(-8, 0),
+                G::Splice {
+                    field: GoalText::Realistic { goal: "g-cold-call".into() },
+                    splice: Splice { index: 0, delete: 0, insert: "Doable: ".into() },
+                },
+            ),
+        ],
     )?;
     goals_assoc.commit();
     goals.merge(&mut goals_assoc)?;
