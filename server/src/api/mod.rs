@@ -3,26 +3,26 @@
 //!
 //! | route | who | what | file |
 //! |---|---|---|---|
-//! | `POST /api/session` `{email, password}` | anyone | sign in: sets the session cookie | [`session`] |
-//! | `DELETE /api/session` | signed in | sign out: ends this session | [`session`] |
-//! | `GET /api/me` | signed in | the person, their programs, roles and pairs | [`me`] |
-//! | `PUT /api/me/password` `{current, new}` | signed in | change password; ends other sessions | [`me`] |
-//! | `GET /api/documents` | signed in | every document the person may read, with its audience | [`documents`] |
-//! | `POST /api/documents` `{id, audience}` | signed in | claim a document for an audience they are in | [`documents`] |
-//! | `GET /api/programs/{program}` | coordinator | people, cohorts and pairs | [`programs`] |
-//! | `POST /api/programs/{program}/people` `{email, name, role, password?}` | coordinator | add a person | [`programs`] |
-//! | `PUT /api/programs/{program}/people/{person}` `{role}` | coordinator | add someone who exists, or change their role | [`programs`] |
-//! | `DELETE /api/programs/{program}/people/{person}` | coordinator | remove from the program and its pairs | [`programs`] |
-//! | `POST /api/programs/{program}/cohorts` `{id?, name}` | coordinator | add a cohort | [`programs`] |
-//! | `POST /api/programs/{program}/pairs` `{id?, mentor_id, associate_id, cohort_id?}` | coordinator | add a pair | [`pairs`] |
-//! | `PATCH /api/pairs/{pair}` `{mentor_id?, associate_id?}` (`null` empties a seat) | coordinator | change a pair | [`pairs`] |
+//! | `POST /api/session` `{email, password}` | anyone | sign in: sets the session cookie | `session.rs` |
+//! | `DELETE /api/session` | signed in | sign out: ends this session | `session.rs` |
+//! | `GET /api/me` | signed in | the person, their programs, roles and pairs | `me.rs` |
+//! | `PUT /api/me/password` `{current, new}` | signed in | change password; ends other sessions | `me.rs` |
+//! | `GET /api/documents` | signed in | every document the person may read, with its audience | `documents.rs` |
+//! | `POST /api/documents` `{id, audience}` | signed in | claim a document for an audience they are in | `documents.rs` |
+//! | `GET /api/programs/{program}` | coordinator | people, cohorts and pairs | `programs.rs` |
+//! | `POST /api/programs/{program}/people` `{email, name, role, password?}` | coordinator | add a person | `programs.rs` |
+//! | `PUT /api/programs/{program}/people/{person}` `{role}` | coordinator | add someone who exists, or change their role | `programs.rs` |
+//! | `DELETE /api/programs/{program}/people/{person}` | coordinator | remove from the program and its pairs | `programs.rs` |
+//! | `POST /api/programs/{program}/cohorts` `{id?, name}` | coordinator | add a cohort | `programs.rs` |
+//! | `POST /api/programs/{program}/pairs` `{id?, mentor_id, associate_id, cohort_id?}` | coordinator | add a pair | `pairs.rs` |
+//! | `PATCH /api/pairs/{pair}` `{mentor_id?, associate_id?}` (`null` empties a seat) | coordinator | change a pair | `pairs.rs` |
 //!
 //! The bodies are `tandem-api`'s types, shared with the web app. Every error is
 //! [`AppError`]'s `{"error": "..."}` with 400 (malformed or breaks a rule), 401 (not signed in),
 //! 403 (signed in but not allowed), 404, 409 (conflicts with what exists), 413 (too large) or
 //! 429 (too many failed sign-ins; `Retry-After` says when to try again).
 //!
-//! Authentication ([`auth`]): the `tandem_session` cookie (HttpOnly, SameSite=Strict, Secure when
+//! Authentication (`auth.rs`): the `tandem_session` cookie (HttpOnly, SameSite=Strict, Secure when
 //! configured) or, for devices and scripts, `Authorization: Bearer <token>` or `?token=` (the
 //! WebSocket API of browsers cannot set headers).
 
