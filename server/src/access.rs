@@ -14,60 +14,22 @@
 //! The answers are read from the database for every question, so a change of membership (made by
 //! the API or by `tandem admin` on the same database) holds for the very next message, on live
 //! connections too.
+//!
+//! [`Audience`], [`Access`] and [`Claim`] are `tandem-api`'s types, the ones `/api/documents`
+//! answers with; the statements are in [`crate::storage::documents`].
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
+use rusqlite::Connection;
+pub use tandem_api::{Access, Audience, Claim};
 use tandem_sync::{ConnectionId, DocumentId, PeerId, Policy};
 
-use crate::accounts::{self, AccountError, Role};
+use crate::{
+    accounts::{self, AccountError, Role},
+    storage::{accounts as db_accounts, documents as db_documents},
+};
 
-/// Who may see a document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Audience {
-    Private,
-    Pair { pair_id: String },
-    Program { program_id: String },
-}
-
-/// What a person may do with a document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Access {
-    None,
-    Read,
-    Write,
-}
-
-/// A claimed document as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Claim {
-    pub id: String,
-    pub audience: Audience,
-    pub owner_id: String,
-    /// Claimed implicitly by a first sync; its owner may still name a wider audience once.
-    pub provisional: bool,
-}
-
-pub fn claim_of(db: &Connection, document: &str) -> rusqlite::Result<Option<Claim>> {
-    db.prepare_cached(
-        "SELECT audience, owner_id, pair_id, program_id, provisional FROM documents WHERE id = ?1",
-    )?
-    .query_row([document], |row| {
-        let kind: String = row.get(0)?;
-        let audience = match kind.as_str() {
-            "pair" => Audience::Pair { pair_id: row.get::<_, Option<String>>(2)?.unwrap_or_default() },
-            "program" => {
-                Audience::Program { program_id: row.get::<_, Option<String>>(3)?.unwrap_or_default() }
-            }
-            _ => Audience::Private,
-        };
-        Ok(Claim { id: document.to_owned(), audience, owner_id: row.get(1)?, provisional: row.get(4)? })
-    })
-    .optional()
-}
+pub use db_documents::claim_of;
 
 /// What `person` may do with a document of this claim, by the memberships recorded now.
 pub fn access_to(db: &Connection, person: &str, claim: &Claim) -> rusqlite::Result<Access> {
@@ -80,26 +42,17 @@ pub fn access_to(db: &Connection, person: &str, claim: &Claim) -> rusqlite::Resu
             }
         }
         Audience::Pair { pair_id } => {
-            let seated = db
-                .prepare_cached(
-                    "SELECT 1 FROM pairs WHERE id = ?1 AND (mentor_id = ?2 OR associate_id = ?2)",
-                )?
-                .query_row(params![pair_id, person], |_| Ok(()))
-                .optional()?
-                .is_some();
-            if seated { Access::Write } else { Access::None }
-        }
-        Audience::Program { program_id } => {
-            let role: Option<String> = db
-                .prepare_cached("SELECT role FROM memberships WHERE program_id = ?1 AND person_id = ?2")?
-                .query_row(params![program_id, person], |row| row.get(0))
-                .optional()?;
-            match role.as_deref() {
-                Some("coordinator") => Access::Write,
-                Some(_) => Access::Read,
-                None => Access::None,
+            if db_accounts::is_seated(db, pair_id, person)? {
+                Access::Write
+            } else {
+                Access::None
             }
         }
+        Audience::Program { program_id } => match db_accounts::role_in(db, program_id, person)? {
+            Some(Role::Coordinator) => Access::Write,
+            Some(_) => Access::Read,
+            None => Access::None,
+        },
     })
 }
 
@@ -153,24 +106,10 @@ pub fn claim(
             // simply taken, which reveals nothing about its content or audience.
             return Err(AccountError::Conflict(format!("the document {id} is already claimed")));
         }
-        db.execute("DELETE FROM documents WHERE id = ?1", [&id])?;
+        db_documents::delete_claim(db, &id)?;
     }
-    insert_claim(db, &proposed, now_ms)?;
+    db_documents::insert_claim(db, &proposed, now_ms)?;
     Ok(proposed)
-}
-
-fn insert_claim(db: &Connection, claim: &Claim, now_ms: i64) -> rusqlite::Result<()> {
-    let (kind, pair_id, program_id) = match &claim.audience {
-        Audience::Private => ("private", None, None),
-        Audience::Pair { pair_id } => ("pair", Some(pair_id.as_str()), None),
-        Audience::Program { program_id } => ("program", None, Some(program_id.as_str())),
-    };
-    db.execute(
-        "INSERT INTO documents (id, audience, owner_id, pair_id, program_id, provisional, claimed_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![claim.id, kind, claim.owner_id, pair_id, program_id, claim.provisional, now_ms],
-    )?;
-    Ok(())
 }
 
 /// Claims `document` provisionally for `person` if nobody has claimed it yet (its first sync from
@@ -187,28 +126,12 @@ pub fn claim_if_unclaimed(
         owner_id: person.to_owned(),
         provisional: true,
     };
-    let (kind, provisional) = ("private", true);
-    let inserted = db.execute(
-        "INSERT OR IGNORE INTO documents (id, audience, owner_id, provisional, claimed_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![claim.id, kind, claim.owner_id, provisional, now_ms],
-    )?;
-    Ok(inserted == 1)
+    db_documents::insert_claim_if_unclaimed(db, &claim, now_ms)
 }
 
 /// Every document `person` may read, with the access they have.
 pub fn readable_documents(db: &Connection, person: &str) -> rusqlite::Result<Vec<(Claim, Access)>> {
-    let ids: Vec<String> = db
-        .prepare(
-            "SELECT d.id FROM documents d
-             WHERE (d.audience = 'private' AND d.owner_id = ?1)
-                OR (d.audience = 'pair' AND d.pair_id IN
-                      (SELECT id FROM pairs WHERE mentor_id = ?1 OR associate_id = ?1))
-                OR (d.audience = 'program' AND d.program_id IN
-                      (SELECT program_id FROM memberships WHERE person_id = ?1))
-             ORDER BY d.id",
-        )?
-        .query_map([person], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+    let ids = db_documents::readable_by(db, person)?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(claim) = claim_of(db, &id)? {
@@ -259,7 +182,7 @@ impl AccessPolicy {
                 // engine answers exactly as for a missing document (`doc-unavailable`) unless its
                 // creator's device syncs it meanwhile, which claims it first. Content stored
                 // without a claim (from before accounts) stays hidden until `tandem admin claim`.
-                None if !has_stored_chunks(&self.db, &id)? => Access::Read,
+                None if !db_documents::has_stored_chunks(&self.db, &id)? => Access::Read,
                 None => Access::None,
             })
         };
@@ -301,14 +224,6 @@ impl AccessPolicy {
     }
 }
 
-fn has_stored_chunks(db: &Connection, document: &str) -> rusqlite::Result<bool> {
-    // Keys under a document sort between `id/` and `id0` ('0' follows '/' in ASCII).
-    db.prepare_cached("SELECT 1 FROM chunks WHERE key >= ?1 AND key < ?2 LIMIT 1")?
-        .query_row(params![format!("{document}/"), format!("{document}0")], |_| Ok(()))
-        .optional()
-        .map(|found| found.is_some())
-}
-
 impl Policy for AccessPolicy {
     fn may_read(&self, connection: ConnectionId, _peer: &PeerId, doc: &DocumentId) -> bool {
         self.access(connection, doc) >= Access::Read
@@ -326,9 +241,7 @@ mod tests {
 
     #[test]
     fn audiences_give_the_access_the_design_promises() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = crate::storage::Storage::open_in(dir.path()).unwrap();
-        let db = storage.connect().unwrap();
+        let (_dir, db) = crate::storage::scratch();
         let program = create_program(&db, Some("prog"), "P").unwrap();
         let coordinator = add_person(&db, Some("c"), "c@x.example", "C", None).unwrap().id;
         let mentor = add_person(&db, Some("m"), "m@x.example", "M", None).unwrap().id;

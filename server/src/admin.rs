@@ -12,8 +12,27 @@ use clap::{Args, Subcommand};
 use crate::{
     access::{self, Audience},
     accounts::{self, Role, Seat},
+    clock::Clock,
     storage::Storage,
 };
+
+/// A role on the command line (`--role mentor`); the API's [`Role`] is serde-only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoleArg {
+    Coordinator,
+    Mentor,
+    Associate,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Coordinator => Role::Coordinator,
+            RoleArg::Mentor => Role::Mentor,
+            RoleArg::Associate => Role::Associate,
+        }
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct AdminArgs {
@@ -44,7 +63,7 @@ pub enum AdminCommand {
         #[arg(long)]
         program: String,
         #[arg(long, value_enum)]
-        role: Role,
+        role: RoleArg,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -59,7 +78,7 @@ pub enum AdminCommand {
         #[arg(long)]
         program: String,
         #[arg(long, value_enum)]
-        role: Role,
+        role: RoleArg,
     },
     /// Remove someone from a program and its pairs; their devices stop receiving its documents.
     RemoveFromProgram {
@@ -136,6 +155,8 @@ pub enum AdminCommand {
 
 /// Runs one admin command; what it prints goes to `out`.
 pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+    // Its own process, so its own instance of the relay's one clock; it stamps tokens and claims.
+    let clock = Clock::system();
     let storage = Storage::open_in(&args.data)?;
     let db = storage.connect()?;
     let person = |key: &str| accounts::person_by_id_or_email(&db, key).map(|p| p.id);
@@ -151,11 +172,11 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
                 );
             }
             let added = accounts::add_person(&db, id.as_deref(), &email, &name, password.as_deref())?;
-            accounts::set_membership(&db, &program, &added.id, role)?;
+            accounts::set_membership(&db, &program, &added.id, role.into())?;
             writeln!(out, "{}", added.id)?;
         }
         AdminCommand::SetRole { person: key, program, role } => {
-            accounts::set_membership(&db, &program, &person(&key)?, role)?;
+            accounts::set_membership(&db, &program, &person(&key)?, role.into())?;
         }
         AdminCommand::RemoveFromProgram { person: key, program } => {
             accounts::remove_membership(&db, &program, &person(&key)?)?;
@@ -185,7 +206,7 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
         AdminCommand::Token { person: key, label, valid_for_secs } => {
             let lifetime = valid_for_secs.map(|s| s as i64 * 1000);
             let token =
-                accounts::create_token(&db, &person(&key)?, label.as_deref(), accounts::now_ms(), lifetime)?;
+                accounts::create_token(&db, &person(&key)?, label.as_deref(), clock.now_ms(), lifetime)?;
             writeln!(out, "{token}")?;
         }
         AdminCommand::Claim { document, owner, audience } => {
@@ -195,7 +216,7 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
                 Some(("program", id)) => Audience::Program { program_id: id.into() },
                 _ => anyhow::bail!("--audience must be private, pair:<pair id> or program:<program id>"),
             };
-            access::claim(&db, &person(&owner)?, &document, &audience, accounts::now_ms())?;
+            access::claim(&db, &person(&owner)?, &document, &audience, clock.now_ms())?;
         }
     }
     Ok(())

@@ -54,15 +54,7 @@ pub fn load(storage: &Storage, now_ms: i64) -> anyhow::Result<Vec<DemoSignIn>> {
         |_name| DocumentId::from_bytes(rand::random()).to_string(),
         tandem_core::model::Timestamp(now_ms),
     )?;
-    db.execute_batch("BEGIN")?;
-    let result = setup_accounts(&db, &demo, now_ms);
-    match result {
-        Ok(()) => db.execute_batch("COMMIT")?,
-        Err(error) => {
-            db.execute_batch("ROLLBACK")?;
-            return Err(error);
-        }
-    }
+    crate::storage::atomically(&db, |db| setup_accounts(db, &demo, now_ms))?;
     let writes = demo
         .save_all()
         .into_iter()

@@ -1,25 +1,103 @@
-//! One error type for every handler: it logs the details and answers plainly.
+//! One error type for every HTTP handler: it logs the details and answers plainly.
+//!
+//! Every error answer is `{"error": "..."}` ([`tandem_api::ErrorBody`]) with its status, whether it
+//! comes from the JSON API, the `/sync` upgrade or `/healthz`: a sentence for the person at the
+//! other end that says what to do. What went wrong inside (paths, SQL errors) goes to the log,
+//! never to the client.
+
+use std::time::Duration;
 
 use axum::{
-    http::StatusCode,
+    Json,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use tandem_api::ErrorBody;
 
-/// A failure inside a request. The person at the other end gets a short message; the log gets
-/// the full chain, because the details (paths, SQL errors) are for the operator, not the client.
+use crate::{accounts::AccountError, storage::StorageError};
+
+/// What an internal failure tells the client.
+const INTERNAL: &str = "internal error; the relay's log has the details";
+
+/// A request that did not succeed: a status, a message for the person, and for internal failures
+/// the cause, which only the log sees.
 #[derive(Debug)]
-pub struct AppError(anyhow::Error);
+pub struct AppError {
+    status: StatusCode,
+    message: String,
+    /// For 429: when to try again (`Retry-After`).
+    retry_after: Option<Duration>,
+    /// For 500: what actually failed.
+    cause: Option<anyhow::Error>,
+}
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        tracing::error!(error = format!("{:#}", self.0), "request failed");
-        (StatusCode::INTERNAL_SERVER_ERROR, "internal error; the relay's log has the details\n")
-            .into_response()
+impl AppError {
+    /// A refusal the person can act on: `message` says what to do.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into(), retry_after: None, cause: None }
+    }
+
+    /// A failure inside the relay: 500 to the client, `cause` with its whole chain to the log.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self { cause: Some(cause.into()), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL) }
+    }
+
+    /// 401 with `message` saying how to sign in.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, message)
+    }
+
+    /// Adds `Retry-After` (rounded up to whole seconds, at least one).
+    pub fn retry_after(self, wait: Duration) -> Self {
+        Self { retry_after: Some(wait), ..self }
     }
 }
 
-impl<E: Into<anyhow::Error>> From<E> for AppError {
-    fn from(error: E) -> Self {
-        Self(error.into())
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match &self.cause {
+            Some(cause) => {
+                tracing::error!(error = format!("{cause:#}"), status = %self.status, "request failed")
+            }
+            None => tracing::debug!(message = %self.message, status = %self.status, "request refused"),
+        }
+        let mut response = (self.status, Json(ErrorBody { error: self.message })).into_response();
+        if let Some(wait) = self.retry_after {
+            let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(error: AccountError) -> Self {
+        let status = match &error {
+            AccountError::NotFound(_) => StatusCode::NOT_FOUND,
+            AccountError::Conflict(_) => StatusCode::CONFLICT,
+            AccountError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AccountError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AccountError::Sqlite(_) => return Self::internal(error),
+        };
+        Self::new(status, error.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(error: rusqlite::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
+impl From<StorageError> for AppError {
+    fn from(error: StorageError) -> Self {
+        Self::internal(error)
+    }
+}
+
+/// A blocking task that panicked or was cancelled.
+impl From<tokio::task::JoinError> for AppError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        Self::internal(error)
     }
 }

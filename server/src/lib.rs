@@ -7,19 +7,23 @@
 //! - [`app`] builds the HTTP router: `/sync` (the automerge-repo WebSocket endpoint, [`sync`]),
 //!   `/api` (signing in, the coordinator's setup, claiming documents: [`api`]), `/healthz`,
 //!   `/metrics` ([`metrics`]), and the web app from [`web_app`].
-//! - [`accounts`] holds people, programs, pairs, roles, sessions and tokens; [`access`] decides who
-//!   may read and write which document, and is the sync engine's policy.
-//! - [`storage`] owns the SQLite database: opening it, its migrations, and every SQL statement.
-//! - [`error`] turns failures into plain HTTP answers while logging the details.
+//! - [`accounts`] holds the rules for people, programs, pairs, roles, sessions and tokens;
+//!   [`access`] decides who may read and write which document, and is the sync engine's policy.
+//! - [`storage`] owns the SQLite database: opening it, its migrations, and every SQL statement
+//!   (chunks, accounts, claims); nothing else in the relay writes SQL.
+//! - [`error`]: [`error::AppError`], the one error answer of every handler: it logs the details
+//!   and answers plainly.
+//! - [`clock`]: the one clock for what the relay records (sessions, throttling, claims).
 //!
 //! Only this crate knows HTTP and SQL; documents and the sync protocol live in `tandem-core` and
-//! `tandem-sync`.
+//! `tandem-sync`, and the JSON bodies of the API in `tandem-api` (plain serde types).
 
 pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod api;
 pub mod client;
+pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod metrics;
@@ -41,6 +45,7 @@ use tower_http::trace::TraceLayer;
 use crate::{
     accounts::throttle::Throttle,
     api::AuthConfig,
+    clock::Clock,
     error::AppError,
     metrics::Metrics,
     storage::Storage,
@@ -73,9 +78,9 @@ pub struct AppState {
     pub accounts: Arc<Mutex<rusqlite::Connection>>,
     pub auth: Arc<AuthConfig>,
     pub throttle: Arc<Throttle>,
-    /// The clock for sessions and sign-in throttling (milliseconds since the epoch); tests may
-    /// replace it.
-    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    /// The one clock for sessions, sign-in throttling and claims; the sync engine's thread has
+    /// the same one. Tests drive time with [`AppState::open_with_clock`].
+    pub clock: Clock,
 }
 
 impl std::fmt::Debug for AppState {
@@ -85,19 +90,26 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// Opens (or creates) the storage under `config.data_dir` and starts the sync engine.
-    /// Must run inside a tokio runtime.
+    /// Opens (or creates) the storage under `config.data_dir` and starts the sync engine, on the
+    /// system's clock. Must run inside a tokio runtime.
     pub fn open(config: &Config) -> anyhow::Result<Self> {
+        Self::open_with_clock(config, Clock::system())
+    }
+
+    /// [`AppState::open`] on a clock of the caller's: everything the relay stamps or expires
+    /// reads this one.
+    pub fn open_with_clock(config: &Config, clock: Clock) -> anyhow::Result<Self> {
         let storage = Arc::new(Storage::open_in(&config.data_dir)?);
         let metrics = Arc::new(Metrics::default());
         let peer_id = format!("tandem-relay-{:016x}", rand::random::<u64>());
-        let sync = SyncHub::start(storage.clone(), metrics.clone(), config.sync.clone(), peer_id)?;
+        let sync =
+            SyncHub::start(storage.clone(), metrics.clone(), config.sync.clone(), peer_id, clock.clone())?;
         let accounts = Arc::new(Mutex::new(storage.connect()?));
         Ok(Self {
             accounts,
             auth: Arc::new(config.auth.clone()),
             throttle: Arc::new(Throttle::new(config.auth.throttle.clone())),
-            clock: Arc::new(accounts::now_ms),
+            clock,
             storage,
             metrics,
             sync,
@@ -108,7 +120,7 @@ impl AppState {
 
     /// Now, by [`AppState::clock`].
     pub fn now_ms(&self) -> i64 {
-        (self.clock)()
+        self.clock.now_ms()
     }
 }
 

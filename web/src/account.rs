@@ -8,7 +8,9 @@
 use serde::{Deserialize, Serialize};
 use tandem_sync::DocumentId;
 
-use crate::api::{self, ApiError, Audience, DocumentEntry, Me};
+use tandem_api::{Audience, DocumentEntry, Me};
+
+use crate::api::{self, ApiError};
 use crate::store::{IdbStorage, StoreError};
 
 /// The setting the account is stored under.
@@ -101,7 +103,7 @@ impl Account {
         for made in &mut self.made_here {
             let Some(audience) = &made.claim else { continue };
             match api::claim(&made.id, audience).await {
-                Ok(()) => made.claim = None,
+                Ok(_) => made.claim = None,
                 // The relay said no for good (e.g. the person left the pair): keep the document
                 // private rather than retry forever. It stays on the device.
                 Err(ApiError::Refused { status, message }) if (400..500).contains(&status) => {
@@ -122,7 +124,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
     use super::*;
-    use crate::api::{Pair, Person};
+    use tandem_api::{Access, Pair, Person};
 
     fn account() -> Account {
         Account::new(Me {
@@ -131,6 +133,7 @@ mod tests {
             pairs: vec![Pair {
                 id: "p1".into(),
                 program_id: "prog".into(),
+                cohort_id: None,
                 mentor_id: Some("u-m".into()),
                 associate_id: Some("u-a".into()),
             }],
@@ -147,7 +150,7 @@ mod tests {
             id: id.to_string(),
             audience: Audience::Pair { pair_id: "p1".into() },
             owner_id: "u-m".into(),
-            access: "write".into(),
+            access: Access::Write,
         });
         assert_eq!(account.document_ids(), vec![id]);
         let draft = crate::repo::new_document_id();

@@ -1,11 +1,14 @@
 //! The relay's JSON API, as the app uses it: signing in and out, who the person is, which
 //! documents they may read, and claiming a new document for its audience.
 //!
+//! The bodies are `tandem_api`'s types, the ones the relay answers with.
+//!
 //! The session is an HttpOnly cookie the browser sends by itself (same origin); this code never
 //! sees it. Every call distinguishes "the network is not there" ([`ApiError::Offline`]), which the
 //! app rides out with what it has stored, from "the relay said no" ([`ApiError::Refused`]).
 
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Serialize, de::DeserializeOwned};
+use tandem_api::{Audience, Claim, ClaimRequest, DocumentEntry, ErrorBody, Me, Person, SignIn};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestCredentials, RequestInit, Response};
@@ -24,78 +27,13 @@ pub enum ApiError {
     Malformed(String),
 }
 
-/// `GET /api/me`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Me {
-    /// The relay sends the person's fields at the top level, beside their memberships and pairs.
-    #[serde(flatten)]
-    pub person: Person,
-    pub memberships: Vec<Membership>,
-    pub pairs: Vec<Pair>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Person {
-    pub id: String,
-    pub email: String,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Membership {
-    pub program_id: String,
-    pub role: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pair {
-    pub id: String,
-    pub program_id: String,
-    pub mentor_id: Option<String>,
-    pub associate_id: Option<String>,
-}
-
-/// Who may see a document (the relay's record of it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Audience {
-    Private,
-    Pair { pair_id: String },
-    Program { program_id: String },
-}
-
-/// One entry of `GET /api/documents`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DocumentEntry {
-    pub id: String,
-    pub audience: Audience,
-    pub owner_id: String,
-    pub access: String,
-}
-
-#[derive(Debug, Serialize)]
-struct SignIn<'a> {
-    email: &'a str,
-    password: &'a str,
-}
-
-#[derive(Debug, Serialize)]
-struct Claim<'a> {
-    id: &'a str,
-    audience: &'a Audience,
-}
-
-#[derive(Debug, Deserialize)]
-struct ErrorBody {
-    error: String,
-}
-
-pub async fn sign_in(email: &str, password: &str) -> Result<(), ApiError> {
-    call::<serde_json::Value>("POST", "api/session", Some(&SignIn { email, password })).await.map(drop)
+pub async fn sign_in(email: &str, password: &str) -> Result<Person, ApiError> {
+    let body = SignIn { email: email.to_owned(), password: password.to_owned() };
+    call("POST", "api/session", Some(&body)).await
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {
-    call::<serde_json::Value>("DELETE", "api/session", None::<&()>).await.map(drop)
+    call("DELETE", "api/session", None::<&()>).await
 }
 
 pub async fn me() -> Result<Me, ApiError> {
@@ -107,8 +45,9 @@ pub async fn documents() -> Result<Vec<DocumentEntry>, ApiError> {
 }
 
 /// Records who may see a document this person made. Claiming again for the same audience is fine.
-pub async fn claim(id: &str, audience: &Audience) -> Result<(), ApiError> {
-    call::<serde_json::Value>("POST", "api/documents", Some(&Claim { id, audience })).await.map(drop)
+pub async fn claim(id: &str, audience: &Audience) -> Result<Claim, ApiError> {
+    let body = ClaimRequest { id: id.to_owned(), audience: audience.clone() };
+    call("POST", "api/documents", Some(&body)).await
 }
 
 async fn call<T: DeserializeOwned>(
@@ -155,32 +94,5 @@ async fn call<T: DeserializeOwned>(
                 .unwrap_or_else(|_| format!("the server answered {status}"));
             Err(ApiError::Refused { status, message })
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use wasm_bindgen_test::wasm_bindgen_test;
-
-    use super::*;
-
-    #[wasm_bindgen_test]
-    fn the_relays_answers_parse() {
-        let me: Me = serde_json::from_str(
-            r#"{"id":"u1","email":"a@b","name":"Grace",
-                "memberships":[{"program_id":"p","person_id":"u1","role":"mentor"}],
-                "pairs":[{"id":"pr","program_id":"p","cohort_id":null,"mentor_id":"u1","associate_id":"u2"}]}"#,
-        )
-        .unwrap();
-        assert_eq!(me.pairs[0].associate_id.as_deref(), Some("u2"));
-        let docs: Vec<DocumentEntry> = serde_json::from_str(
-            r#"[{"id":"d","audience":{"kind":"pair","pair_id":"pr"},"owner_id":"u1","access":"write"}]"#,
-        )
-        .unwrap();
-        assert_eq!(docs[0].audience, Audience::Pair { pair_id: "pr".into() });
-        assert_eq!(
-            serde_json::to_string(&Audience::Pair { pair_id: "pr".into() }).unwrap(),
-            r#"{"kind":"pair","pair_id":"pr"}"#
-        );
     }
 }

@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use tandem_api::Role;
 use tandem_core::{UserId, model::ObservationStatus};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
@@ -94,7 +95,7 @@ pub fn pairs_page() -> Html {
             <h1 id="pairs-title">{ "My pairs" }</h1>
             if account.me.pairs.is_empty() {
                 <p class="empty">
-                    { if account.me.memberships.iter().any(|m| m.role == "coordinator") {
+                    { if account.me.memberships.iter().any(|m| m.role == Role::Coordinator) {
                         "You coordinate a program: people and pairs are set up with `tandem admin` or the relay's API. Observations and goals belong to the pairs and appear on their members' devices."
                     } else {
                         "You are not in a mentoring pair yet. Your coordinator sets pairs up."

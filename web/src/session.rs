@@ -4,6 +4,7 @@
 
 use std::{cell::RefCell, collections::BTreeMap, rc::Rc};
 
+use tandem_api::Audience;
 use tandem_core::{
     Goals, Observation, Program, UserId, genesis,
     model::{ContextInit, ObservationStatus},
@@ -13,7 +14,7 @@ use tandem_sync::DocumentId;
 
 use crate::{
     account::Account,
-    api::{self, ApiError, Audience},
+    api::{self, ApiError},
     repo::{DocStatus, Repo},
     screens::People,
     store::IdbStorage,

@@ -55,7 +55,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "warnings",
     ]))?;
     // Also the proof that the shared crates and the web app build for the browser. Only the
-    // libraries of core and sync: their test tools (proptest, criterion) are native-only.
+    // libraries of core, sync and api: their test tools (proptest, criterion) are native-only.
     shell::run(shell::cargo().args([
         "clippy",
         "--target",
@@ -64,6 +64,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "tandem-core",
         "--package",
         "tandem-sync",
+        "--package",
+        "tandem-api",
         "--",
         "-D",
         "warnings",

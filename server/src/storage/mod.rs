@@ -1,4 +1,10 @@
 //! The relay's SQLite database: opening it, migrating it, and every statement run against it.
+//! Nothing outside this module writes SQL; the rest of the relay calls these functions, so a
+//! second backend has one place to implement.
+//!
+//! - [`chunks`]: document chunks under automerge-repo's keys, and the writer thread;
+//! - [`accounts`]: programs, people, memberships, cohorts, pairs, sessions and tokens;
+//! - [`documents`]: each claimed document's audience.
 //!
 //! One file, `tandem.sqlite3`, in the data directory. WAL mode lets readers run beside the one
 //! writer; `synchronous = FULL` because the relay promises that whatever it acknowledged survives
@@ -7,7 +13,9 @@
 //! Reads go through one connection behind a mutex; writes go to a dedicated writer thread with its
 //! own connection ([`chunks`] explains the group commit).
 
+pub mod accounts;
 pub mod chunks;
+pub mod documents;
 
 pub use chunks::Write;
 
@@ -153,6 +161,18 @@ impl Storage {
     }
 }
 
+/// Runs `f` in one transaction: everything it wrote is committed if it returns `Ok`, and nothing
+/// is kept if it returns `Err` (or panics).
+pub fn atomically<T, E: From<rusqlite::Error>>(
+    db: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E> {
+    let transaction = db.unchecked_transaction()?;
+    let value = f(&transaction)?;
+    transaction.commit()?;
+    Ok(value)
+}
+
 fn open_connection(path: &Path) -> Result<Connection, StorageError> {
     let connection =
         Connection::open(path).map_err(|source| StorageError::Open { path: path.to_owned(), source })?;
@@ -174,6 +194,14 @@ fn migrate(connection: &Connection, path: &Path) -> Result<(), StorageError> {
         tracing::info!(version = next, "database migrated");
     }
     Ok(())
+}
+
+/// A fresh database in a temporary directory, for tests of the modules built on it.
+#[cfg(test)]
+pub(crate) fn scratch() -> (tempfile::TempDir, Connection) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Storage::open_in(dir.path()).unwrap().connect().unwrap();
+    (dir, db)
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ use tokio::sync::mpsc;
 
 use crate::{
     access::AccessPolicy,
+    clock::Clock,
     metrics::Metrics,
     storage::{Storage, Write},
 };
@@ -112,6 +113,7 @@ impl SyncHub {
         metrics: Arc<Metrics>,
         config: SyncConfig,
         peer_id: String,
+        clock: Clock,
     ) -> Result<Self, crate::storage::StorageError> {
         let policy = AccessPolicy::new(storage.connect()?);
         let (inputs, receiver) = mpsc::unbounded_channel();
@@ -127,6 +129,7 @@ impl SyncHub {
             inputs: inputs.downgrade(),
             runtime,
             started: Instant::now(),
+            clock,
         };
         std::thread::Builder::new()
             .name("tandem-sync-engine".into())
@@ -173,7 +176,10 @@ struct Worker {
     /// Weak, so the thread ends when the last [`SyncHub`] is dropped.
     inputs: mpsc::WeakUnboundedSender<Input>,
     runtime: tokio::runtime::Handle,
+    /// The engine's own time: a monotonic interval since start, for its timers.
     started: Instant,
+    /// The relay's clock, for what is recorded (a document's claim time).
+    clock: Clock,
 }
 
 impl Worker {
@@ -210,7 +216,7 @@ impl Worker {
                 Input::Frame { connection, bytes, received } => {
                     self.metrics.message(crate::metrics::Direction::In, bytes.len());
                     earliest_frame = Some(earliest_frame.map_or(received, |e| e.min(received)));
-                    self.engine.policy_mut().observe_frame(connection, &bytes, crate::accounts::now_ms());
+                    self.engine.policy_mut().observe_frame(connection, &bytes, self.clock.now_ms());
                     events.push(Event::BytesReceived { connection, bytes });
                 }
                 Input::Closed { connection } => {

@@ -11,14 +11,14 @@ use axum::{
         RawQuery, State, WebSocketUpgrade,
         ws::{CloseFrame, Message, close_code, rejection::WebSocketUpgradeRejection},
     },
-    http::{HeaderMap, StatusCode},
+    http::HeaderMap,
     response::{IntoResponse, Response},
 };
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::watch;
 
 use super::{Outbound, SyncHub};
-use crate::{AppState, api};
+use crate::{AppState, api, error::AppError};
 
 /// `GET /sync`: the automerge-repo WebSocket endpoint.
 ///
@@ -35,8 +35,7 @@ pub async fn upgrade(
     let person = match api::authenticate(&state, secret).await {
         Ok(Some(person)) => person,
         Ok(None) => {
-            return api::ApiError::new(
-                StatusCode::UNAUTHORIZED,
+            return AppError::unauthorized(
                 "sign in first: /sync needs a session cookie or ?token=<access token>",
             )
             .into_response();
@@ -45,7 +44,8 @@ pub async fn upgrade(
     };
     let ws = match ws {
         Ok(ws) => ws,
-        Err(rejection) => return rejection.into_response(),
+        // Not a WebSocket upgrade (a plain GET, a missing header): said as every other error.
+        Err(rejection) => return AppError::new(rejection.status(), rejection.body_text()).into_response(),
     };
     let hub = state.sync.clone();
     let shutdown = state.shutdown.subscribe();

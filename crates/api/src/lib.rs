@@ -1,0 +1,257 @@
+//! The JSON types of the relay's API under `/api`, declared once for both ends: the relay
+//! (`tandem-server`) answers with them and the web app (`tandem-web`) reads them.
+//!
+//! Plain data with serde derives: no HTTP, no I/O, builds for native and `wasm32-unknown-unknown`.
+//! Routes, status codes and authentication are the relay's business (`server/src/api`); this crate
+//! only says what the bodies look like.
+//!
+//! The JSON of every type is pinned by `tests/json.rs`. It must not change shape lightly: devices
+//! keep [`Me`] and [`DocumentEntry`] as stored settings to open offline, so a field added later
+//! has to be optional (or `#[serde(default)]`) for what older apps stored to keep reading.
+//!
+//! | route | request | answer |
+//! |---|---|---|
+//! | `POST /api/session` | [`SignIn`] | [`Person`] |
+//! | `GET /api/me` | | [`Me`] |
+//! | `PUT /api/me/password` | [`PasswordChange`] | |
+//! | `GET /api/documents` | | `[`[`DocumentEntry`]`]` |
+//! | `POST /api/documents` | [`ClaimRequest`] | [`Claim`] |
+//! | `GET /api/programs/{program}` | | [`ProgramView`] |
+//! | `POST /api/programs/{program}/people` | [`NewPerson`] | [`PersonInProgram`] |
+//! | `PUT /api/programs/{program}/people/{person}` | [`RoleChange`] | |
+//! | `POST /api/programs/{program}/cohorts` | [`NewCohort`] | [`Cohort`] |
+//! | `POST /api/programs/{program}/pairs` | [`NewPair`] | [`Pair`] |
+//! | `PATCH /api/pairs/{pair}` | [`PairChange`] | [`Pair`] |
+//! | any error | | [`ErrorBody`] |
+
+use serde::{Deserialize, Serialize};
+
+// ---------------------------------------------------------------------------------------------
+// People, programs and pairs.
+
+/// What a person is in a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Sets up people and pairs; writes the program document.
+    Coordinator,
+    Mentor,
+    Associate,
+}
+
+impl Role {
+    /// Every role, in the order people are shown.
+    pub const ALL: [Role; 3] = [Role::Coordinator, Role::Mentor, Role::Associate];
+
+    /// The role's name on the wire (and in the relay's database).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Coordinator => "coordinator",
+            Role::Mentor => "mentor",
+            Role::Associate => "associate",
+        }
+    }
+
+    /// The role named `name` on the wire, if there is one.
+    pub fn parse(name: &str) -> Option<Self> {
+        Role::ALL.into_iter().find(|role| role.as_str() == name)
+    }
+}
+
+/// A person as others see them: never their password or sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+}
+
+/// A person's role in one program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    pub program_id: String,
+    /// Defaulted because apps before this crate stored their memberships without it.
+    #[serde(default)]
+    pub person_id: String,
+    pub role: Role,
+}
+
+/// A group of pairs in a program that meets as a community.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cohort {
+    pub id: String,
+    pub program_id: String,
+    pub name: String,
+}
+
+/// A mentoring pair; either seat may be empty (someone left the pair).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pair {
+    pub id: String,
+    pub program_id: String,
+    pub cohort_id: Option<String>,
+    pub mentor_id: Option<String>,
+    pub associate_id: Option<String>,
+}
+
+/// `GET /api/me`: the signed-in person, their programs and roles, and their pairs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// The person's fields sit at the top level, beside their memberships and pairs.
+    #[serde(flatten)]
+    pub person: Person,
+    pub memberships: Vec<Membership>,
+    pub pairs: Vec<Pair>,
+}
+
+/// `POST /api/session`: signing in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignIn {
+    pub email: String,
+    pub password: String,
+}
+
+/// `PUT /api/me/password`: the current password is asked for, so a stolen session alone cannot
+/// change it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documents and who may see them.
+
+/// Who may see a document: recorded by the relay when the document is claimed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Audience {
+    /// Its owner only (drafts, mentor notes).
+    Private,
+    /// The mentor and the associate of one pair, whoever sits in those seats now.
+    Pair { pair_id: String },
+    /// Everyone in the program reads; its coordinators write.
+    Program { program_id: String },
+}
+
+/// What a person may do with a document; ordered, so `access >= Access::Read` reads as it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    None,
+    Read,
+    Write,
+}
+
+/// One entry of `GET /api/documents`: a document the person may read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentEntry {
+    pub id: String,
+    pub audience: Audience,
+    pub owner_id: String,
+    pub access: Access,
+}
+
+/// `POST /api/documents`: claim a document (an automerge document id) for an audience.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimRequest {
+    pub id: String,
+    pub audience: Audience,
+}
+
+/// A claimed document as the relay recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub id: String,
+    pub audience: Audience,
+    pub owner_id: String,
+    /// Claimed implicitly by a first sync; its owner may still name a wider audience once.
+    pub provisional: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// A coordinator's setup of a program.
+
+/// `GET /api/programs/{program}`: its people, cohorts and pairs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramView {
+    pub id: String,
+    pub people: Vec<PersonInProgram>,
+    pub cohorts: Vec<Cohort>,
+    pub pairs: Vec<Pair>,
+}
+
+/// A person with their role in the program at hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonInProgram {
+    #[serde(flatten)]
+    pub person: Person,
+    pub role: Role,
+}
+
+/// `POST /api/programs/{program}/people`. Without a password the person can only use access
+/// tokens until one is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPerson {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// `PUT /api/programs/{program}/people/{person}`: add someone who exists, or change their role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleChange {
+    pub role: Role,
+}
+
+/// `POST /api/programs/{program}/cohorts`; the relay makes up an id when none is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCohort {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+}
+
+/// `POST /api/programs/{program}/pairs`; the relay makes up an id when none is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPair {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub mentor_id: String,
+    pub associate_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cohort_id: Option<String>,
+}
+
+/// `PATCH /api/pairs/{pair}`: `{"mentor_id": "u-…"}` seats someone; `{"associate_id": null}`
+/// empties the seat; a missing field leaves the seat as it is. Hence the two levels of `Option`:
+/// the outer one is "mentioned at all", the inner one "who".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairChange {
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub mentor_id: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub associate_id: Option<Option<String>>,
+}
+
+/// Reads a field that is present (its value may be `null`), so that `default` stands only for a
+/// missing field.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Ok(Some(Option::<String>::deserialize(d)?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors.
+
+/// The body of every error answer, whatever its status: a sentence for the person that says what
+/// to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+}

@@ -1,0 +1,233 @@
+//! Pins the JSON of every API type: the relay and the web app agree through these types, and
+//! devices keep some of them as stored settings, so a change of shape must show up here first.
+
+use std::fmt::Debug;
+
+use serde::{Serialize, de::DeserializeOwned};
+use tandem_api::*;
+
+/// `value` is written exactly as `json`, and `json` reads back as `value`.
+#[track_caller]
+fn check<T: Serialize + DeserializeOwned + PartialEq + Debug>(value: T, json: &str) {
+    assert_eq!(serde_json::to_string(&value).unwrap(), json, "how {value:?} is written");
+    assert_eq!(serde_json::from_str::<T>(json).unwrap(), value, "how {json} is read");
+}
+
+fn person() -> Person {
+    Person { id: "u-1".into(), email: "grace@school.example".into(), name: "Grace".into() }
+}
+
+fn pair() -> Pair {
+    Pair {
+        id: "pair-1".into(),
+        program_id: "prog".into(),
+        cohort_id: Some("cohort-a".into()),
+        mentor_id: Some("u-1".into()),
+        associate_id: None,
+    }
+}
+
+#[test]
+fn roles_are_written_in_lowercase_and_parse_back_from_their_names() {
+    check(Role::Coordinator, r#""coordinator""#);
+    check(Role::Mentor, r#""mentor""#);
+    check(Role::Associate, r#""associate""#);
+    for role in Role::ALL {
+        assert_eq!(Role::parse(role.as_str()), Some(role));
+        assert_eq!(serde_json::to_string(&role).unwrap(), format!("\"{}\"", role.as_str()));
+    }
+    assert_eq!(Role::parse("Mentor"), None);
+}
+
+#[test]
+fn people_memberships_cohorts_and_pairs_keep_their_field_names() {
+    check(person(), r#"{"id":"u-1","email":"grace@school.example","name":"Grace"}"#);
+    check(
+        Membership { program_id: "prog".into(), person_id: "u-1".into(), role: Role::Mentor },
+        r#"{"program_id":"prog","person_id":"u-1","role":"mentor"}"#,
+    );
+    check(
+        Cohort { id: "cohort-a".into(), program_id: "prog".into(), name: "Autumn".into() },
+        r#"{"id":"cohort-a","program_id":"prog","name":"Autumn"}"#,
+    );
+    check(
+        pair(),
+        r#"{"id":"pair-1","program_id":"prog","cohort_id":"cohort-a","mentor_id":"u-1","associate_id":null}"#,
+    );
+}
+
+#[test]
+fn me_puts_the_persons_fields_at_the_top_level() {
+    check(
+        Me {
+            person: person(),
+            memberships: vec![Membership {
+                program_id: "prog".into(),
+                person_id: "u-1".into(),
+                role: Role::Coordinator,
+            }],
+            pairs: vec![pair()],
+        },
+        concat!(
+            r#"{"id":"u-1","email":"grace@school.example","name":"Grace","#,
+            r#""memberships":[{"program_id":"prog","person_id":"u-1","role":"coordinator"}],"#,
+            r#""pairs":[{"id":"pair-1","program_id":"prog","cohort_id":"cohort-a","mentor_id":"u-1","associate_id":null}]}"#,
+        ),
+    );
+}
+
+#[test]
+fn an_account_stored_by_an_older_app_still_reads() {
+    // What the web app stored before this crate existed: memberships without `person_id`, pairs
+    // without `cohort_id`, access as a string. A device opened offline must still find its person.
+    let me: Me = serde_json::from_str(
+        r#"{"id":"u-1","email":"a@b","name":"Grace",
+            "memberships":[{"program_id":"prog","role":"mentor"}],
+            "pairs":[{"id":"pair-1","program_id":"prog","mentor_id":"u-1","associate_id":"u-2"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(me.memberships[0].role, Role::Mentor);
+    assert_eq!(me.pairs[0].cohort_id, None);
+    assert_eq!(me.pairs[0].associate_id.as_deref(), Some("u-2"));
+    let entry: DocumentEntry = serde_json::from_str(
+        r#"{"id":"d","audience":{"kind":"pair","pair_id":"pair-1"},"owner_id":"u-1","access":"read"}"#,
+    )
+    .unwrap();
+    assert_eq!(entry.access, Access::Read);
+}
+
+#[test]
+fn sign_in_and_password_change_bodies_keep_their_field_names() {
+    check(
+        SignIn { email: "a@b".into(), password: "long enough pw".into() },
+        r#"{"email":"a@b","password":"long enough pw"}"#,
+    );
+    check(
+        PasswordChange { current: "first password".into(), new: "second password".into() },
+        r#"{"current":"first password","new":"second password"}"#,
+    );
+}
+
+#[test]
+fn audiences_are_tagged_by_kind() {
+    check(Audience::Private, r#"{"kind":"private"}"#);
+    check(Audience::Pair { pair_id: "pair-1".into() }, r#"{"kind":"pair","pair_id":"pair-1"}"#);
+    check(Audience::Program { program_id: "prog".into() }, r#"{"kind":"program","program_id":"prog"}"#);
+}
+
+#[test]
+fn access_is_written_in_lowercase_and_ordered_from_none_to_write() {
+    check(Access::None, r#""none""#);
+    check(Access::Read, r#""read""#);
+    check(Access::Write, r#""write""#);
+    assert!(Access::None < Access::Read && Access::Read < Access::Write);
+}
+
+#[test]
+fn document_entries_claims_and_claim_requests_keep_their_field_names() {
+    check(
+        DocumentEntry {
+            id: "d".into(),
+            audience: Audience::Pair { pair_id: "pair-1".into() },
+            owner_id: "u-1".into(),
+            access: Access::Write,
+        },
+        r#"{"id":"d","audience":{"kind":"pair","pair_id":"pair-1"},"owner_id":"u-1","access":"write"}"#,
+    );
+    check(
+        ClaimRequest { id: "d".into(), audience: Audience::Private },
+        r#"{"id":"d","audience":{"kind":"private"}}"#,
+    );
+    check(
+        Claim { id: "d".into(), audience: Audience::Private, owner_id: "u-1".into(), provisional: false },
+        r#"{"id":"d","audience":{"kind":"private"},"owner_id":"u-1","provisional":false}"#,
+    );
+}
+
+#[test]
+fn a_program_view_lists_people_with_their_role_beside_their_fields() {
+    check(
+        ProgramView {
+            id: "prog".into(),
+            people: vec![PersonInProgram { person: person(), role: Role::Mentor }],
+            cohorts: vec![],
+            pairs: vec![pair()],
+        },
+        concat!(
+            r#"{"id":"prog","people":[{"id":"u-1","email":"grace@school.example","name":"Grace","role":"mentor"}],"#,
+            r#""cohorts":[],"pairs":[{"id":"pair-1","program_id":"prog","cohort_id":"cohort-a","mentor_id":"u-1","associate_id":null}]}"#,
+        ),
+    );
+}
+
+#[test]
+fn a_coordinators_setup_bodies_leave_out_what_they_do_not_name() {
+    check(
+        NewPerson { email: "a@b".into(), name: "A".into(), role: Role::Associate, password: None },
+        r#"{"email":"a@b","name":"A","role":"associate"}"#,
+    );
+    check(
+        NewPerson { email: "a@b".into(), name: "A".into(), role: Role::Mentor, password: Some("pw".into()) },
+        r#"{"email":"a@b","name":"A","role":"mentor","password":"pw"}"#,
+    );
+    check(RoleChange { role: Role::Coordinator }, r#"{"role":"coordinator"}"#);
+    check(NewCohort { id: None, name: "Autumn".into() }, r#"{"name":"Autumn"}"#);
+    check(NewCohort { id: Some("c".into()), name: "Autumn".into() }, r#"{"id":"c","name":"Autumn"}"#);
+    check(
+        NewPair { id: None, mentor_id: "u-1".into(), associate_id: "u-2".into(), cohort_id: None },
+        r#"{"mentor_id":"u-1","associate_id":"u-2"}"#,
+    );
+    check(
+        NewPair {
+            id: Some("pair-1".into()),
+            mentor_id: "u-1".into(),
+            associate_id: "u-2".into(),
+            cohort_id: Some("c".into()),
+        },
+        r#"{"id":"pair-1","mentor_id":"u-1","associate_id":"u-2","cohort_id":"c"}"#,
+    );
+}
+
+#[test]
+fn a_pair_change_tells_an_emptied_seat_from_one_left_alone() {
+    check(PairChange::default(), r#"{}"#);
+    check(PairChange { mentor_id: Some(Some("u-3".into())), associate_id: None }, r#"{"mentor_id":"u-3"}"#);
+    check(PairChange { mentor_id: None, associate_id: Some(None) }, r#"{"associate_id":null}"#);
+}
+
+#[test]
+fn setup_bodies_refuse_fields_they_do_not_know() {
+    let error =
+        serde_json::from_str::<NewPerson>(r#"{"email":"a@b","name":"A","role":"mentor","admin":true}"#)
+            .unwrap_err();
+    assert!(error.to_string().contains("unknown field `admin`"), "{error}");
+    assert!(serde_json::from_str::<PairChange>(r#"{"cohort_id":"c"}"#).is_err());
+    assert!(serde_json::from_str::<NewCohort>(r#"{"name":"A","program_id":"p"}"#).is_err());
+    assert!(serde_json::from_str::<NewPair>(r#"{"mentor_id":"m","associate_id":"a","x":1}"#).is_err());
+}
+
+#[test]
+fn errors_are_one_sentence_under_error() {
+    check(ErrorBody { error: "sign in first".into() }, r#"{"error":"sign in first"}"#);
+}
+
+/// Moved from the web crate (`api.rs`), where it could only run in headless Chromium.
+#[test]
+fn the_relays_answers_parse_as_the_web_app_reads_them() {
+    let me: Me = serde_json::from_str(
+        r#"{"id":"u1","email":"a@b","name":"Grace",
+            "memberships":[{"program_id":"p","person_id":"u1","role":"mentor"}],
+            "pairs":[{"id":"pr","program_id":"p","cohort_id":null,"mentor_id":"u1","associate_id":"u2"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(me.pairs[0].associate_id.as_deref(), Some("u2"));
+    let docs: Vec<DocumentEntry> = serde_json::from_str(
+        r#"[{"id":"d","audience":{"kind":"pair","pair_id":"pr"},"owner_id":"u1","access":"write"}]"#,
+    )
+    .unwrap();
+    assert_eq!(docs[0].audience, Audience::Pair { pair_id: "pr".into() });
+    assert_eq!(
+        serde_json::to_string(&Audience::Pair { pair_id: "pr".into() }).unwrap(),
+        r#"{"kind":"pair","pair_id":"pr"}"#
+    );
+}

@@ -1,0 +1,105 @@
+//! Who is asking: the secret a request carries, the person it belongs to, and whether they
+//! coordinate a program.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts},
+    http::{HeaderMap, StatusCode, header, request::Parts},
+};
+
+use super::with_db;
+use crate::{
+    AppState,
+    accounts::{self, Role},
+    error::AppError,
+};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "tandem_session";
+
+/// The secret a request carries: the session cookie, a bearer token, or `?token=`.
+pub fn presented_secret(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned());
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| v.trim().to_owned());
+    let token = query.and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")).map(str::to_owned));
+    cookie.or(bearer).or(token).filter(|s| !s.is_empty())
+}
+
+/// Checks a secret at the relay's clock; the person it belongs to, or `None`.
+pub async fn authenticate(state: &AppState, secret: Option<String>) -> Result<Option<String>, AppError> {
+    let Some(secret) = secret else { return Ok(None) };
+    let now = state.now_ms();
+    with_db(state, move |db| Ok(accounts::authenticate(db, &secret, now)?)).await
+}
+
+fn not_signed_in() -> AppError {
+    AppError::unauthorized("sign in first: no valid session cookie or access token")
+}
+
+/// A signed-in person (extractor): answers 401 when the request has no valid session or token.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub person: String,
+    /// The secret that authenticated this request, so signing out and changing a password know
+    /// which session is this one.
+    pub(super) secret: String,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let secret = presented_secret(&parts.headers, parts.uri.query()).ok_or_else(not_signed_in)?;
+        let person = authenticate(state, Some(secret.clone())).await?.ok_or_else(not_signed_in)?;
+        Ok(SignedIn { person, secret })
+    }
+}
+
+/// Answers 403 unless `person` coordinates `program` (404 when the program does not exist).
+pub(super) fn require_coordinator(
+    db: &rusqlite::Connection,
+    program: &str,
+    person: &str,
+) -> Result<(), AppError> {
+    if !accounts::program_exists(db, program)? {
+        return Err(AppError::new(StatusCode::NOT_FOUND, format!("there is no program {program:?}")));
+    }
+    match accounts::role_in(db, program, person)? {
+        Some(Role::Coordinator) => Ok(()),
+        _ => Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            format!("only a coordinator of the program {program:?} can do this"),
+        )),
+    }
+}
+
+fn client_address(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |ConnectInfo(addr)| addr.ip().to_string())
+}
+
+/// The client's address (for throttling sign-ins), `unknown` when served without connect info.
+#[derive(Debug)]
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(client_address(parts)))
+    }
+}

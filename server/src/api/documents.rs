@@ -1,0 +1,43 @@
+//! `GET /api/documents` and `POST /api/documents`: what a person may read, and claiming a
+//! document for its audience (see [`crate::access`]).
+
+use axum::{Json, extract::State, http::StatusCode};
+use tandem_api::{Claim, ClaimRequest, DocumentEntry};
+
+use super::{Body, SignedIn, with_db};
+use crate::{AppState, access, error::AppError};
+
+/// Every document the person may read, with its audience and what they may do with it.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Json<Vec<DocumentEntry>>, AppError> {
+    with_db(&state, move |db| {
+        let list = access::readable_documents(db, &signed_in.person)?;
+        Ok(Json(
+            list.into_iter()
+                .map(|(claim, access)| DocumentEntry {
+                    id: claim.id,
+                    audience: claim.audience,
+                    owner_id: claim.owner_id,
+                    access,
+                })
+                .collect(),
+        ))
+    })
+    .await
+}
+
+/// Claims a document for an audience the person belongs to, stamped by the relay's clock.
+pub(super) async fn claim(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Body(body): Body<ClaimRequest>,
+) -> Result<(StatusCode, Json<Claim>), AppError> {
+    let now = state.now_ms();
+    with_db(&state, move |db| {
+        let claim = access::claim(db, &signed_in.person, &body.id, &body.audience, now)?;
+        Ok((StatusCode::CREATED, Json(claim)))
+    })
+    .await
+}

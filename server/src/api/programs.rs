@@ -1,0 +1,92 @@
+//! A coordinator's view and setup of a program: `GET /api/programs/{program}`, its people and its
+//! cohorts.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+};
+use tandem_api::{Cohort, NewCohort, NewPerson, PersonInProgram, ProgramView, RoleChange};
+
+use super::{Body, SignedIn, auth::require_coordinator, with_db};
+use crate::{AppState, accounts, error::AppError};
+
+/// The program's people with their roles, its cohorts and its pairs.
+pub(super) async fn program(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(program): Path<String>,
+) -> Result<Json<ProgramView>, AppError> {
+    with_db(&state, move |db| {
+        require_coordinator(db, &program, &signed_in.person)?;
+        let people = accounts::members_of(db, &program)?
+            .into_iter()
+            .map(|(person, role)| PersonInProgram { person, role })
+            .collect();
+        Ok(Json(ProgramView {
+            people,
+            cohorts: accounts::cohorts_of(db, &program)?,
+            pairs: accounts::pairs_of_program(db, &program)?,
+            id: program,
+        }))
+    })
+    .await
+}
+
+/// Adds a new person to the program with a role.
+pub(super) async fn add_person(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(program): Path<String>,
+    Body(body): Body<NewPerson>,
+) -> Result<(StatusCode, Json<PersonInProgram>), AppError> {
+    with_db(&state, move |db| {
+        require_coordinator(db, &program, &signed_in.person)?;
+        let person = accounts::add_person(db, None, &body.email, &body.name, body.password.as_deref())?;
+        accounts::set_membership(db, &program, &person.id, body.role)?;
+        Ok((StatusCode::CREATED, Json(PersonInProgram { person, role: body.role })))
+    })
+    .await
+}
+
+/// Gives someone who exists a role in the program, or changes it.
+pub(super) async fn set_role(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path((program, person)): Path<(String, String)>,
+    Body(body): Body<RoleChange>,
+) -> Result<StatusCode, AppError> {
+    with_db(&state, move |db| {
+        require_coordinator(db, &program, &signed_in.person)?;
+        accounts::set_membership(db, &program, &person, body.role)?;
+        Ok(StatusCode::NO_CONTENT)
+    })
+    .await
+}
+
+/// Removes someone from the program and so from its pairs.
+pub(super) async fn remove_person(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path((program, person)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    with_db(&state, move |db| {
+        require_coordinator(db, &program, &signed_in.person)?;
+        accounts::remove_membership(db, &program, &person)?;
+        Ok(StatusCode::NO_CONTENT)
+    })
+    .await
+}
+
+pub(super) async fn add_cohort(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(program): Path<String>,
+    Body(body): Body<NewCohort>,
+) -> Result<(StatusCode, Json<Cohort>), AppError> {
+    with_db(&state, move |db| {
+        require_coordinator(db, &program, &signed_in.person)?;
+        Ok((StatusCode::CREATED, Json(accounts::add_cohort(db, &program, body.id.as_deref(), &body.name)?)))
+    })
+    .await
+}
