@@ -19,7 +19,6 @@ pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod api;
-pub mod client;
 pub mod demo;
 pub mod error;
 pub mod metrics;
