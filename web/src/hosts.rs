@@ -41,8 +41,8 @@ pub fn observation_page(props: &DocProps) -> Html {
     let ctx = use_context::<Ctx>().expect("inside the session");
     let session = ctx.session.clone();
     let share_error = use_state(|| None::<String>);
+    use_open(&session, &props.id);
     let Ok(id) = props.id.parse::<DocumentId>() else { return not_found() };
-    session.repo.open(id);
     let Some(observation) = session.repo.read::<Observation>(&id) else {
         return waiting(&session, &id, "observation");
     };
@@ -77,6 +77,18 @@ pub fn observation_page(props: &DocProps) -> Html {
                 people={ctx.session.people()} program={ctx.session.program()} {on_edit} {on_share} />
         </>
     }
+}
+
+/// Opens the document in the address (from this device, else from the relay), as an effect:
+/// rendering only reads. Until it is open the page shows that it is fetching it.
+#[hook]
+fn use_open(session: &Rc<Session>, id: &str) {
+    let session = session.clone();
+    use_effect_with(id.to_owned(), move |id| {
+        if let Ok(id) = id.parse::<DocumentId>() {
+            session.repo.open(id);
+        }
+    });
 }
 
 /// How a document's edits, as its screen emits them, reach the repo: applied by `apply` as the
@@ -230,8 +242,8 @@ fn resolve(session: &Session, id: &DocumentId, agreement: &Agreement) {
 pub fn history_page(props: &DocProps) -> Html {
     let ctx = use_context::<Ctx>().expect("inside the session");
     let session = ctx.session.clone();
+    use_open(&session, &props.id);
     let Ok(id) = props.id.parse::<DocumentId>() else { return not_found() };
-    session.repo.open(id);
     let (entries, title, pair) = if let Some(obs) = session.repo.read::<Observation>(&id) {
         let entries = session.repo.with_doc::<Observation, _>(&id, history::history).unwrap_or_default();
         (entries, "History of this observation", obs.pair.clone())

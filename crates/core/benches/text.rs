@@ -195,8 +195,8 @@ fn note_and_remote_change(trace: &Trace) -> (Doc<Observation>, Change) {
         "x",
     )
     .unwrap();
-    phone.commit();
-    let change = phone.automerge().get_last_local_change().unwrap();
+    let before = doc.heads();
+    let change = phone.changes_since(&before).pop().unwrap();
     (doc, change)
 }
 
@@ -213,7 +213,7 @@ fn benches(c: &mut Criterion) {
         b.iter_batched(
             || Doc::<Observation>::load(&bytes, ActorId::from(b"tablet".as_slice())).unwrap(),
             |mut doc| {
-                doc.automerge().apply_changes([change.clone()]).unwrap();
+                doc.load_incremental(change.raw_bytes()).unwrap();
                 doc
             },
             BatchSize::LargeInput,
@@ -240,7 +240,7 @@ fn benches(c: &mut Criterion) {
         b.iter_batched(
             || Doc::<Observation>::load(&bytes, ActorId::from(b"tablet".as_slice())).unwrap(),
             |mut doc| {
-                doc.automerge().apply_changes([change.clone()]).unwrap();
+                doc.load_incremental(change.raw_bytes()).unwrap();
                 black_box(note_text(&doc))
             },
             BatchSize::LargeInput,

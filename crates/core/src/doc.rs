@@ -7,9 +7,10 @@
 //! fields the batch touched. That is how [`crate::history`] can say who wrote what.
 //!
 //! A batch belongs to one user: an edit by a different user first commits the open batch under
-//! the previous user's name. Anything that hands the automerge document out ([`Doc::automerge`],
-//! [`Doc::save`], merging) commits the open batch first, so automerge never commits our ops
-//! anonymously.
+//! the previous user's name. Everything that replicates or stores the document ([`Doc::save`],
+//! [`Doc::load_incremental`], the sync methods, merging) commits the open batch first, so
+//! automerge never commits our ops anonymously. The automerge document itself is handed out only
+//! to read ([`Doc::automerge_ref`]).
 
 use std::marker::PhantomData;
 
@@ -165,20 +166,30 @@ impl<S: Schema> Doc<S> {
 
     /// Wraps a document that arrived some other way (for instance built up by the sync protocol),
     /// checking its kind and shape. The document keeps its actor id.
-    pub fn from_automerge(mut am: AutoCommit) -> Result<Self, Error> {
+    pub fn from_automerge(am: AutoCommit) -> Result<Self, Error> {
+        Self::wrap(am).map_err(|failed| failed.0)
+    }
+
+    /// Like [`Doc::from_automerge`], but a document that is not a readable `S` is handed back
+    /// with the reason, so a caller that keeps the only copy (a sync engine) loses nothing.
+    /// (Boxed: an `AutoCommit` is a few kilobytes.)
+    pub fn wrap(mut am: AutoCommit) -> Result<Self, Box<(Error, AutoCommit)>> {
         if am.text_encoding() != automerge::TextEncoding::UnicodeCodePoint {
             // Positions in this crate count code points; re-open the document that way.
             let actor = am.get_actor().clone();
-            am = AutoCommit::load_with_options(
+            am = match AutoCommit::load_with_options(
                 &am.save(),
                 LoadOptions::new().text_encoding(automerge::TextEncoding::UnicodeCodePoint),
-            )
-            .map_err(Error::malformed)?
-            .with_actor(actor);
+            ) {
+                Ok(reopened) => reopened.with_actor(actor),
+                Err(e) => return Err(Box::new((Error::malformed(e), am))),
+            };
         }
         let doc = Doc { am, pending: None, text_cache: None, kind: PhantomData };
-        doc.check_shape()?;
-        Ok(doc)
+        match doc.check_shape() {
+            Ok(()) => Ok(doc),
+            Err(e) => Err(Box::new((e, doc.am))),
+        }
     }
 
     /// Checks the kind, the schema version and the whole shape (by reading the whole record).
@@ -238,32 +249,29 @@ impl<S: Schema> Doc<S> {
         self.pending.is_some()
     }
 
-    /// The underlying automerge document, for the sync engine and storage (`sync()`, `save`,
-    /// `load_incremental`, `get_heads`, `get_changes`, ...). Commits the open batch first.
-    ///
-    /// Never edit through it: edits made here carry no author and skip the genesis and conflict
-    /// rules that [`crate::ops`] keeps. After applying remote changes, [`Doc::check_shape`] tells
-    /// whether the document is still readable.
-    pub fn automerge(&mut self) -> &mut AutoCommit {
+    /// The underlying automerge document, committing the open batch first. Only this crate's
+    /// readers that need `&mut` (change metadata) use it; nothing outside may edit a document
+    /// except through [`crate::ops`], so it is not public.
+    pub(crate) fn automerge(&mut self) -> &mut AutoCommit {
         self.commit();
         self.text_cache = None;
         &mut self.am
     }
 
     /// A plain [`automerge::Automerge`] holding everything committed so far, for code that keeps
-    /// documents that way (the sync engine's `create_document` after genesis). Commits first.
+    /// documents that way (a native sync client's `create` after genesis). Commits first.
     pub fn to_document(&mut self) -> Result<automerge::Automerge, Error> {
         automerge::Automerge::load(&self.save()).map_err(Error::malformed)
     }
 
-    /// Opens a plain [`automerge::Automerge`] (for instance the sync engine's copy) as a `Doc`,
-    /// checking its kind and shape; edits will be made as `actor`.
+    /// Opens a plain [`automerge::Automerge`] as a `Doc`, checking its kind and shape; edits will
+    /// be made as `actor`.
     pub fn from_document(doc: &automerge::Automerge, actor: ActorId) -> Result<Self, Error> {
         Self::load(&doc.save(), actor)
     }
 
     /// The changes made since `heads` (committing the open batch first): what to hand to another
-    /// replica in the same process, e.g. `engine.change(id, |am| am.apply_changes(changes))`.
+    /// replica.
     pub fn changes_since(&mut self, heads: &[ChangeHash]) -> Vec<automerge::Change> {
         self.automerge().get_changes(heads)
     }
@@ -274,6 +282,43 @@ impl<S: Schema> Doc<S> {
     pub fn apply_changes(&mut self, changes: Vec<automerge::Change>) -> Result<(), Error> {
         self.automerge().apply_changes(changes)?;
         self.check_shape()
+    }
+
+    // ----- for the sync engine (`tandem_sync::Document`) and storage -----
+    //
+    // These replicate and store the document; none of them can create an operation, so the
+    // document's structure and authorship stay the business of `genesis` and `ops`. Each commits
+    // the open batch first, so automerge never commits our edits anonymously.
+
+    /// Applies a saved document, saved changes or a stored chunk. The shape is not checked here:
+    /// [`Doc::read`] (or [`Doc::check_shape`]) tells whether it is still readable.
+    pub fn load_incremental(&mut self, data: &[u8]) -> Result<usize, automerge::AutomergeError> {
+        self.automerge().load_incremental(data)
+    }
+
+    /// The changes after `heads`, encoded as automerge saves them.
+    pub fn save_after(&mut self, heads: &[ChangeHash]) -> Vec<u8> {
+        self.automerge().save_after(heads)
+    }
+
+    /// The next sync message for a peer with sync state `state`, if one is due.
+    pub fn generate_sync_message(
+        &mut self,
+        state: &mut automerge::sync::State,
+    ) -> Option<automerge::sync::Message> {
+        use automerge::sync::SyncDoc;
+        self.automerge().sync().generate_sync_message(state)
+    }
+
+    /// Applies a peer's sync message (its changes are not shape-checked; see
+    /// [`Doc::load_incremental`]).
+    pub fn receive_sync_message(
+        &mut self,
+        state: &mut automerge::sync::State,
+        message: automerge::sync::Message,
+    ) -> Result<(), automerge::AutomergeError> {
+        use automerge::sync::SyncDoc;
+        self.automerge().sync().receive_sync_message(state, message)
     }
 
     /// The automerge document for reading (includes uncommitted edits).

@@ -68,11 +68,15 @@
 //! implementation (JavaScript included) preserves and shows messages. An edit by a different user
 //! commits the open batch first, so a change never mixes two people's edits.
 //!
-//! **Handing documents to sync and storage.** The sync engine reaches the automerge document
-//! through [`Doc::automerge`] (which commits the open batch first, so nothing goes out
-//! unattributed) for `sync()`, `save`, `load_incremental`, `get_heads` and `get_changes`. Where it
-//! keeps its own plain `automerge::Automerge`, [`Doc::to_document`], [`Doc::from_document`],
-//! [`Doc::changes_since`] and [`Doc::apply_changes`] move a document and its changes across.
+//! **Handing documents to sync and storage.** A device keeps one copy of each document: the sync
+//! engine holds the `Doc` itself (the web app wraps its kinds in a `tandem_sync::Document`), and
+//! the screens edit it in place. What the engine needs ([`Doc::load_incremental`], [`Doc::save`],
+//! [`Doc::save_after`], [`Doc::heads`], [`Doc::generate_sync_message`],
+//! [`Doc::receive_sync_message`], [`Doc::has_pending`], [`Doc::commit`]) replicates and stores the
+//! document but cannot edit it, and commits the open batch first, so nothing goes out
+//! unattributed. Code that keeps plain `automerge::Automerge`s (a native client) moves documents
+//! across with [`Doc::to_document`], [`Doc::from_document`], [`Doc::changes_since`] and
+//! [`Doc::apply_changes`].
 //!
 //! **Keystrokes stay cheap.** A run of splices into the same field resolves the field's path once
 //! (a small cache in [`Doc`], dropped by any other edit and by anything that can bring in remote

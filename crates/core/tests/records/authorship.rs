@@ -70,8 +70,7 @@ fn one_device_used_by_two_people_attributes_each_change_to_the_right_person() {
 
 #[test]
 fn changes_from_clients_that_record_no_user_read_as_unknown() {
-    let mut obs = observation();
-    let mut am = obs.automerge().fork();
+    let mut am = observation().into_automerge();
     let (_, reflection) = am.get(tandem_core::automerge::ROOT, "reflection").unwrap().unwrap();
     assert_eq!(am.object_type(&reflection).unwrap(), ObjType::Text);
     am.splice_text(&reflection, 0, 0, "js").unwrap();

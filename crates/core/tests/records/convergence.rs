@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use tandem_core::automerge::sync::{State, SyncDoc};
+use tandem_core::automerge::sync::State;
 use tandem_core::model::ObservationStatus;
 use tandem_core::ops::observation::{self as o, ObservationText as OT};
 use tandem_core::{Doc, Error, Observation, Timestamp, UserId, conflict};
@@ -162,11 +162,11 @@ impl World {
             Step::Sync { a, b } if a != b => {
                 let msg = {
                     let state = &mut self.sync_states[a][b];
-                    self.replicas[a].automerge().sync().generate_sync_message(state)
+                    self.replicas[a].generate_sync_message(state)
                 };
                 if let Some(msg) = msg {
                     let state = &mut self.sync_states[b][a];
-                    self.replicas[b].automerge().sync().receive_sync_message(state, msg).unwrap();
+                    self.replicas[b].receive_sync_message(state, msg).unwrap();
                 }
             }
             Step::Merge { .. } | Step::Sync { .. } => {}

@@ -1,5 +1,6 @@
 //! Editing through the operations, offline on two devices, and merging.
 
+use tandem_core::automerge::ReadDoc;
 use tandem_core::conflict::{self, Field};
 use tandem_core::history::history;
 use tandem_core::model::{GoalStatus, ObservationStatus, Tag};
@@ -177,9 +178,9 @@ fn an_edit_by_another_user_first_commits_the_open_batch_under_the_first_users_na
 fn handing_the_document_to_sync_commits_the_open_batch_first() {
     let mut obs = observation();
     o::splice(&mut obs, &mentor(), at(1), OT::OpeningStrength, 0, 0, "Calm").unwrap();
-    let heads = obs.automerge().get_heads();
+    let heads = obs.heads();
     assert!(!obs.has_pending());
-    let change = obs.automerge().get_change_by_hash(&heads[0]).unwrap();
+    let change = obs.automerge_ref().get_change_by_hash(&heads[0]).unwrap();
     let info = tandem_core::CommitInfo::parse(change.message()).unwrap();
     assert_eq!(info.user, "u-mentor");
     assert_eq!(change.timestamp(), at(1).0 / 1000, "automerge's own time is in seconds");
@@ -338,7 +339,7 @@ fn a_long_run_of_keystrokes_lands_exactly_where_typed() {
 
 #[test]
 fn a_doc_and_a_plain_automerge_replica_in_the_same_process_exchange_changes() {
-    // As the web app and the sync engine do: the engine keeps a plain `Automerge`.
+    // As a native client does: its sync engine keeps plain `Automerge`s.
     let mut app = observation();
     let mut engine = app.to_document().unwrap();
     let seen = app.heads();

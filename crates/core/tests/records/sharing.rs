@@ -22,7 +22,7 @@ fn draft_with_deleted_remark() -> Doc<Observation> {
     o::add_question(&mut draft, &mentor(), at(3), "q1", None, "What would you keep?").unwrap();
     draft.commit();
     // The draft itself still carries the deleted text in its history.
-    assert!(contains(&draft.automerge().save_nocompress(), SECRET));
+    assert!(contains(&draft.automerge_ref().clone().save_nocompress(), SECRET));
     draft
 }
 
@@ -37,7 +37,7 @@ fn text_typed_and_deleted_in_the_draft_never_reaches_the_shared_document() {
 
     // Not in the saved bytes, compressed or not.
     assert!(!contains(&shared.save(), SECRET));
-    let am = shared.automerge();
+    let mut am = shared.automerge_ref().clone();
     assert!(!contains(&am.save_nocompress(), SECRET));
     // Not in any change, decompressed, nor in any operation of any change.
     let changes = am.get_changes(&[]);

@@ -1,7 +1,7 @@
 //! Shared fixtures for the behaviour tests: people, devices, times, syncing.
 
 use tandem_core::automerge::ActorId;
-use tandem_core::automerge::sync::{State, SyncDoc};
+use tandem_core::automerge::sync::State;
 use tandem_core::model::ContextInit;
 use tandem_core::{Date, Doc, Goals, Observation, Schema, Timestamp, UserId, genesis};
 
@@ -71,13 +71,13 @@ pub fn on_phone<S: Schema>(doc: &mut Doc<S>) -> Doc<S> {
 pub fn sync<S: Schema>(a: &mut Doc<S>, b: &mut Doc<S>) {
     let (mut sa, mut sb) = (State::new(), State::new());
     for _ in 0..20 {
-        let to_b = a.automerge().sync().generate_sync_message(&mut sa);
+        let to_b = a.generate_sync_message(&mut sa);
         if let Some(m) = &to_b {
-            b.automerge().sync().receive_sync_message(&mut sb, m.clone()).unwrap();
+            b.receive_sync_message(&mut sb, m.clone()).unwrap();
         }
-        let to_a = b.automerge().sync().generate_sync_message(&mut sb);
+        let to_a = b.generate_sync_message(&mut sb);
         if let Some(m) = &to_a {
-            a.automerge().sync().receive_sync_message(&mut sa, m.clone()).unwrap();
+            a.receive_sync_message(&mut sa, m.clone()).unwrap();
         }
         if to_b.is_none() && to_a.is_none() {
             return;
