@@ -18,7 +18,7 @@ use axum::{
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::broadcast;
 
-use super::Outbound;
+use super::{Outbound, ends::Ended};
 use crate::{
     AppState,
     accounts::{self, Credential},
@@ -38,6 +38,8 @@ pub async fn upgrade(
     RawQuery(query): RawQuery,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    // Listening before the check: a sign-out between the check and the upgrade is not missed.
+    let ends = state.session_ends.subscribe();
     let secret = api::presented_secret(&headers, query.as_deref());
     let credential = match api::credential(&state, secret).await {
         Ok(Some(credential)) => credential,
@@ -57,18 +59,21 @@ pub async fn upgrade(
     let limit = state.sync.config.max_frame_bytes;
     ws.max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| serve(socket, state, credential))
+        .on_upgrade(move |socket| serve(socket, state, credential, ends))
 }
 
 /// Runs one connection until either side closes it, the peer goes silent, the session or token
-/// it was opened with ends, or the relay shuts down.
-pub async fn serve<S>(socket: S, state: AppState, credential: Credential)
-where
+/// it was opened with ends (`ends` announces that), or the relay shuts down.
+pub async fn serve<S>(
+    socket: S,
+    state: AppState,
+    credential: Credential,
+    mut ends: broadcast::Receiver<Ended>,
+) where
     S: Sink<Message, Error = axum::Error> + Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
     let hub = state.sync.clone();
     let mut shutdown = state.shutdown.subscribe();
-    let mut ends = state.session_ends.subscribe();
     let (connection, mut outbound) = hub.open(credential.person.clone());
     let (mut sink, mut stream) = socket.split();
     let keepalive = hub.config.keepalive;
