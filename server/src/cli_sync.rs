@@ -1,23 +1,22 @@
 //! `tandem sync`: a one-shot native client for scripts and cross-language tests.
 //!
-//! Each command starts the native client ([`tandem_server::client`]), does one thing, waits until
+//! Each command starts the native client ([`tandem_client`]), does one thing, waits until
 //! the relay has acknowledged it (for writes: the relay stored the changes, the client's `Synced`),
 //! prints the result on standard output and exits. Failures (an unreachable relay, a refused
 //! token, a document the relay does not have) exit non-zero with a sentence on standard error.
 //!
 //! Documents go in and out as JSON: objects are maps, arrays are lists, strings are collaborative
 //! text (as the JavaScript automerge-repo writes them), numbers, booleans and null are scalars.
-//! Output is automerge's own JSON export ([`automerge::AutoSerde`]).
+//! They are raw documents, written only through [`tandem_core::raw`]: `create` makes the whole
+//! structure once, `append` only adds to a list that is there. Output is automerge's own JSON
+//! export ([`automerge::AutoSerde`]).
 
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use automerge::{
-    Automerge, ObjId, ObjType, ROOT, ReadDoc,
-    transaction::{Transactable, Transaction},
-};
 use serde_json::Value;
-use tandem_server::client::{Client, ClientStorage};
+use tandem_client::Client;
+use tandem_core::raw;
 use tandem_sync::{AutomergeUrl, DocumentId};
 
 #[derive(Debug, clap::Args)]
@@ -49,8 +48,8 @@ enum SyncCommand {
         /// The document, `automerge:<id>`.
         url: String,
     },
-    /// Append a text item to a list at the document's top level (made when missing); returns once
-    /// the relay stored it.
+    /// Append a text item to a list at the document's top level; returns once the relay stored it.
+    /// A missing list is an error: lists are made with the document (`create`), never later.
     Append {
         /// The document, `automerge:<id>`.
         url: String,
@@ -84,7 +83,7 @@ async fn execute(args: SyncArgs) -> anyhow::Result<()> {
     let timeout = Duration::from_secs(args.timeout_secs);
     let work = async {
         check_reachable(&url, &args.relay).await?;
-        let client = Client::start(url.clone(), ClientStorage::memory());
+        let client = Client::start(url.clone());
         match args.command {
             SyncCommand::Create { json } => create(&client, &json).await,
             SyncCommand::Show { url } => show(&client, &url).await,
@@ -126,13 +125,7 @@ async fn create(client: &Client, json: &str) -> anyhow::Result<()> {
     let Value::Object(fields) = value else {
         bail!("--json must be a JSON object, the document's top level")
     };
-    let mut doc = Automerge::new();
-    let mut tx = doc.transaction();
-    for (key, value) in &fields {
-        put(&mut tx, &ROOT, key, value)?;
-    }
-    tx.commit();
-    let id = client.create(doc).await?;
+    let id = client.create(raw::genesis(&fields)?).await?;
     client.synced(id).await?;
     println!("{}", id.url());
     Ok(())
@@ -161,87 +154,10 @@ async fn show(client: &Client, url: &str) -> anyhow::Result<()> {
 async fn append(client: &Client, url: &str, list: String, text: String) -> anyhow::Result<()> {
     let id = parse_url(url)?;
     open(client, id).await?;
-    let (done, result) = tokio::sync::oneshot::channel();
-    client
-        .change(id, move |doc| {
-            let mut tx = doc.transaction();
-            let appended = append_text(&mut tx, &list, &text);
-            tx.commit();
-            let _ = done.send(appended);
-        })
-        .await?;
-    result.await.context("the client stopped")??;
+    // The list may come in a later change than the one that made the document known here: edit
+    // the copy the relay has, not a first glimpse of it.
+    client.synced(id).await?;
+    client.change(id, move |doc| raw::edit(doc, |edit| edit.append_text(&list, &text))).await??;
     client.synced(id).await?;
     Ok(())
-}
-
-fn append_text(tx: &mut Transaction<'_>, list: &str, text: &str) -> anyhow::Result<()> {
-    let list_id = match tx.get(ROOT, list)? {
-        Some((automerge::Value::Object(ObjType::List), id)) => id,
-        Some(_) => bail!("`{list}` is not a list in this document"),
-        None => tx.put_object(ROOT, list, ObjType::List)?,
-    };
-    let at = tx.length(&list_id);
-    let item = tx.insert_object(&list_id, at, ObjType::Text)?;
-    tx.splice_text(&item, 0, 0, text)?;
-    Ok(())
-}
-
-/// Writes `value` under `key` of the map `obj`.
-fn put(tx: &mut Transaction<'_>, obj: &ObjId, key: &str, value: &Value) -> anyhow::Result<()> {
-    match value {
-        Value::Object(fields) => {
-            let map = tx.put_object(obj, key, ObjType::Map)?;
-            for (k, v) in fields {
-                put(tx, &map, k, v)?;
-            }
-        }
-        Value::Array(items) => {
-            let list = tx.put_object(obj, key, ObjType::List)?;
-            for (i, item) in items.iter().enumerate() {
-                insert(tx, &list, i, item)?;
-            }
-        }
-        Value::String(s) => {
-            let text = tx.put_object(obj, key, ObjType::Text)?;
-            tx.splice_text(&text, 0, 0, s)?;
-        }
-        scalar => tx.put(obj, key, scalar_of(scalar))?,
-    }
-    Ok(())
-}
-
-/// Inserts `value` at `index` of the list `list`.
-fn insert(tx: &mut Transaction<'_>, list: &ObjId, index: usize, value: &Value) -> anyhow::Result<()> {
-    match value {
-        Value::Object(fields) => {
-            let map = tx.insert_object(list, index, ObjType::Map)?;
-            for (k, v) in fields {
-                put(tx, &map, k, v)?;
-            }
-        }
-        Value::Array(items) => {
-            let inner = tx.insert_object(list, index, ObjType::List)?;
-            for (i, item) in items.iter().enumerate() {
-                insert(tx, &inner, i, item)?;
-            }
-        }
-        Value::String(s) => {
-            let text = tx.insert_object(list, index, ObjType::Text)?;
-            tx.splice_text(&text, 0, 0, s)?;
-        }
-        scalar => tx.insert(list, index, scalar_of(scalar))?,
-    }
-    Ok(())
-}
-
-fn scalar_of(value: &Value) -> automerge::ScalarValue {
-    match value {
-        Value::Bool(b) => (*b).into(),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => i.into(),
-            None => n.as_f64().unwrap_or_default().into(),
-        },
-        _ => automerge::ScalarValue::Null,
-    }
 }

@@ -51,7 +51,7 @@ pub fn load(storage: &Storage, now_ms: i64) -> anyhow::Result<Vec<DemoSignIn>> {
     }
     let mut demo = sample::demo(
         |user: &UserId| ActorId::from(format!("demo-{}", user.as_str()).as_bytes()),
-        |_name| DocumentId::from_bytes(rand::random()).to_string(),
+        |_name| DocumentId::new_random(rand::random()).to_string(),
         tandem_core::model::Timestamp(now_ms),
     )?;
     crate::storage::atomically(&db, |db| setup_accounts(db, &demo, now_ms))?;

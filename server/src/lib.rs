@@ -22,7 +22,6 @@ pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod api;
-pub mod client;
 pub mod clock;
 pub mod demo;
 pub mod error;

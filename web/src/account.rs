@@ -143,7 +143,7 @@ mod tests {
     #[wasm_bindgen_test]
     fn documents_made_here_are_private_until_claimed_and_listed_once() {
         let mut account = account();
-        let id = crate::repo::new_document_id();
+        let id = crate::ids::new_document_id();
         account.made(&id, Audience::Pair { pair_id: "p1".into() });
         assert_eq!(account.audience(&id), Audience::Pair { pair_id: "p1".into() });
         account.documents.push(DocumentEntry {
@@ -153,7 +153,7 @@ mod tests {
             access: Access::Write,
         });
         assert_eq!(account.document_ids(), vec![id]);
-        let draft = crate::repo::new_document_id();
+        let draft = crate::ids::new_document_id();
         account.made(&draft, Audience::Private);
         assert_eq!(account.audience(&draft), Audience::Private);
         assert_eq!(account.made_here.last().unwrap().claim, None, "nothing to claim for a private draft");

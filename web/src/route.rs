@@ -76,7 +76,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn routes_round_trip_through_their_addresses() {
-        let doc: DocumentId = crate::repo::new_document_id();
+        let doc: DocumentId = crate::ids::new_document_id();
         for route in [
             Route::SignIn,
             Route::Pairs,

@@ -39,6 +39,17 @@ pub enum Error {
     )]
     OutOfRange { pos: usize, delete: usize, len: usize },
 
+    /// A raw edit ([`crate::raw`]) aimed at a top-level container the document does not have, or
+    /// a scalar at a key that holds a container: raw edits never create or replace structure.
+    #[error(
+        "the document has no {expected} `{key}` at its top level (it has {found} there), and edits never create one: a document's structure is made with the document"
+    )]
+    NoContainer { key: String, expected: &'static str, found: &'static str },
+
+    /// A raw edit ([`crate::raw`]) aimed at a Tandem record, which only [`crate::ops`] edits.
+    #[error("this is a Tandem {kind} record; edit it in the app, not as a raw document")]
+    RawEditOfRecord { kind: String },
+
     /// automerge refused an operation; this is a bug in this crate rather than in the caller.
     #[error("automerge refused an edit ({0}); please report this")]
     Automerge(#[source] Box<AutomergeError>),

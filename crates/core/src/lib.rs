@@ -19,6 +19,7 @@
 //! | [`share`] | a shared observation as a history-free snapshot of the draft |
 //! | [`migrate`] | schema versions and the rules for adding one |
 //! | [`sample`] | a realistic demo program for the relay's demo mode |
+//! | [`raw`] | documents that are not records (any automerge-repo client's JSON-shaped ones): append and set, never create structure |
 //! | [`error`] | the one [`Error`] enum: malformed bytes, wrong kind or shape, missing items |
 //!
 //! A typical session on a device:
@@ -99,6 +100,7 @@ pub mod history;
 pub mod migrate;
 pub mod model;
 pub mod ops;
+pub mod raw;
 pub mod sample;
 pub mod share;
 pub mod validate;

@@ -7,13 +7,24 @@ use crate::Error;
 
 /// A document's id: 16 random bytes, written as their bs58check encoding (automerge-repo's format).
 ///
-/// The engine never invents randomness: callers make ids with [`DocumentId::from_bytes`] from bytes
-/// they drew themselves (the browser's `crypto.getRandomValues`, the relay's `getrandom`).
+/// The engine never invents randomness: runtimes make new ids with [`DocumentId::new_random`] from
+/// bytes they drew themselves (the browser's `crypto.getRandomValues`, `rand` natively).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DocumentId([u8; 16]);
 
 impl DocumentId {
-    /// The id made of these 16 bytes.
+    /// A new document's id from 16 random bytes, shaped as a version 4 UUID (RFC 4122: version
+    /// nibble 4, variant bits `10`), as automerge-repo makes them: some of its versions (the
+    /// reference sync server's among them) drop documents whose id is not a UUID. The other 122
+    /// bits stay random, so ids made offline on different devices do not collide.
+    pub fn new_random(random: [u8; 16]) -> Self {
+        let mut bytes = random;
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        DocumentId(bytes)
+    }
+
+    /// The id made of exactly these 16 bytes (an id read back, or a test's fixed id).
     pub fn from_bytes(bytes: [u8; 16]) -> Self {
         DocumentId(bytes)
     }
@@ -159,6 +170,30 @@ mod tests {
         let id = DocumentId::from_bytes([1; 16]);
         assert!(format!("http:{id}").parse::<AutomergeUrl>().is_err());
         assert!(format!("automerge:{id}#abc").parse::<AutomergeUrl>().is_err());
+    }
+
+    #[test]
+    fn new_document_ids_are_version_4_uuids_as_automerge_repo_expects() {
+        for random in [[0x00; 16], [0xff; 16], *b"0123456789abcdef"] {
+            let bytes = *DocumentId::new_random(random).as_bytes();
+            assert_eq!(bytes[6] >> 4, 4, "version nibble of {random:?}");
+            assert_eq!(bytes[8] >> 6, 0b10, "RFC 4122 variant of {random:?}");
+        }
+    }
+
+    #[test]
+    fn a_new_document_id_keeps_every_random_bit_but_the_uuid_markers() {
+        let random = *b"0123456789abcdef";
+        let bytes = *DocumentId::new_random(random).as_bytes();
+        for (i, (made, drawn)) in bytes.iter().zip(random).enumerate() {
+            let kept = match i {
+                6 => 0x0f,
+                8 => 0x3f,
+                _ => 0xff,
+            };
+            assert_eq!(made & kept, drawn & kept, "byte {i}");
+        }
+        assert_ne!(DocumentId::new_random([1; 16]), DocumentId::new_random([2; 16]));
     }
 
     #[test]

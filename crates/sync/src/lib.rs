@@ -7,10 +7,12 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`ids`] | [`DocumentId`] (bs58check of 16 bytes), [`AutomergeUrl`], [`PeerId`], [`ConnectionId`] |
+//! | [`ids`] | [`DocumentId`] (bs58check of 16 bytes; [`DocumentId::new_random`] for new ones), [`AutomergeUrl`], [`PeerId`], [`ConnectionId`] |
 //! | [`codec`] | automerge-repo's WebSocket protocol v1: [`codec::Message`], [`codec::encode`], [`codec::decode`] |
 //! | [`storage`] | [`StorageKey`] (automerge-repo's key layout), the [`Storage`] trait, [`MemoryStorage`], the contract tests |
 //! | [`engine`] | [`Engine`]: [`Event`]s in, [`Action`]s out; [`Policy`] for access control |
+//! | [`runtime`] | what every runtime owes the engine, action by action; [`runtime::optional`] for timers that may be unset |
+//! | [`backoff`] | [`Backoff`]: reconnect and retry delays, exponential with jitter |
 //!
 //! # The event/action model
 //!
@@ -18,7 +20,8 @@
 //! [`Engine::handle_batch`]) with the current time in milliseconds; it performs the returned
 //! [`Action`]s in order: send a frame, close a connection, load/store/delete chunks, tell the app a
 //! document changed. The app reads documents with [`Engine::document`] and edits them with
-//! [`Engine::change`]. See [`engine`] for the full protocol between runtime and engine.
+//! [`Engine::change`]. See [`engine`] for the full protocol between runtime and engine, and
+//! [`runtime`] for the checklist the browser, the relay and the native client all follow.
 //!
 //! # The durability rule
 //!
@@ -27,12 +30,15 @@
 //! to anyone. A relay therefore never acknowledges changes a crash could lose, and a client's
 //! [`Action::Synced`] means the relay has the changes on disk.
 
+pub mod backoff;
 pub mod codec;
 pub mod engine;
 mod error;
 pub mod ids;
+pub mod runtime;
 pub mod storage;
 
+pub use backoff::Backoff;
 pub use engine::{Action, AllowAll, Config, Engine, Event, Policy, Role, StoreToken};
 pub use error::Error;
 pub use ids::{AutomergeUrl, ConnectionId, DocumentId, PeerId};

@@ -23,7 +23,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use tandem_sync::{Action, ConnectionId, Engine, Event, StorageKey, StoreToken};
+use tandem_sync::{Action, Backoff, ConnectionId, Engine, Event, StorageKey, StoreToken};
 use tokio::sync::mpsc;
 
 use crate::{
@@ -39,9 +39,9 @@ const TICK_EVERY: Duration = Duration::from_secs(5);
 const OUTBOUND_QUEUE: usize = 4096;
 /// At most this many queued inputs make one engine batch, so one batch stays short.
 const MAX_BATCH: usize = 1024;
-/// First wait before retrying a failed store; doubles up to [`STORE_RETRY_MAX`].
-const STORE_RETRY_FIRST: Duration = Duration::from_millis(100);
-const STORE_RETRY_MAX: Duration = Duration::from_secs(10);
+/// Waits before retrying a failed load or store: from 100 ms, doubling up to 10 s. No jitter: the
+/// relay is the only one retrying against its own disk.
+const STORAGE_RETRY: Backoff = Backoff::new(100, 10_000);
 
 /// Settings of the sync runtime.
 #[derive(Debug, Clone)]
@@ -300,13 +300,15 @@ impl Worker {
     fn load(&self, prefix: StorageKey, document: tandem_sync::DocumentId) {
         let (storage, metrics, inputs) = (self.storage.clone(), self.metrics.clone(), self.inputs.clone());
         self.runtime.spawn_blocking(move || {
+            let mut attempt = 0;
             let chunks = loop {
                 match storage.load_range(&prefix) {
                     Ok(chunks) => break chunks,
                     Err(error) => {
                         metrics.storage_errors.inc();
-                        tracing::error!(%document, %error, "cannot load a document; retrying");
-                        std::thread::sleep(STORE_RETRY_FIRST * 10);
+                        let wait = retry_wait(&mut attempt);
+                        tracing::error!(%document, %error, retry_in = ?wait, "cannot load a document");
+                        std::thread::sleep(wait);
                     }
                 }
             };
@@ -320,16 +322,23 @@ impl Worker {
     fn store(&self, writes: Vec<Write>, tokens: Vec<StoreToken>, received: Option<Instant>) {
         let (storage, metrics, inputs) = (self.storage.clone(), self.metrics.clone(), self.inputs.clone());
         self.runtime.spawn(async move {
-            let mut wait = STORE_RETRY_FIRST;
+            let mut attempt = 0;
             while let Err(error) = storage.write(writes.clone()).await {
                 metrics.storage_errors.inc();
+                let wait = retry_wait(&mut attempt);
                 tracing::error!(%error, retry_in = ?wait, "cannot store changes; nothing was acknowledged");
                 tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(STORE_RETRY_MAX);
             }
             if let Some(inputs) = inputs.upgrade() {
                 let _ = inputs.send(Input::Stored { tokens, received });
             }
         });
     }
+}
+
+/// The wait before storage retry number `attempt`, which it then counts.
+fn retry_wait(attempt: &mut u32) -> Duration {
+    let wait = Duration::from_millis(STORAGE_RETRY.ceiling_ms(*attempt).into());
+    *attempt = attempt.saturating_add(1);
+    wait
 }

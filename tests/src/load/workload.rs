@@ -23,9 +23,10 @@ use std::{
 };
 
 use anyhow::Context;
-use automerge::{Automerge, ObjType, ROOT, ReadDoc, transaction::Transactable};
-use tandem_server::client::{Client, ClientStorage, Traffic};
-use tandem_sync::DocumentId;
+use automerge::{Automerge, ROOT, ReadDoc};
+use tandem_client::{Client, Traffic};
+use tandem_core::raw;
+use tandem_sync::{DocumentId, runtime::optional};
 use tokio::{sync::mpsc, task::JoinSet};
 
 use super::{proc_stats::Usage, relay_metrics, stats::Summary};
@@ -138,25 +139,21 @@ impl Outcome {
     }
 }
 
-/// The genesis every document starts from, made once by the pair's first client.
+/// The genesis every document starts from, made once by the pair's first client: an empty
+/// `notes` list.
 fn genesis() -> Automerge {
-    let mut doc = Automerge::new();
-    let mut tx = doc.transaction();
-    tx.put_object(ROOT, "notes", ObjType::List).expect("a fresh document takes a list");
-    tx.commit();
-    doc
+    let mut top = serde_json::Map::new();
+    top.insert("notes".into(), serde_json::Value::Array(Vec::new()));
+    raw::genesis(&top).expect("a fresh document takes a list")
 }
 
-/// One edit: a timestamped note appended, and the author's counter set.
-fn edit(doc: &mut Automerge, author: usize, count: u64, due_micros: u64) {
-    let mut tx = doc.transaction();
-    let (_, notes) =
-        tx.get(ROOT, "notes").expect("readable document").expect("the genesis made the notes list");
-    let len = tx.length(&notes);
-    tx.insert(&notes, len, format!("author {author}, edit {count}, due at {due_micros} us"))
-        .expect("insert a note");
-    tx.put(ROOT, COUNTERS[author], count).expect("set the counter");
-    tx.commit();
+/// One edit, in one change: a timestamped note appended (a plain string: the load measures sync,
+/// not text), and the author's counter set.
+fn edit(doc: &mut Automerge, author: usize, count: u64, due_micros: u64) -> Result<(), tandem_core::Error> {
+    raw::edit(doc, |edit| {
+        edit.append_scalar("notes", format!("author {author}, edit {count}, due at {due_micros} us"))?;
+        edit.put_scalar(COUNTERS[author], count)
+    })
 }
 
 /// How many edits `author` has made on `doc`, as far as this copy knows.
@@ -210,8 +207,7 @@ pub async fn run(
     let deadline = started + spec.max_time;
     let relay = relay_pid.to_string();
     let mut outcome = Outcome { expected: spec.total_edits(), ..Outcome::default() };
-    let clients: Vec<Client> =
-        (0..spec.clients).map(|_| Client::start(url, ClientStorage::memory())).collect();
+    let clients: Vec<Client> = (0..spec.clients).map(|_| Client::start(url)).collect();
 
     let ids = match tokio::time::timeout_at(deadline.into(), setup(&clients, spec)).await {
         Ok(ids) => ids?,
@@ -366,7 +362,7 @@ async fn run_editor(
     while let Some(Edit { id, author, count, due }) = edits.recv().await {
         lags.push(due.elapsed().as_micros() as u64);
         let due_micros = due.duration_since(start).as_micros() as u64;
-        client.change(id, move |doc| edit(doc, author, count, due_micros)).await?;
+        client.change(id, move |doc| edit(doc, author, count, due_micros)).await??;
     }
     Ok(lags)
 }
@@ -402,7 +398,7 @@ async fn run_observer(
                 }
                 None => more_expected = false,
             },
-            () = sleep_until(next) => {
+            () = optional(next.map(|at| tokio::time::sleep_until(at.into()))) => {
                 let now = Instant::now();
                 while let Some(&(at, doc)) = polls.first() {
                     if at > now {
@@ -528,13 +524,6 @@ async fn total_traffic(clients: &[Client]) -> anyhow::Result<Traffic> {
     Ok(total)
 }
 
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
-        None => std::future::pending().await,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -579,9 +568,9 @@ mod tests {
     #[test]
     fn an_edit_is_counted_for_its_author_only() {
         let mut doc = genesis();
-        edit(&mut doc, 1, 1, 10);
-        edit(&mut doc, 0, 1, 20);
-        edit(&mut doc, 1, 2, 30);
+        edit(&mut doc, 1, 1, 10).unwrap();
+        edit(&mut doc, 0, 1, 20).unwrap();
+        edit(&mut doc, 1, 2, 30).unwrap();
         assert_eq!(count_of(Some(&doc), 0), 1);
         assert_eq!(count_of(Some(&doc), 1), 2);
         assert_eq!(count_of(None, 1), 0);

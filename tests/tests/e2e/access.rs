@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use automerge::{Automerge, ROOT, ReadDoc, transaction::Transactable};
-use tandem_server::client::{Client, ClientStorage};
+use tandem_client::Client;
 use tandem_sync::DocumentId;
 use tandem_tests::{Relay, admin};
 
@@ -76,7 +76,7 @@ impl World {
     }
 
     pub fn client(&self, who: Who) -> Client {
-        Client::start(self.relay.sync_url_for(self.token(who)), ClientStorage::memory())
+        Client::start(self.relay.sync_url_for(self.token(who)))
     }
 
     /// Creates a document as `who` and claims it for `audience` (JSON), right after its first

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use automerge::{Automerge, ROOT, ReadDoc};
 use futures_util::{SinkExt, StreamExt};
-use tandem_server::client::{Client, ClientStorage};
+use tandem_client::Client;
 use tandem_sync::{DocumentId, PeerId, codec};
 use tandem_tests::{Relay, test_person_token};
 use tokio_tungstenite::tungstenite::Message;
@@ -70,7 +70,7 @@ async fn bad_frames_close_only_the_sending_connection_and_damage_nothing() {
     let relay = Relay::start(data.path(), &["--max-frame-mib", "16"]).unwrap();
     let token = test_person_token(data.path(), "mentor@test.example").unwrap();
     let url = relay.sync_url_for(&token);
-    let good = Client::start(url.clone(), ClientStorage::memory());
+    let good = Client::start(url.clone());
     let id = good.create(notes_doc()).await.unwrap();
     good.change(id, |d| add_note(d, "before the bad peers")).await.unwrap();
     tokio::time::timeout(PATIENCE, good.synced(id)).await.unwrap().unwrap();
@@ -114,7 +114,7 @@ async fn bad_frames_close_only_the_sending_connection_and_damage_nothing() {
     // The good device never noticed: it keeps syncing, and a new device gets everything.
     good.change(id, |d| add_note(d, "after the bad peers")).await.unwrap();
     tokio::time::timeout(PATIENCE, good.synced(id)).await.unwrap().unwrap();
-    let fresh = Client::start(url, ClientStorage::memory());
+    let fresh = Client::start(url);
     assert!(tokio::time::timeout(PATIENCE, fresh.open(id)).await.unwrap().unwrap());
     let deadline = tokio::time::Instant::now() + PATIENCE;
     while fresh.read(id, note_count).await.unwrap() < 2 {

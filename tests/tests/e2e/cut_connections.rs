@@ -14,7 +14,7 @@ use std::{
 
 use automerge::ChangeHash;
 use rand::Rng;
-use tandem_server::client::{Client, ClientStorage};
+use tandem_client::Client;
 use tandem_sync::DocumentId;
 use tandem_tests::Relay;
 use tokio::{
@@ -145,8 +145,8 @@ async fn two_clients_editing_through_connections_cut_at_random_bytes_converge_an
     let token = tandem_tests::test_person_token(data.path(), "cut@test.example").unwrap();
     let (proxy, proxy_addr) = CuttingProxy::start(relay.addr()).await;
     let url = format!("ws://{proxy_addr}/sync?token={token}");
-    let mentor = Client::start(url.clone(), ClientStorage::memory());
-    let associate = Client::start(url, ClientStorage::memory());
+    let mentor = Client::start(url.clone());
+    let associate = Client::start(url);
 
     let id = mentor.create(notes_doc()).await.unwrap();
     within("the relay to store the document through the cuts", mentor.synced(id)).await.unwrap();

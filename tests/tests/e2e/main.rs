@@ -9,3 +9,4 @@ mod native_sync;
 mod notes;
 mod relay_process;
 mod samod_interop;
+mod sync_cli;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tandem_server::client::{Client, ClientStorage};
+use tandem_client::Client;
 use tandem_tests::{Relay, test_person_token};
 
 use crate::notes::{add_note, notes, notes_doc};
@@ -41,8 +41,8 @@ async fn two_devices_edit_offline_then_reconnect_and_both_keep_everything() {
     let relay = Relay::start(data.path(), &[]).unwrap();
     // One person on several devices: the documents are theirs (claimed on first sync).
     let token = test_person_token(data.path(), "mentor@test.example").unwrap();
-    let mentor = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
-    let associate = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
+    let mentor = Client::start(relay.sync_url_for(&token));
+    let associate = Client::start(relay.sync_url_for(&token));
 
     let id = mentor.create(notes_doc()).await.unwrap();
     within("the relay to store the new document", mentor.synced(id)).await.unwrap();
@@ -71,7 +71,7 @@ async fn a_device_that_joins_late_receives_everything_and_the_relay_keeps_it_acr
     let relay = Relay::start(data.path(), &[]).unwrap();
     // One person on several devices: the documents are theirs (claimed on first sync).
     let token = test_person_token(data.path(), "mentor@test.example").unwrap();
-    let mentor = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
+    let mentor = Client::start(relay.sync_url_for(&token));
     let id = mentor.create(notes_doc()).await.unwrap();
     for i in 0..20 {
         mentor.change(id, move |d| add_note(d, &format!("note {i}"))).await.unwrap();
@@ -83,7 +83,7 @@ async fn a_device_that_joins_late_receives_everything_and_the_relay_keeps_it_acr
     let relay = Relay::start(data.path(), &[]).unwrap();
     // One person on several devices: the documents are theirs (claimed on first sync).
     let token = test_person_token(data.path(), "mentor@test.example").unwrap();
-    let late = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
+    let late = Client::start(relay.sync_url_for(&token));
     assert!(within("the late device to open it", late.open(id)).await.unwrap());
     let got = wait_for_notes(&late, id, 20).await;
     assert_eq!(got, (0..20).map(|i| format!("note {i}")).collect::<Vec<_>>());
@@ -95,7 +95,7 @@ async fn every_change_the_relay_acknowledged_survives_a_sigkill_in_the_middle_of
     let relay = Relay::start(data.path(), &[]).unwrap();
     // One person on several devices: the documents are theirs (claimed on first sync).
     let token = test_person_token(data.path(), "mentor@test.example").unwrap();
-    let mentor = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
+    let mentor = Client::start(relay.sync_url_for(&token));
     let id = mentor.create(notes_doc()).await.unwrap();
     within("the relay to store the document", mentor.synced(id)).await.unwrap();
 
@@ -120,7 +120,7 @@ async fn every_change_the_relay_acknowledged_survives_a_sigkill_in_the_middle_of
     mentor.go_offline().unwrap();
     burst.abort();
 
-    let after = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
+    let after = Client::start(relay.sync_url_for(&token));
     assert!(within("the document after the crash", after.open(id)).await.unwrap());
     let got = wait_for_notes(&after, id, acknowledged_before_crash).await;
     for i in 1..=acknowledged_before_crash {

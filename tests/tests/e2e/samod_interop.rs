@@ -8,7 +8,7 @@ use std::{sync::Arc, time::Duration};
 use automerge::{Automerge, ObjType, ROOT, ReadDoc, transaction::Transactable};
 use futures_util::{SinkExt, StreamExt, future::BoxFuture};
 use samod::{BackoffConfig, DialError, Dialer, Repo, Transport};
-use tandem_server::client::{Client, ClientStorage};
+use tandem_client::Client;
 use tandem_sync::DocumentId;
 use tandem_tests::Relay;
 use tokio_tungstenite::tungstenite::{self, Message};
@@ -173,7 +173,7 @@ async fn exchange_both_ways(native: &Client, samod: &Repo, await_upload: bool) {
 async fn our_native_client_and_a_samod_peer_sync_through_a_samod_relay() {
     let (relay, url, server) = samod_relay().await;
     let peer = samod_peer("samod-peer", &url).await;
-    let native = Client::start(url, ClientStorage::memory());
+    let native = Client::start(url);
     exchange_both_ways(&native, &peer, true).await;
     peer.stop().await;
     relay.stop().await;
@@ -186,7 +186,7 @@ async fn a_samod_peer_and_our_native_client_sync_through_our_relay() {
     let relay = Relay::start(data.path(), &[]).unwrap();
     let token = tandem_tests::test_person_token(data.path(), "samod@test.example").unwrap();
     let peer = samod_peer("samod-peer", &relay.sync_url_for(&token)).await;
-    let native = Client::start(relay.sync_url_for(&token), ClientStorage::memory());
+    let native = Client::start(relay.sync_url_for(&token));
     exchange_both_ways(&native, &peer, false).await;
     peer.stop().await;
 }

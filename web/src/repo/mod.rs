@@ -36,7 +36,7 @@ use wasm_bindgen::{JsCast, closure::Closure};
 use wasm_bindgen_futures::spawn_local;
 
 use self::docs::{AnyDoc, Kind};
-use self::socket::{Socket, SocketEvent, reconnect_delay_ms};
+use self::socket::{RECONNECT, Socket, SocketEvent};
 use crate::store::IdbStorage;
 
 /// How long typing must pause before a batch of edits is committed.
@@ -188,7 +188,7 @@ impl Repo {
 
     /// Makes a new document from one the core just created (its genesis); returns its id.
     pub fn create<S: Kind>(&self, mut doc: Doc<S>) -> Result<DocumentId, String> {
-        let id = new_document_id();
+        let id = crate::ids::new_document_id();
         let engine_copy = doc.to_document().map_err(|e| e.to_string())?;
         let mut any = AnyDoc::open(&engine_copy, self.actor.clone())?;
         let pushed = any.heads();
@@ -651,7 +651,7 @@ impl Repo {
         let attempt = self.attempts.get();
         self.attempts.set(attempt.saturating_add(1));
         let this = self.this.clone();
-        let delay = reconnect_delay_ms(attempt, js_sys::Math::random());
+        let delay = RECONNECT.delay_ms(attempt, js_sys::Math::random());
         *self.reconnect.borrow_mut() = Some(Timeout::new(delay, move || {
             if let Some(repo) = this.upgrade() {
                 repo.reconnect.borrow_mut().take();
@@ -789,14 +789,4 @@ impl Drop for Listener {
 
 fn now_ms() -> u64 {
     js_sys::Date::now() as u64
-}
-
-/// A new document id: 16 random bytes shaped as a UUID v4, as automerge-repo makes them (its
-/// older versions drop documents whose id is not a UUID).
-pub fn new_document_id() -> DocumentId {
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&ActorId::random().to_bytes()[..16]);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    DocumentId::from_bytes(bytes)
 }

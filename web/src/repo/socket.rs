@@ -5,6 +5,7 @@
 
 use std::rc::Rc;
 
+use tandem_sync::Backoff;
 use wasm_bindgen::{JsCast, closure::Closure};
 use web_sys::{BinaryType, MessageEvent, WebSocket};
 
@@ -70,40 +71,13 @@ impl Drop for Socket {
     }
 }
 
-/// The first retry waits about this long.
-const BASE_DELAY_MS: f64 = 1_000.0;
-/// No retry waits longer than this.
-const MAX_DELAY_MS: f64 = 30_000.0;
-
-/// How long to wait before reconnect attempt number `attempt` (0 = the first after a drop):
-/// exponential, capped, with "equal jitter" (half fixed, half random from `random` in [0, 1)), so
-/// a school's worth of devices coming back at once do not all knock at the same moment.
-pub fn reconnect_delay_ms(attempt: u32, random: f64) -> u32 {
-    let ceiling = (BASE_DELAY_MS * 2f64.powi(attempt.min(16) as i32)).min(MAX_DELAY_MS);
-    (ceiling / 2.0 + ceiling / 2.0 * random.clamp(0.0, 1.0)) as u32
-}
+/// Reconnect delays: up to 1 s for the first retry, doubling to 30 s at most, with jitter (see
+/// `tandem_sync::backoff`, which holds their test).
+pub const RECONNECT: Backoff = Backoff::new(1_000, 30_000);
 
 /// The relay's sync endpoint on the origin the app was loaded from.
 pub fn sync_url() -> Option<String> {
     let location = web_sys::window()?.location();
     let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
     Some(format!("{scheme}://{}/sync", location.host().ok()?))
-}
-
-#[cfg(test)]
-mod tests {
-    use wasm_bindgen_test::wasm_bindgen_test;
-
-    use super::reconnect_delay_ms;
-
-    #[wasm_bindgen_test]
-    fn reconnect_delays_grow_exponentially_with_jitter_and_a_ceiling() {
-        assert_eq!(reconnect_delay_ms(0, 0.0), 500);
-        assert_eq!(reconnect_delay_ms(0, 0.999_999), 999);
-        assert_eq!(reconnect_delay_ms(3, 0.0), 4_000);
-        assert_eq!(reconnect_delay_ms(30, 0.0), 15_000);
-        assert_eq!(reconnect_delay_ms(30, 1.0), 30_000);
-        let spread: Vec<u32> = [0.1, 0.5, 0.9].iter().map(|r| reconnect_delay_ms(4, *r)).collect();
-        assert!(spread.windows(2).all(|w| w[0] < w[1]), "jitter spreads retries: {spread:?}");
-    }
 }

@@ -1,64 +1,47 @@
 //! A native sync client: the same `tandem-sync` engine the browser runs, on tokio, over a real
-//! WebSocket. Tests, the load generator and `tandem sync` use it.
+//! WebSocket. The relay's `tandem sync`, the end-to-end tests and the load generator use it.
 //!
 //! One task owns the engine and everything it touches (socket, storage, waiters), so no locks are
-//! needed: callers talk to it through [`Client`]'s methods, which send it commands. The client
-//! reconnects with exponential backoff and jitter while it is online, and keeps working offline:
-//! changes made while disconnected are synced when the connection comes back.
+//! needed: callers talk to it through [`Client`]'s methods, which send it commands. The task keeps
+//! the contract every runtime owes the engine ([`tandem_sync::runtime`]). It reconnects with
+//! exponential backoff and jitter ([`tandem_sync::Backoff`]) while it is online, and keeps working
+//! offline: changes made while disconnected are synced when the connection comes back.
+//!
+//! Documents live in memory ([`MemoryStorage`]) and nothing survives the process: the relay is
+//! where they are durable, and [`Client::synced`] says when they are there.
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::Arc,
     time::{Duration, Instant},
 };
 
-use anyhow::Context;
 use automerge::Automerge;
 use futures_util::{SinkExt, StreamExt};
-use tandem_sync::{Action, ConnectionId, DocumentId, Engine, Event, MemoryStorage, StorageKey};
+use tandem_sync::{
+    Action, Backoff, ConnectionId, DocumentId, Engine, Event, MemoryStorage, StorageKey, runtime::optional,
+};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::storage::{Storage, Write};
-
-const FIRST_BACKOFF: Duration = Duration::from_millis(100);
-const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// Reconnect delays: a relay that restarts is back within a second or two, so start short.
+const RECONNECT: Backoff = Backoff::new(100, 10_000);
 const TICK_EVERY: Duration = Duration::from_secs(5);
 
-/// Where a client keeps its documents between evictions and restarts.
-#[derive(Debug, Clone)]
-pub enum ClientStorage {
-    /// Nothing survives the process.
-    Memory(Arc<MemoryStorage>),
-    /// A SQLite file, as the relay keeps its own.
-    Sqlite(Arc<Storage>),
+/// What can go wrong when talking to the client.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The client's task has ended (its runtime shut down, or it panicked).
+    #[error("the sync client has stopped; start a new one")]
+    Stopped,
+    /// The engine refused the request (a document that exists already, or is not open).
+    #[error(transparent)]
+    Sync(#[from] tandem_sync::Error),
 }
 
-impl ClientStorage {
-    pub fn memory() -> Self {
-        Self::Memory(Arc::new(MemoryStorage::new()))
-    }
-
-    fn load(&self, prefix: &StorageKey) -> anyhow::Result<Vec<(StorageKey, Vec<u8>)>> {
-        Ok(match self {
-            Self::Memory(memory) => memory.load_range_now(prefix),
-            Self::Sqlite(sqlite) => sqlite.load_range(prefix)?,
-        })
-    }
-
-    async fn write(&self, writes: Vec<Write>) -> anyhow::Result<()> {
-        match self {
-            Self::Memory(memory) => {
-                for write in writes {
-                    match write {
-                        Write::Put { key, data } => memory.put_now(&key, &data),
-                        Write::Delete { key } => memory.delete_now(&key),
-                    }
-                }
-            }
-            Self::Sqlite(sqlite) => sqlite.write(writes).await?,
-        }
-        Ok(())
+/// The client's task is gone when its end of a channel is.
+impl From<oneshot::error::RecvError> for Error {
+    fn from(_: oneshot::error::RecvError) -> Self {
+        Error::Stopped
     }
 }
 
@@ -76,9 +59,9 @@ type ReadFn = Box<dyn FnOnce(Option<&Automerge>) + Send>;
 type ChangeFn = Box<dyn FnOnce(&mut Automerge) + Send>;
 
 enum Command {
-    Create { id: DocumentId, doc: Box<Automerge>, done: oneshot::Sender<anyhow::Result<()>> },
+    Create { id: DocumentId, doc: Box<Automerge>, done: oneshot::Sender<Result<(), Error>> },
     Open { id: DocumentId, done: oneshot::Sender<bool> },
-    Change { id: DocumentId, change: ChangeFn, done: oneshot::Sender<anyhow::Result<()>> },
+    Change { id: DocumentId, change: ChangeFn, done: oneshot::Sender<Result<(), Error>> },
     Read { id: DocumentId, read: ReadFn },
     WaitSynced { id: DocumentId, done: oneshot::Sender<()> },
     SetOnline(bool),
@@ -99,18 +82,19 @@ impl std::fmt::Debug for Command {
 
 impl Client {
     /// Starts a client that syncs with the relay at `url` (`ws://host:port/sync`), online.
-    pub fn start(url: impl Into<String>, storage: ClientStorage) -> Self {
+    /// Must run inside a tokio runtime.
+    pub fn start(url: impl Into<String>) -> Self {
         let (commands, receiver) = mpsc::unbounded_channel();
         let peer_id = format!("tandem-client-{:016x}", rand::random::<u64>());
         let session = format!("{:016x}", rand::random::<u64>());
         let task = Task {
             url: url.into(),
             engine: Engine::new(tandem_sync::Config::client(peer_id, session)),
-            storage,
+            storage: MemoryStorage::new(),
             online: true,
             socket: None,
             next_connection: 0,
-            backoff: FIRST_BACKOFF,
+            attempts: 0,
             reconnect_at: Some(Instant::now()),
             open_waiters: HashMap::new(),
             synced_waiters: HashMap::new(),
@@ -122,36 +106,42 @@ impl Client {
         Self { commands }
     }
 
-    fn send(&self, command: Command) -> anyhow::Result<()> {
-        self.commands.send(command).ok().context("the client has stopped")
+    fn send(&self, command: Command) -> Result<(), Error> {
+        self.commands.send(command).map_err(|_| Error::Stopped)
     }
 
     /// Creates a document from `doc` (its genesis) under a new random (UUID v4) id, and syncs it.
-    pub async fn create(&self, doc: Automerge) -> anyhow::Result<DocumentId> {
-        let id = new_document_id();
+    pub async fn create(&self, doc: Automerge) -> Result<DocumentId, Error> {
+        let id = DocumentId::new_random(rand::random());
         let (done, result) = oneshot::channel();
         self.send(Command::Create { id, doc: Box::new(doc), done })?;
-        result.await.context("the client has stopped")??;
+        result.await??;
         Ok(id)
     }
 
     /// Opens a document: loads it from local storage or fetches it from the relay. False when
     /// neither has it.
-    pub async fn open(&self, id: DocumentId) -> anyhow::Result<bool> {
+    pub async fn open(&self, id: DocumentId) -> Result<bool, Error> {
         let (done, result) = oneshot::channel();
         self.send(Command::Open { id, done })?;
-        result.await.context("the client has stopped")
+        Ok(result.await?)
     }
 
-    /// Changes an open document; `change` must commit what it does.
-    pub async fn change(
+    /// Changes an open document and returns what `change` returns; `change` must commit what it
+    /// does (`tandem_core::raw::edit` does, for documents that are not records).
+    pub async fn change<R: Send + 'static>(
         &self,
         id: DocumentId,
-        change: impl FnOnce(&mut Automerge) + Send + 'static,
-    ) -> anyhow::Result<()> {
+        change: impl FnOnce(&mut Automerge) -> R + Send + 'static,
+    ) -> Result<R, Error> {
         let (done, result) = oneshot::channel();
-        self.send(Command::Change { id, change: Box::new(change), done })?;
-        result.await.context("the client has stopped")?
+        let (returned, value) = oneshot::channel();
+        let change: ChangeFn = Box::new(move |doc| {
+            let _ = returned.send(change(doc));
+        });
+        self.send(Command::Change { id, change, done })?;
+        result.await??;
+        Ok(value.await?)
     }
 
     /// Reads an open document (`None` when it is not in memory).
@@ -159,45 +149,36 @@ impl Client {
         &self,
         id: DocumentId,
         read: impl FnOnce(Option<&Automerge>) -> R + Send + 'static,
-    ) -> anyhow::Result<R> {
+    ) -> Result<R, Error> {
         let (done, result) = oneshot::channel();
         let read: ReadFn = Box::new(move |doc| {
             let _ = done.send(read(doc));
         });
         self.send(Command::Read { id, read })?;
-        result.await.context("the client has stopped")
+        Ok(result.await?)
     }
 
     /// Resolves once the relay has (durably) everything this client has of the document.
-    pub async fn synced(&self, id: DocumentId) -> anyhow::Result<()> {
+    pub async fn synced(&self, id: DocumentId) -> Result<(), Error> {
         let (done, result) = oneshot::channel();
         self.send(Command::WaitSynced { id, done })?;
-        result.await.context("the client has stopped")
+        Ok(result.await?)
     }
 
     /// Offline: drops the connection and does not reconnect until [`Client::go_online`].
-    pub fn go_offline(&self) -> anyhow::Result<()> {
+    pub fn go_offline(&self) -> Result<(), Error> {
         self.send(Command::SetOnline(false))
     }
 
-    pub fn go_online(&self) -> anyhow::Result<()> {
+    pub fn go_online(&self) -> Result<(), Error> {
         self.send(Command::SetOnline(true))
     }
 
-    pub async fn traffic(&self) -> anyhow::Result<Traffic> {
+    pub async fn traffic(&self) -> Result<Traffic, Error> {
         let (done, result) = oneshot::channel();
         self.send(Command::Traffic(done))?;
-        result.await.context("the client has stopped")
+        Ok(result.await?)
     }
-}
-
-/// A new random document id shaped like a version 4 UUID, as automerge-repo makes them: some of
-/// its versions (the reference sync server's among them) drop documents whose id is not a UUID.
-fn new_document_id() -> DocumentId {
-    let mut bytes = rand::random::<[u8; 16]>();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    DocumentId::from_bytes(bytes)
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -205,11 +186,12 @@ type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStre
 struct Task {
     url: String,
     engine: Engine,
-    storage: ClientStorage,
+    storage: MemoryStorage,
     online: bool,
     socket: Option<(ConnectionId, Socket)>,
     next_connection: u64,
-    backoff: Duration,
+    /// Failed connections since the last completed handshake: the next [`RECONNECT`] attempt.
+    attempts: u32,
     /// When to try connecting next; `None` while connected or offline.
     reconnect_at: Option<Instant>,
     open_waiters: HashMap<DocumentId, Vec<oneshot::Sender<bool>>>,
@@ -234,8 +216,12 @@ impl Task {
                     Some(command) => self.command(command).await,
                     None => break,
                 },
-                frame = next_frame(&mut self.socket) => self.frame(frame).await,
-                _ = sleep_until(reconnect_at) => self.connect().await,
+                frame = optional(self.socket.as_mut().map(|(_, socket)| socket.next())) => {
+                    self.frame(frame).await
+                }
+                _ = optional(reconnect_at.map(|at| tokio::time::sleep_until(at.into()))) => {
+                    self.connect().await
+                }
                 _ = tick.tick() => {
                     let actions = self.engine.handle(self.now_ms(), Event::Tick);
                     self.perform(actions).await;
@@ -289,7 +275,7 @@ impl Task {
                 self.online = online;
                 if online {
                     if self.socket.is_none() {
-                        self.backoff = FIRST_BACKOFF;
+                        self.attempts = 0;
                         self.reconnect_at = Some(Instant::now());
                     }
                 } else {
@@ -310,7 +296,6 @@ impl Task {
                 self.next_connection += 1;
                 let connection = ConnectionId(self.next_connection);
                 self.socket = Some((connection, socket));
-                self.backoff = FIRST_BACKOFF;
                 self.traffic.connections += 1;
                 let actions = self.engine.handle(self.now_ms(), Event::ConnectionOpened { connection });
                 self.perform(actions).await;
@@ -328,9 +313,9 @@ impl Task {
         if !self.online {
             return;
         }
-        let jitter = rand::random_range(0.5..1.0);
-        self.reconnect_at = Some(Instant::now() + self.backoff.mul_f64(jitter));
-        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+        let delay = RECONNECT.delay_ms(self.attempts, rand::random());
+        self.attempts = self.attempts.saturating_add(1);
+        self.reconnect_at = Some(Instant::now() + Duration::from_millis(delay.into()));
     }
 
     async fn disconnect(&mut self) {
@@ -397,29 +382,16 @@ impl Task {
                 }
                 self.schedule_reconnect();
             }
+            // Memory cannot fail, so every answer comes at once, in the order asked.
             Action::Load { document } => {
-                let chunks = match self.storage.load(&StorageKey::document_prefix(&document)) {
-                    Ok(chunks) => chunks,
-                    Err(error) => {
-                        tracing::error!(%error, %document, "cannot read local storage");
-                        Vec::new()
-                    }
-                };
+                let chunks = self.storage.load_range_now(&StorageKey::document_prefix(&document));
                 events.push(Event::Loaded { document, chunks });
             }
             Action::Store { token, key, bytes } => {
-                match self.storage.write(vec![Write::Put { key, data: bytes }]).await {
-                    Ok(()) => events.push(Event::StoreCompleted { token }),
-                    // The engine keeps the document gated; the change stays in memory and is
-                    // offered again on the next sync.
-                    Err(error) => tracing::error!(%error, "cannot write local storage"),
-                }
+                self.storage.put_now(&key, &bytes);
+                events.push(Event::StoreCompleted { token });
             }
-            Action::Delete { key } => {
-                if let Err(error) = self.storage.write(vec![Write::Delete { key }]).await {
-                    tracing::error!(%error, "cannot delete from local storage");
-                }
-            }
+            Action::Delete { key } => self.storage.delete_now(&key),
             Action::DocumentReady { document } => self.answer_open(document, true),
             Action::DocumentUnavailable { document } => self.answer_open(document, false),
             Action::Synced { document, .. } => {
@@ -431,43 +403,15 @@ impl Task {
             Action::DocumentChanged { document } => {
                 self.synced.remove(&document);
             }
-            Action::PeerConnected { .. } | Action::Ephemeral { .. } | Action::WriteRefused { .. } => {}
+            // The handshake completed: the relay is really there, so failures count from zero again.
+            Action::PeerConnected { .. } => self.attempts = 0,
+            Action::Ephemeral { .. } | Action::WriteRefused { .. } => {}
         }
     }
 
     fn answer_open(&mut self, document: DocumentId, found: bool) {
         for waiter in self.open_waiters.remove(&document).unwrap_or_default() {
             let _ = waiter.send(found);
-        }
-    }
-}
-
-async fn next_frame(
-    socket: &mut Option<(ConnectionId, Socket)>,
-) -> Option<Result<Message, tokio_tungstenite::tungstenite::Error>> {
-    match socket {
-        Some((_, socket)) => socket.next().await,
-        None => std::future::pending().await,
-    }
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
-        None => std::future::pending().await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn new_document_ids_are_version_4_uuids_as_automerge_repo_expects() {
-        for _ in 0..64 {
-            let bytes = *new_document_id().as_bytes();
-            assert_eq!(bytes[6] >> 4, 4, "version nibble");
-            assert_eq!(bytes[8] >> 6, 0b10, "RFC 4122 variant");
         }
     }
 }
