@@ -134,9 +134,25 @@ pub enum AdminCommand {
         /// What the token is for, e.g. "classroom tablet".
         #[arg(long)]
         label: Option<String>,
-        /// Seconds until the token expires (default: never).
-        #[arg(long)]
+        /// Days until the token expires.
+        #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        expires_days: u32,
+        /// Seconds until the token expires, instead of `--expires-days` (for short-lived tokens).
+        #[arg(long, conflicts_with = "expires_days")]
         valid_for_secs: Option<u64>,
+    },
+    /// List a person's access tokens: id, label, created and expiry times (UTC). Secrets are
+    /// never shown again.
+    Tokens {
+        /// Email or id.
+        #[arg(long)]
+        person: String,
+    },
+    /// Revoke an access token by the id `tandem admin tokens` lists. A running relay closes the
+    /// sockets it opened within its keep-alive interval.
+    RevokeToken {
+        #[arg(long)]
+        id: String,
     },
     /// Record the audience of a document stored before accounts existed (or not yet synced).
     /// `--owner` must belong to the audience.
@@ -203,11 +219,23 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
             let password = read_password()?;
             accounts::set_password(&db, &person(&key)?, &password, None)?;
         }
-        AdminCommand::Token { person: key, label, valid_for_secs } => {
-            let lifetime = valid_for_secs.map(|s| s as i64 * 1000);
+        AdminCommand::Token { person: key, label, expires_days, valid_for_secs } => {
+            let lifetime = valid_for_secs.map_or(i64::from(expires_days) * 24 * 3600 * 1000, |s| {
+                i64::try_from(s).unwrap_or(i64::MAX).saturating_mul(1000)
+            });
             let token =
                 accounts::create_token(&db, &person(&key)?, label.as_deref(), clock.now_ms(), lifetime)?;
             writeln!(out, "{token}")?;
+        }
+        AdminCommand::Tokens { person: key } => {
+            for token in accounts::tokens_of(&db, &person(&key)?)? {
+                let expires = token.expires_ms.map_or_else(|| "never".to_owned(), utc);
+                let label = token.label.as_deref().unwrap_or("-");
+                writeln!(out, "{}\t{label}\tcreated {}\texpires {expires}", token.id, utc(token.created_ms))?;
+            }
+        }
+        AdminCommand::RevokeToken { id } => {
+            accounts::revoke_token(&db, &id)?;
         }
         AdminCommand::Claim { document, owner, audience } => {
             let audience = match audience.split_once(':') {
@@ -222,8 +250,85 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
     Ok(())
 }
 
+/// A time for people: `2026-12-01 08:30 UTC` (the proleptic Gregorian calendar, by Howard
+/// Hinnant's days-to-civil, so no date crate is needed for one line of output).
+fn utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", of_day / 3600, of_day % 3600 / 60)
+}
+
 fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
     Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admin(data: &std::path::Path, command: AdminCommand) -> anyhow::Result<String> {
+        let mut out = Vec::new();
+        run(AdminArgs { data: data.to_owned(), command }, &mut out)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn tokens_expire_by_default_are_listed_by_id_and_revoked_by_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        admin(&data, AdminCommand::CreateProgram { name: "P".into(), id: Some("p".into()) }).unwrap();
+        let add = AdminCommand::AddPerson {
+            email: "a@x.example".into(),
+            name: "A".into(),
+            program: "p".into(),
+            role: RoleArg::Mentor,
+            password_stdin: false,
+            id: Some("u-a".into()),
+        };
+        admin(&data, add).unwrap();
+        let token = |label: &str, expires_days| AdminCommand::Token {
+            person: "a@x.example".into(),
+            label: Some(label.into()),
+            expires_days,
+            valid_for_secs: None,
+        };
+        let tablet = admin(&data, token("tablet", 90)).unwrap().trim().to_owned();
+        admin(&data, token("script", 7)).unwrap();
+
+        let listed = admin(&data, AdminCommand::Tokens { person: "a@x.example".into() }).unwrap();
+        let lines: Vec<&str> = listed.lines().collect();
+        assert_eq!(lines.len(), 2, "{listed}");
+        assert!(lines[0].contains("\ttablet\t") && lines[1].contains("\tscript\t"), "{listed}");
+        assert!(!listed.contains(tablet.trim_start_matches("tandem_")), "no secret is listed");
+        let db = Storage::open_in(&data).unwrap().connect().unwrap();
+        let tokens = accounts::tokens_of(&db, "u-a").unwrap();
+        let days = |t: &accounts::TokenInfo| (t.expires_ms.unwrap() - t.created_ms) / (24 * 3600 * 1000);
+        assert_eq!((days(&tokens[0]), days(&tokens[1])), (90, 7), "expiring by default, or as asked");
+
+        let id = lines[0].split('\t').next().unwrap().to_owned();
+        admin(&data, AdminCommand::RevokeToken { id: id.clone() }).unwrap();
+        assert_eq!(accounts::authenticate(&db, &tablet, Clock::system().now_ms()).unwrap(), None);
+        let listed = admin(&data, AdminCommand::Tokens { person: "u-a".into() }).unwrap();
+        assert!(!listed.contains(&id) && listed.contains("\tscript\t"), "{listed}");
+        let again = admin(&data, AdminCommand::RevokeToken { id }).unwrap_err();
+        assert!(again.to_string().contains("there is no token"), "{again}");
+    }
+
+    #[test]
+    fn times_are_listed_as_utc_dates() {
+        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc(1_795_170_600_000), "2026-11-20 10:30 UTC");
+        assert_eq!(utc(951_782_400_000), "2000-02-29 00:00 UTC");
+    }
 }

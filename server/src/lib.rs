@@ -48,7 +48,7 @@ use crate::{
     error::AppError,
     metrics::Metrics,
     storage::Storage,
-    sync::{SyncConfig, SyncHub},
+    sync::{SyncConfig, SyncHub, ends::SessionEnds},
 };
 
 /// Everything the relay needs to start, as the command line or a test gives it.
@@ -77,6 +77,8 @@ pub struct AppState {
     pub accounts: Arc<Mutex<rusqlite::Connection>>,
     pub auth: Arc<AuthConfig>,
     pub throttle: Arc<Throttle>,
+    /// Sessions and tokens ended while a socket they opened may be live ([`sync::ends`]).
+    pub session_ends: SessionEnds,
     /// The one clock for sessions, sign-in throttling and claims; the sync engine's thread has
     /// the same one. Tests drive time with [`AppState::open_with_clock`].
     pub clock: Clock,
@@ -108,6 +110,7 @@ impl AppState {
             accounts,
             auth: Arc::new(config.auth.clone()),
             throttle: Arc::new(Throttle::new(config.auth.throttle.clone())),
+            session_ends: SessionEnds::default(),
             clock,
             storage,
             metrics,
@@ -131,7 +134,10 @@ pub fn app(state: AppState) -> Router {
         .route("/sync", get(sync::socket::upgrade))
         .nest("/api", api::routes().layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES)))
         .fallback_service(web_app::service(&state.web_dir))
-        .layer(TraceLayer::new_for_http())
+        // Requests are logged by path only: the query may hold an access token (`/sync?token=`).
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
         .with_state(state)
 }
 

@@ -10,7 +10,8 @@
 //! - [`pairs`]: a mentor and an associate ([`Pair`]); either seat may be empty (someone left);
 //! - [`sessions`]: signing in, sessions, changing passwords; [`tokens`]: access tokens from
 //!   `tandem admin token`, for devices and scripts that cannot sign in through a page. Both share
-//!   one table: a session comes from signing in and expires, a token may not;
+//!   one table: a session comes from signing in, a token from `tandem admin`; both expire, and
+//!   signing out with either ends it;
 //! - [`passwords`]: argon2id hashing;
 //! - [`throttle`]: slowing down repeated failed sign-ins.
 //!
@@ -32,9 +33,12 @@ pub use programs::{
     add_cohort, cohorts_of, create_program, members_of, memberships_of, program_exists, remove_membership,
     role_in, set_membership,
 };
-pub use sessions::{authenticate, change_password, check_sign_in, create_session, end_session, set_password};
+pub use sessions::{
+    Credential, SecretKind, authenticate, change_password, check_sign_in, create_session, credential,
+    credential_by_hash, end_session, secret_hash, set_password,
+};
 pub use tandem_api::{Cohort, Membership, Pair, Person, Role};
-pub use tokens::create_token;
+pub use tokens::{DEFAULT_TOKEN_LIFETIME, TokenInfo, create_token, revoke_token, tokens_of};
 
 use rand::Rng;
 

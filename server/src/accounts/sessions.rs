@@ -7,14 +7,17 @@ use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
 use super::{AccountError, Person, Result, email_key, passwords, person};
-use crate::storage::accounts::{self as db_accounts, NewSecret, SecretKind};
+pub use crate::storage::accounts::SecretKind;
+use crate::storage::accounts::{self as db_accounts, NewSecret};
 
 /// A session or access token as the client holds it: 32 random bytes in hex.
 pub(super) fn new_secret() -> String {
     hex::encode(rand::random::<[u8; 32]>())
 }
 
-pub(super) fn secret_hash(secret: &str) -> String {
+/// What the database keeps of a secret, and what identifies a session or token everywhere else
+/// in the relay (a live socket records it, signing out names it).
+pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
@@ -45,17 +48,53 @@ pub fn create_session(db: &Connection, person_id: &str, now_ms: i64, lifetime_ms
     Ok(secret)
 }
 
-/// The person a session or token belongs to, if it exists and has not expired.
-pub fn authenticate(db: &Connection, secret: &str, now_ms: i64) -> Result<Option<String>> {
+/// A session or token that is valid now: what a request or a socket was authenticated with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    /// The person it belongs to.
+    pub person: String,
+    /// Its [`secret_hash`]: names this session or token without being it.
+    pub hash: String,
+    pub kind: SecretKind,
+    /// When it ends by itself, `None` for a token made to never expire (before tokens expired
+    /// by default).
+    pub expires_ms: Option<i64>,
+}
+
+impl Credential {
+    /// Whether it has expired at `now_ms`.
+    pub fn expired(&self, now_ms: i64) -> bool {
+        self.expires_ms.is_some_and(|end| end <= now_ms)
+    }
+}
+
+/// The session or token `secret` names, if it exists and has not expired.
+pub fn credential(db: &Connection, secret: &str, now_ms: i64) -> Result<Option<Credential>> {
     if secret.is_empty() || secret.len() > 200 {
         return Ok(None);
     }
-    Ok(db_accounts::person_of_secret(db, &secret_hash(secret), now_ms)?)
+    credential_by_hash(db, &secret_hash(secret), now_ms)
 }
 
-/// Ends one session (logout). Ending an unknown session is not an error.
+/// [`credential`] by the secret's hash: a live socket checks that what it was opened with still is.
+pub fn credential_by_hash(db: &Connection, hash: &str, now_ms: i64) -> Result<Option<Credential>> {
+    Ok(db_accounts::secret_by_hash(db, hash, now_ms)?.map(|row| Credential {
+        person: row.person_id,
+        hash: hash.to_owned(),
+        kind: row.kind,
+        expires_ms: row.expires_ms,
+    }))
+}
+
+/// The person a session or token belongs to, if it exists and has not expired.
+pub fn authenticate(db: &Connection, secret: &str, now_ms: i64) -> Result<Option<String>> {
+    Ok(credential(db, secret, now_ms)?.map(|c| c.person))
+}
+
+/// Ends the session or token a request was made with (signing out; for a token, revoking it).
+/// Ending an unknown one is not an error.
 pub fn end_session(db: &Connection, secret: &str) -> Result<()> {
-    Ok(db_accounts::delete_session(db, &secret_hash(secret))?)
+    Ok(db_accounts::delete_secret(db, &secret_hash(secret))?)
 }
 
 /// Sets a new password and ends every session of the person except `keep` (the one that asked).

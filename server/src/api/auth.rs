@@ -11,7 +11,7 @@ use axum::{
 use super::with_db;
 use crate::{
     AppState,
-    accounts::{self, Role},
+    accounts::{self, Credential, Role},
     error::AppError,
 };
 
@@ -39,9 +39,14 @@ pub fn presented_secret(headers: &HeaderMap, query: Option<&str>) -> Option<Stri
 
 /// Checks a secret at the relay's clock; the person it belongs to, or `None`.
 pub async fn authenticate(state: &AppState, secret: Option<String>) -> Result<Option<String>, AppError> {
+    Ok(credential(state, secret).await?.map(|c| c.person))
+}
+
+/// Checks a secret at the relay's clock; the session or token it names, or `None`.
+pub async fn credential(state: &AppState, secret: Option<String>) -> Result<Option<Credential>, AppError> {
     let Some(secret) = secret else { return Ok(None) };
     let now = state.now_ms();
-    with_db(state, move |db| Ok(accounts::authenticate(db, &secret, now)?)).await
+    with_db(state, move |db| Ok(accounts::credential(db, &secret, now)?)).await
 }
 
 fn not_signed_in() -> AppError {

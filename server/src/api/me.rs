@@ -4,7 +4,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use tandem_api::{Me, PasswordChange};
 
 use super::{Body, SignedIn, with_db};
-use crate::{AppState, accounts, error::AppError};
+use crate::{AppState, accounts, error::AppError, sync::ends::Ended};
 
 /// The person, their programs and roles, and their pairs.
 pub(super) async fn me(State(state): State<AppState>, signed_in: SignedIn) -> Result<Json<Me>, AppError> {
@@ -18,15 +18,19 @@ pub(super) async fn me(State(state): State<AppState>, signed_in: SignedIn) -> Re
     .await
 }
 
-/// Changes the password (the current one is asked for) and ends the person's other sessions.
+/// Changes the password (the current one is asked for) and ends the person's other sessions,
+/// closing the sockets they opened.
 pub(super) async fn change_password(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Body(body): Body<PasswordChange>,
 ) -> Result<StatusCode, AppError> {
+    let (person, keep) = (signed_in.person.clone(), accounts::secret_hash(&signed_in.secret));
     with_db(&state, move |db| {
         accounts::change_password(db, &signed_in.person, &body.current, &body.new, &signed_in.secret)?;
-        Ok(StatusCode::NO_CONTENT)
+        Ok(())
     })
-    .await
+    .await?;
+    state.session_ends.announce(Ended::SessionsOf { person, except: Some(keep) });
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -42,7 +42,7 @@ use axum::{
     routing::{get, patch, post, put},
 };
 
-pub use auth::{SESSION_COOKIE, SignedIn, authenticate, presented_secret};
+pub use auth::{SESSION_COOKIE, SignedIn, authenticate, credential, presented_secret};
 pub use body::Body;
 
 use crate::{AppState, accounts, error::AppError};
@@ -86,7 +86,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Runs `f` with the accounts database on a blocking thread (argon2 and SQLite both block).
-async fn with_db<T: Send + 'static>(
+pub(crate) async fn with_db<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {

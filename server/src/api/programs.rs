@@ -9,7 +9,7 @@ use axum::{
 use tandem_api::{Cohort, NewCohort, NewPerson, PersonInProgram, ProgramView, RoleChange};
 
 use super::{Body, SignedIn, auth::require_coordinator, with_db};
-use crate::{AppState, accounts, error::AppError};
+use crate::{AppState, accounts, error::AppError, sync::ends::Ended};
 
 /// The program's people with their roles, its cohorts and its pairs.
 pub(super) async fn program(
@@ -64,18 +64,22 @@ pub(super) async fn set_role(
     .await
 }
 
-/// Removes someone from the program and so from its pairs.
+/// Removes someone from the program and so from its pairs; their sockets close, so their
+/// devices reconnect with only what they may still see.
 pub(super) async fn remove_person(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path((program, person)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
+    let removed = person.clone();
     with_db(&state, move |db| {
         require_coordinator(db, &program, &signed_in.person)?;
         accounts::remove_membership(db, &program, &person)?;
-        Ok(StatusCode::NO_CONTENT)
+        Ok(())
     })
-    .await
+    .await?;
+    state.session_ends.announce(Ended::AccessOf { person: removed });
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub(super) async fn add_cohort(

@@ -13,6 +13,7 @@ use crate::{
     AppState,
     accounts::{self, throttle::Key},
     error::AppError,
+    sync::ends::Ended,
 };
 
 /// Signs in: throttled per account and per client address, and answered with the person.
@@ -51,13 +52,15 @@ fn session_cookie(state: &AppState, secret: &str, max_age_secs: u64) -> String {
     format!("{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}{secure}")
 }
 
-/// Signs out: ends this session only, and clears the cookie.
+/// Signs out: ends this session only (or revokes the access token the request carried), closes
+/// the sockets it opened, and clears the cookie.
 pub(super) async fn sign_out(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Response, AppError> {
     let secret = signed_in.secret.clone();
     with_db(&state, move |db| Ok(accounts::end_session(db, &secret)?)).await?;
+    state.session_ends.announce(Ended::Secret(accounts::secret_hash(&signed_in.secret)));
     let cookie = session_cookie(&state, "", 0);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }

@@ -259,18 +259,37 @@ pub fn insert_secret(db: &Connection, secret: &NewSecret<'_>) -> Result<()> {
     Ok(())
 }
 
-/// The person a secret's hash belongs to, if it has not expired at `now_ms`.
-pub fn person_of_secret(db: &Connection, hash: &str, now_ms: i64) -> Result<Option<String>> {
+/// What a stored secret is: whose, which kind, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRow {
+    pub person_id: String,
+    pub kind: SecretKind,
+    pub expires_ms: Option<i64>,
+}
+
+fn kind_from_column(name: &str) -> SecretKind {
+    if name == "token" { SecretKind::Token } else { SecretKind::Session }
+}
+
+/// The secret with this hash, if it has not expired at `now_ms`.
+pub fn secret_by_hash(db: &Connection, hash: &str, now_ms: i64) -> Result<Option<SecretRow>> {
     db.prepare_cached(
-        "SELECT person_id FROM sessions WHERE token_hash = ?1 AND (expires_ms IS NULL OR expires_ms > ?2)",
+        "SELECT person_id, kind, expires_ms FROM sessions
+         WHERE token_hash = ?1 AND (expires_ms IS NULL OR expires_ms > ?2)",
     )?
-    .query_row(params![hash, now_ms], |row| row.get(0))
+    .query_row(params![hash, now_ms], |row| {
+        Ok(SecretRow {
+            person_id: row.get(0)?,
+            kind: kind_from_column(&row.get::<_, String>(1)?),
+            expires_ms: row.get(2)?,
+        })
+    })
     .optional()
 }
 
-/// Ends the session with this hash (tokens are left alone).
-pub fn delete_session(db: &Connection, hash: &str) -> Result<()> {
-    db.execute("DELETE FROM sessions WHERE token_hash = ?1 AND kind = 'session'", [hash])?;
+/// Ends the session or token with this hash.
+pub fn delete_secret(db: &Connection, hash: &str) -> Result<()> {
+    db.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?;
     Ok(())
 }
 
@@ -281,4 +300,38 @@ pub fn delete_sessions_except(db: &Connection, person_id: &str, keep: Option<&st
         params![person_id, keep],
     )?;
     Ok(())
+}
+
+/// A person's access tokens, as stored (the hash, never the secret), oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    pub hash: String,
+    pub label: Option<String>,
+    pub created_ms: i64,
+    pub expires_ms: Option<i64>,
+}
+
+pub fn tokens_of(db: &Connection, person_id: &str) -> Result<Vec<TokenRow>> {
+    let mut statement = db.prepare_cached(
+        "SELECT token_hash, label, created_ms, expires_ms FROM sessions
+         WHERE person_id = ?1 AND kind = 'token' ORDER BY created_ms, token_hash",
+    )?;
+    let rows = statement.query_map([person_id], |row| {
+        Ok(TokenRow {
+            hash: row.get(0)?,
+            label: row.get(1)?,
+            created_ms: row.get(2)?,
+            expires_ms: row.get(3)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The hashes of the tokens whose hash starts with `prefix` (a token's listed id).
+pub fn token_hashes_with_prefix(db: &Connection, prefix: &str) -> Result<Vec<String>> {
+    let mut statement = db.prepare_cached(
+        "SELECT token_hash FROM sessions WHERE kind = 'token' AND substr(token_hash, 1, length(?1)) = ?1",
+    )?;
+    let rows = statement.query_map([prefix], |row| row.get(0))?;
+    rows.collect()
 }

@@ -11,6 +11,7 @@
 //!   durable, [`Event::StoreCompleted`] goes back to the engine, which only then sends anything
 //!   advertising the new heads. A failed store is retried until it succeeds.
 
+pub mod ends;
 pub mod socket;
 
 use std::{

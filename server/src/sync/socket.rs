@@ -1,5 +1,6 @@
 //! One WebSocket sync connection: frames in to the engine, frames out from it, keep-alive pings,
-//! and a clean close on shutdown.
+//! a close when the session or token it was opened with ends ([`super::ends`]), and a clean
+//! close on shutdown.
 //!
 //! The loop is written against a generic `Sink`/`Stream` of axum messages so tests can drive it
 //! without a network.
@@ -15,25 +16,33 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use tokio::sync::watch;
+use tokio::sync::broadcast;
 
-use super::{Outbound, SyncHub};
-use crate::{AppState, api, error::AppError};
+use super::{Outbound, ends::Ended};
+use crate::{
+    AppState,
+    accounts::{self, Credential},
+    api,
+    error::AppError,
+};
 
 /// `GET /sync`: the automerge-repo WebSocket endpoint.
 ///
 /// The upgrade needs a session cookie or an access token (`?token=`, for clients that cannot set
 /// headers); without one the answer is 401 and no WebSocket is opened, so nothing is sent to an
-/// unauthenticated client. The connection then belongs to that person for its whole life.
+/// unauthenticated client. The connection then belongs to that session or token: it closes when
+/// that ends.
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    // Listening before the check: a sign-out between the check and the upgrade is not missed.
+    let ends = state.session_ends.subscribe();
     let secret = api::presented_secret(&headers, query.as_deref());
-    let person = match api::authenticate(&state, secret).await {
-        Ok(Some(person)) => person,
+    let credential = match api::credential(&state, secret).await {
+        Ok(Some(credential)) => credential,
         Ok(None) => {
             return AppError::unauthorized(
                 "sign in first: /sync needs a session cookie or ?token=<access token>",
@@ -47,30 +56,41 @@ pub async fn upgrade(
         // Not a WebSocket upgrade (a plain GET, a missing header): said as every other error.
         Err(rejection) => return AppError::new(rejection.status(), rejection.body_text()).into_response(),
     };
-    let hub = state.sync.clone();
-    let shutdown = state.shutdown.subscribe();
-    let limit = hub.config.max_frame_bytes;
+    let limit = state.sync.config.max_frame_bytes;
     ws.max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| serve(socket, hub, person, shutdown))
+        .on_upgrade(move |socket| serve(socket, state, credential, ends))
 }
 
-/// Runs one connection until either side closes it, the peer goes silent, or the relay shuts down.
-pub async fn serve<S>(socket: S, hub: SyncHub, person: String, mut shutdown: watch::Receiver<bool>)
-where
+/// Runs one connection until either side closes it, the peer goes silent, the session or token
+/// it was opened with ends (`ends` announces that), or the relay shuts down.
+pub async fn serve<S>(
+    socket: S,
+    state: AppState,
+    credential: Credential,
+    mut ends: broadcast::Receiver<Ended>,
+) where
     S: Sink<Message, Error = axum::Error> + Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
-    let (connection, mut outbound) = hub.open(person);
+    let hub = state.sync.clone();
+    let mut shutdown = state.shutdown.subscribe();
+    let (connection, mut outbound) = hub.open(credential.person.clone());
     let (mut sink, mut stream) = socket.split();
     let keepalive = hub.config.keepalive;
     // The first ping after one interval: nothing should come before the protocol's own answer.
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
     let mut last_heard = Instant::now();
     let close = |code, reason: &str| Message::Close(Some(CloseFrame { code, reason: reason.into() }));
+    let expired = "the session expired; sign in again";
     loop {
         tokio::select! {
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Binary(bytes))) => {
+                    // Checked before the frame is passed on: nothing is written after expiry.
+                    if credential.expired(state.now_ms()) {
+                        let _ = sink.send(close(close_code::POLICY, expired)).await;
+                        break;
+                    }
                     last_heard = Instant::now();
                     hub.frame(connection, bytes.into());
                 }
@@ -89,6 +109,10 @@ where
             },
             out = outbound.recv() => match out {
                 Some(Outbound::Frame(bytes)) => {
+                    if credential.expired(state.now_ms()) {
+                        let _ = sink.send(close(close_code::POLICY, expired)).await;
+                        break;
+                    }
                     if sink.send(Message::Binary(bytes.into())).await.is_err() {
                         break;
                     }
@@ -103,9 +127,29 @@ where
                     break;
                 }
             },
+            ended = ends.recv() => {
+                let reason = match ended {
+                    Ok(ended) => ended.closes(&credential),
+                    // Announcements were missed: the database says whether this one was among them.
+                    Err(broadcast::error::RecvError::Lagged(_)) => still_valid(&state, &credential).await.err(),
+                    // The sender lives in `AppState`, which this task holds: never closed while it runs.
+                    Err(broadcast::error::RecvError::Closed) => None,
+                };
+                if let Some(reason) = reason {
+                    tracing::info!(%connection, reason, "closing a connection whose session ended");
+                    let _ = sink.send(close(close_code::POLICY, reason)).await;
+                    break;
+                }
+            }
             _ = ping.tick() => {
                 if last_heard.elapsed() > keepalive * 2 {
                     tracing::info!(%connection, "dropping a silent connection");
+                    break;
+                }
+                // What this process was not told about: expiry, and `tandem admin` run beside it.
+                if let Err(reason) = still_valid(&state, &credential).await {
+                    tracing::info!(%connection, reason, "closing a connection whose session ended");
+                    let _ = sink.send(close(close_code::POLICY, reason)).await;
                     break;
                 }
                 if sink.send(Message::Ping(Default::default())).await.is_err() {
@@ -119,4 +163,22 @@ where
         }
     }
     hub.closed(connection);
+}
+
+/// Whether the session or token a socket was opened with is still valid, by the database (a
+/// database error counts as valid: the next tick asks again); the reason to close if not.
+async fn still_valid(state: &AppState, credential: &Credential) -> Result<(), &'static str> {
+    if credential.expired(state.now_ms()) {
+        return Err("the session expired; sign in again");
+    }
+    let (hash, now) = (credential.hash.clone(), state.now_ms());
+    let found = api::with_db(state, move |db| Ok(accounts::credential_by_hash(db, &hash, now)?)).await;
+    match found {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err("the session ended; sign in again"),
+        Err(error) => {
+            tracing::warn!(?error, "could not check a connection's session; checking again later");
+            Ok(())
+        }
+    }
 }

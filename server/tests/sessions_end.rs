@@ -1,0 +1,276 @@
+//! A live `/sync` socket belongs to the session or token it was opened with and closes when that
+//! ends: signing out, a password change, removal from the program, expiry, a token revoked beside
+//! the relay. The relay runs in-process on 127.0.0.1 with real WebSockets; HTTP requests go to the
+//! same state through the router. Every wait is for a condition, bounded.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::Duration,
+};
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use futures_util::{SinkExt, StreamExt};
+use tandem_server::{AppState, Config, accounts, api::AuthConfig, clock::Clock, sync::SyncConfig};
+use tandem_sync::codec;
+use tokio::net::TcpStream;
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream,
+    tungstenite::{Message, client::IntoClientRequest, protocol::frame::coding::CloseCode},
+};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "long enough pw";
+/// Longer than any close here should take, far shorter than the default keep-alive (30 s), so a
+/// close that comes in time came from the announcement, not from a periodic check.
+const BOUND: Duration = Duration::from_secs(5);
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+struct Relay {
+    app: Router,
+    state: AppState,
+    addr: std::net::SocketAddr,
+    now: Arc<AtomicI64>,
+    _dir: tempfile::TempDir,
+}
+
+/// A relay on its own clock with a program `p`, its coordinator Cora, and Ann and Bob in a pair.
+async fn relay(keepalive: Duration) -> Relay {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Arc::new(AtomicI64::new(1_000_000));
+    let read = now.clone();
+    let config = Config {
+        data_dir: dir.path().join("data"),
+        web_dir: dir.path().join("web"),
+        sync: SyncConfig { keepalive, ..SyncConfig::default() },
+        auth: AuthConfig { session_lifetime: Duration::from_secs(60), ..AuthConfig::default() },
+    };
+    let state =
+        AppState::open_with_clock(&config, Clock::from_fn(move || read.load(Ordering::SeqCst))).unwrap();
+    {
+        let db = state.accounts.lock().unwrap();
+        accounts::create_program(&db, Some("p"), "Program").unwrap();
+        for (id, role) in [
+            ("cora", accounts::Role::Coordinator),
+            ("ann", accounts::Role::Associate),
+            ("bob", accounts::Role::Mentor),
+        ] {
+            accounts::add_person(&db, Some(id), &format!("{id}@x.example"), id, Some(PASSWORD)).unwrap();
+            accounts::set_membership(&db, "p", id, role).unwrap();
+        }
+        accounts::add_pair(&db, "p", Some("pair"), "bob", "ann", None).unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(tandem_server::run(listener, state.clone(), std::future::pending()));
+    Relay { app: tandem_server::app(state.clone()), state, addr, now, _dir: dir }
+}
+
+impl Relay {
+    async fn send(&self, request: Request<Body>) -> (StatusCode, Option<String>) {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let cookie = response.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().to_owned());
+        (response.status(), cookie)
+    }
+
+    /// Signs `who` in; the `Cookie` header value of their new session.
+    async fn sign_in(&self, who: &str) -> String {
+        let body = format!(r#"{{"email":"{who}@x.example","password":"{PASSWORD}"}}"#);
+        let request = Request::post("/api/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let (status, cookie) = self.send(request).await;
+        assert_eq!(status, StatusCode::OK);
+        cookie.unwrap().split(';').next().unwrap().to_owned()
+    }
+
+    fn token(&self, who: &str) -> String {
+        let db = self.state.accounts.lock().unwrap();
+        accounts::create_token(&db, who, None, self.now.load(Ordering::SeqCst), 3_600_000).unwrap()
+    }
+
+    /// `request` with a cookie (`tandem_session=...`) or a bearer token.
+    fn with_secret(request: axum::http::request::Builder, secret: &str) -> axum::http::request::Builder {
+        if secret.starts_with("tandem_session=") {
+            request.header(header::COOKIE, secret)
+        } else {
+            request.header(header::AUTHORIZATION, format!("Bearer {secret}"))
+        }
+    }
+
+    async fn status_of_me(&self, secret: &str) -> StatusCode {
+        self.send(Self::with_secret(Request::get("/api/me"), secret).body(Body::empty()).unwrap()).await.0
+    }
+
+    async fn sign_out(&self, secret: &str) -> StatusCode {
+        self.send(Self::with_secret(Request::delete("/api/session"), secret).body(Body::empty()).unwrap())
+            .await
+            .0
+    }
+
+    /// A `/sync` socket opened with a cookie or a token, past the protocol's `join`.
+    async fn socket(&self, secret: &str) -> Socket {
+        let mut request = format!("ws://{}/sync", self.addr).into_client_request().unwrap();
+        if secret.starts_with("tandem_session=") {
+            request.headers_mut().insert("Cookie", secret.parse().unwrap());
+        } else {
+            request.headers_mut().insert("Authorization", format!("Bearer {secret}").parse().unwrap());
+        }
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        join(&mut socket).await;
+        socket
+    }
+
+    async fn upgrade_status(&self, cookie: &str) -> u16 {
+        let mut request = format!("ws://{}/sync", self.addr).into_client_request().unwrap();
+        request.headers_mut().insert("Cookie", cookie.parse().unwrap());
+        match tokio_tungstenite::connect_async(request).await {
+            Ok(_) => 101,
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+            Err(other) => panic!("unexpected failure: {other}"),
+        }
+    }
+}
+
+/// Sends a `join` and waits for the relay's `peer`: the socket is open and served.
+async fn join(socket: &mut Socket) {
+    let join = codec::Message::Join {
+        sender_id: "device".to_owned().into(),
+        peer_metadata: None,
+        supported_protocol_versions: vec![codec::PROTOCOL_VERSION.to_owned()],
+    };
+    socket.send(Message::Binary(codec::encode(&join).into())).await.unwrap();
+    match tokio::time::timeout(BOUND, socket.next()).await.expect("the relay answers a join") {
+        Some(Ok(Message::Binary(bytes))) => {
+            let answer = codec::decode(&bytes).unwrap();
+            assert!(matches!(answer, codec::Message::Peer { .. }), "{answer:?}");
+        }
+        other => panic!("expected the relay's peer message, got {other:?}"),
+    }
+}
+
+/// Pings and waits for the pong: the relay still serves this socket (and has not closed it).
+async fn assert_alive(socket: &mut Socket) {
+    socket.send(Message::Ping(b"still there?".to_vec().into())).await.unwrap();
+    loop {
+        match tokio::time::timeout(BOUND, socket.next()).await.expect("the relay answers a ping") {
+            Some(Ok(Message::Pong(payload))) if payload.as_ref() == b"still there?" => return,
+            Some(Ok(Message::Ping(_))) => continue,
+            other => panic!("expected the relay's pong, got {other:?}"),
+        }
+    }
+}
+
+/// Waits (bounded) for the relay to close the socket; the close frame's reason. Nothing comes
+/// after it: the stream ends, so no change anyone writes later can reach this socket.
+async fn closed_by_relay(socket: &mut Socket) -> String {
+    let reason = loop {
+        match tokio::time::timeout(BOUND, socket.next()).await.expect("the relay closes the socket in time") {
+            Some(Ok(Message::Close(Some(frame)))) => {
+                assert_eq!(frame.code, CloseCode::Policy, "{frame:?}");
+                break frame.reason.to_string();
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    let after = tokio::time::timeout(BOUND, socket.next()).await.expect("the stream ends after the close");
+    assert!(matches!(after, None | Some(Err(_))), "nothing after the close: {after:?}");
+    reason
+}
+
+#[tokio::test]
+async fn signing_out_closes_the_sockets_of_that_session_at_once_and_no_other() {
+    let relay = relay(Duration::from_secs(30)).await;
+    let signed_out = relay.sign_in("ann").await;
+    let other_device = relay.sign_in("ann").await;
+    let mut socket = relay.socket(&signed_out).await;
+    let mut other = relay.socket(&other_device).await;
+
+    assert_eq!(relay.sign_out(&signed_out).await, StatusCode::NO_CONTENT);
+    assert_eq!(closed_by_relay(&mut socket).await, "signed out");
+    assert_eq!(relay.upgrade_status(&signed_out).await, 401, "and cannot reopen");
+    assert_alive(&mut other).await;
+}
+
+#[tokio::test]
+async fn a_password_change_closes_the_persons_other_sessions_but_not_this_one_or_their_tokens() {
+    let relay = relay(Duration::from_secs(30)).await;
+    let changing = relay.sign_in("ann").await;
+    let elsewhere = relay.sign_in("ann").await;
+    let token = relay.token("ann");
+    let mut this = relay.socket(&changing).await;
+    let mut other = relay.socket(&elsewhere).await;
+    let mut device = relay.socket(&token).await;
+
+    let body = format!(r#"{{"current":"{PASSWORD}","new":"another long password"}}"#);
+    let request = Relay::with_secret(Request::put("/api/me/password"), &changing)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    assert_eq!(relay.send(request).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(closed_by_relay(&mut other).await, "the password changed; sign in again");
+    assert_alive(&mut this).await;
+    assert_alive(&mut device).await;
+}
+
+#[tokio::test]
+async fn removal_from_the_program_closes_the_persons_sockets() {
+    let relay = relay(Duration::from_secs(30)).await;
+    let coordinator = relay.sign_in("cora").await;
+    let removed = relay.sign_in("bob").await;
+    let mut socket = relay.socket(&removed).await;
+    let mut unaffected = relay.socket(&relay.sign_in("ann").await).await;
+
+    let request = Relay::with_secret(Request::delete("/api/programs/p/people/bob"), &coordinator)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(relay.send(request).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(closed_by_relay(&mut socket).await, "your access changed; reconnect");
+    assert_alive(&mut unaffected).await;
+}
+
+#[tokio::test]
+async fn signing_out_with_an_access_token_revokes_it_and_closes_its_sockets() {
+    let relay = relay(Duration::from_secs(30)).await;
+    let token = relay.token("ann");
+    let mut socket = relay.socket(&token).await;
+    assert_eq!(relay.status_of_me(&token).await, StatusCode::OK);
+
+    assert_eq!(relay.sign_out(&token).await, StatusCode::NO_CONTENT);
+    assert_eq!(closed_by_relay(&mut socket).await, "the access token was revoked");
+    assert_eq!(relay.status_of_me(&token).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_socket_closes_when_its_session_expires_by_the_relays_clock() {
+    // A short keep-alive: expiry is found on the periodic check, as nothing announces it.
+    let relay = relay(Duration::from_millis(100)).await;
+    let cookie = relay.sign_in("ann").await;
+    let mut socket = relay.socket(&cookie).await;
+    relay.now.fetch_add(61_000, Ordering::SeqCst);
+    assert_eq!(closed_by_relay(&mut socket).await, "the session expired; sign in again");
+}
+
+#[tokio::test]
+async fn a_token_revoked_beside_the_relay_closes_its_sockets_at_the_next_check() {
+    let relay = relay(Duration::from_millis(100)).await;
+    let token = relay.token("ann");
+    let mut socket = relay.socket(&token).await;
+    // As `tandem admin revoke-token` does from its own process: only the database knows.
+    let id = {
+        let db = relay.state.accounts.lock().unwrap();
+        accounts::tokens_of(&db, "ann").unwrap().remove(0).id
+    };
+    let separate = relay.state.storage.connect().unwrap();
+    accounts::revoke_token(&separate, &id).unwrap();
+    assert_eq!(closed_by_relay(&mut socket).await, "the session ended; sign in again");
+}
