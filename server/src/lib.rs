@@ -11,6 +11,8 @@
 //!   may read and write which document, and is the sync engine's policy.
 //! - [`storage`] owns the SQLite database: opening it, its migrations, and every SQL statement.
 //! - [`error`] turns failures into plain HTTP answers while logging the details.
+//! - [`tls`] serves https itself ([`run_https`]): certificate files followed on disk, the redirecting
+//!   plain-HTTP port; [`client_addr`] finds the device's address behind a trusted proxy.
 //!
 //! Only this crate knows HTTP and SQL; documents and the sync protocol live in `tandem-core` and
 //! `tandem-sync`.
@@ -20,11 +22,13 @@ pub mod accounts;
 pub mod admin;
 pub mod api;
 pub mod client;
+pub mod client_addr;
 pub mod demo;
 pub mod error;
 pub mod metrics;
 pub mod storage;
 pub mod sync;
+pub mod tls;
 pub mod web_app;
 
 use std::{
@@ -34,13 +38,19 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use axum::{Router, extract::DefaultBodyLimit, extract::State, http::StatusCode, routing::get};
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Request, State},
+    http::{HeaderValue, StatusCode, header},
+    routing::get,
+};
 use tokio::{net::TcpListener, sync::watch};
-use tower_http::trace::TraceLayer;
+use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use crate::{
     accounts::throttle::Throttle,
     api::AuthConfig,
+    client_addr::TrustedProxies,
     error::AppError,
     metrics::Metrics,
     storage::Storage,
@@ -58,6 +68,8 @@ pub struct Config {
     pub sync: SyncConfig,
     /// Sign-in and session settings.
     pub auth: AuthConfig,
+    /// Proxies whose forwarding headers name the device (`--trusted-proxy`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// Shared state of every request handler.
@@ -73,6 +85,7 @@ pub struct AppState {
     pub accounts: Arc<Mutex<rusqlite::Connection>>,
     pub auth: Arc<AuthConfig>,
     pub throttle: Arc<Throttle>,
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// The clock for sessions and sign-in throttling (milliseconds since the epoch); tests may
     /// replace it.
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
@@ -97,6 +110,7 @@ impl AppState {
             accounts,
             auth: Arc::new(config.auth.clone()),
             throttle: Arc::new(Throttle::new(config.auth.throttle.clone())),
+            trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             clock: Arc::new(accounts::now_ms),
             storage,
             metrics,
@@ -114,13 +128,20 @@ impl AppState {
 
 /// The relay's HTTP surface. Returned as a plain `Router` so tests can drive it with `oneshot`.
 pub fn app(state: AppState) -> Router {
+    // The access log names the device (not its proxy), and the path without the query, which
+    // may carry an access token.
+    let proxies = state.trusted_proxies.clone();
+    let trace = TraceLayer::new_for_http().make_span_with(move |request: &Request| {
+        let client = client_addr::of_request(request.extensions(), request.headers(), &proxies);
+        tracing::debug_span!("request", method = %request.method(), path = %request.uri().path(), %client)
+    });
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/sync", get(sync::socket::upgrade))
         .nest("/api", api::routes().layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES)))
         .fallback_service(web_app::service(&state.web_dir))
-        .layer(TraceLayer::new_for_http())
+        .layer(trace)
         .with_state(state)
 }
 
@@ -137,13 +158,64 @@ async fn metrics(State(state): State<AppState>) -> ([(axum::http::HeaderName, &'
     ([(axum::http::header::CONTENT_TYPE, content_type)], state.metrics.encode())
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then lets open requests finish.
+/// Serves `app` over plain HTTP on `listener` until `shutdown` completes, then lets open requests
+/// finish.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let addr: SocketAddr = listener.local_addr()?;
+    let router = app(state.clone());
+    serve(listener, router, state, shutdown).await
+}
+
+/// Serves `app` over https on `listener` (with HSTS), and, on `redirect`, plain HTTP that only
+/// redirects to it; until `shutdown` completes, then lets open requests finish.
+pub async fn run_https(
+    listener: TcpListener,
+    tls: tls::Tls,
+    redirect: Option<TcpListener>,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let https_port = listener.local_addr()?.port();
+    if let Some(redirect) = redirect {
+        let mut stopping = state.shutdown.subscribe();
+        tokio::spawn(async move {
+            let stopped = async move {
+                let _ = stopping.wait_for(|stop| *stop).await;
+            };
+            let served =
+                axum::serve(redirect, tls::redirect::router(https_port)).with_graceful_shutdown(stopped);
+            if let Err(error) = served.await {
+                tracing::error!("the redirecting HTTP port stopped: {error}");
+            }
+        });
+    }
+    let router = app(state.clone()).layer(SetResponseHeaderLayer::overriding(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static(tls::HSTS),
+    ));
+    // WebSocket sync sends small frames that should not wait for Nagle's algorithm. (The tap is
+    // also what gives handlers `ConnectInfo<SocketAddr>`: axum provides it for TcpListener and
+    // tapped listeners.)
+    let listener = axum::serve::ListenerExt::tap_io(tls.listener(listener)?, |tls| {
+        let _ = tls.get_ref().0.set_nodelay(true);
+    });
+    serve(listener, router, state, shutdown).await
+}
+
+async fn serve<L>(
+    listener: L,
+    router: Router,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    for<'a> SocketAddr: axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
+    let addr = listener.local_addr()?;
     tracing::info!(%addr, "relay listening");
     let close_sockets = state.shutdown.clone();
     let shutdown = async move {
@@ -152,7 +224,7 @@ pub async fn run(
         close_sockets.send_replace(true);
     };
     // Connect info gives sign-in throttling the client's address.
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
     tracing::info!("relay stopped");
     Ok(())

@@ -276,7 +276,7 @@ struct SignIn {
 
 async fn sign_in(
     State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
+    crate::client_addr::ClientAddr(address): crate::client_addr::ClientAddr,
     Body(body): Body<SignIn>,
 ) -> Result<Response, ApiError> {
     let now = state.now_ms();
