@@ -167,10 +167,26 @@ pub enum AdminCommand {
         #[arg(long)]
         audience: String,
     },
+    /// Make a local certificate authority and an https certificate for the relay's host name,
+    /// for a school network without a public name; prints how to trust the CA on iPad, Android
+    /// and Chromebook, and how to start the relay with it. Needs no database.
+    SelfSigned {
+        /// The name (or IP address) devices use to reach the relay; repeat for more than one.
+        #[arg(long = "host", required = true)]
+        hosts: Vec<String>,
+        /// Where to write the CA and the certificate.
+        #[arg(long, default_value = "./tandem-tls")]
+        out: PathBuf,
+    },
 }
 
 /// Runs one admin command; what it prints goes to `out`.
 pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+    if let AdminCommand::SelfSigned { hosts, out: dir } = &args.command {
+        let written = crate::tls::self_signed::write(hosts, dir)?;
+        write!(out, "{}", crate::tls::self_signed::instructions(&hosts[0], &written))?;
+        return Ok(());
+    }
     // Its own process, so its own instance of the relay's one clock; it stamps tokens and claims.
     let clock = Clock::system();
     let storage = Storage::open_in(&args.data)?;
@@ -246,6 +262,7 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
             };
             access::claim(&db, &person(&owner)?, &document, &audience, clock.now_ms())?;
         }
+        AdminCommand::SelfSigned { .. } => unreachable!("handled before the database is opened"),
     }
     Ok(())
 }

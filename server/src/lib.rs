@@ -14,6 +14,8 @@
 //! - [`error`]: [`error::AppError`], the one error answer of every handler: it logs the details
 //!   and answers plainly.
 //! - [`clock`]: the one clock for what the relay records (sessions, throttling, claims).
+//! - [`tls`] serves https itself ([`run_https`]): certificate files followed on disk, the redirecting
+//!   plain-HTTP port; [`client_addr`] finds the device's address behind a trusted proxy.
 //!
 //! Only this crate knows HTTP and SQL; documents and the sync protocol live in `tandem-core` and
 //! `tandem-sync`, and the JSON bodies of the API in `tandem-api` (plain serde types).
@@ -22,12 +24,14 @@ pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod api;
+pub mod client_addr;
 pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod metrics;
 pub mod storage;
 pub mod sync;
+pub mod tls;
 pub mod web_app;
 
 use std::{
@@ -37,13 +41,19 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use axum::{Router, extract::DefaultBodyLimit, extract::State, http::StatusCode, routing::get};
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Request, State},
+    http::{HeaderValue, StatusCode, header},
+    routing::get,
+};
 use tokio::{net::TcpListener, sync::watch};
-use tower_http::trace::TraceLayer;
+use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use crate::{
     accounts::throttle::Throttle,
     api::AuthConfig,
+    client_addr::TrustedProxies,
     clock::Clock,
     error::AppError,
     metrics::Metrics,
@@ -62,6 +72,8 @@ pub struct Config {
     pub sync: SyncConfig,
     /// Sign-in and session settings.
     pub auth: AuthConfig,
+    /// Proxies whose forwarding headers name the device (`--trusted-proxy`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// Shared state of every request handler.
@@ -77,6 +89,8 @@ pub struct AppState {
     pub accounts: Arc<Mutex<rusqlite::Connection>>,
     pub auth: Arc<AuthConfig>,
     pub throttle: Arc<Throttle>,
+    /// Proxies whose forwarding headers are believed ([`client_addr`]).
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// Sessions and tokens ended while a socket they opened may be live ([`sync::ends`]).
     pub session_ends: SessionEnds,
     /// The one clock for sessions, sign-in throttling and claims; the sync engine's thread has
@@ -110,6 +124,7 @@ impl AppState {
             accounts,
             auth: Arc::new(config.auth.clone()),
             throttle: Arc::new(Throttle::new(config.auth.throttle.clone())),
+            trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             session_ends: SessionEnds::default(),
             clock,
             storage,
@@ -128,16 +143,20 @@ impl AppState {
 
 /// The relay's HTTP surface. Returned as a plain `Router` so tests can drive it with `oneshot`.
 pub fn app(state: AppState) -> Router {
+    // The access log names the device (not its proxy), and the path without the query, which
+    // may carry an access token.
+    let proxies = state.trusted_proxies.clone();
+    let trace = TraceLayer::new_for_http().make_span_with(move |request: &Request| {
+        let client = client_addr::of_request(request.extensions(), request.headers(), &proxies);
+        tracing::debug_span!("request", method = %request.method(), path = %request.uri().path(), %client)
+    });
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/sync", get(sync::socket::upgrade))
         .nest("/api", api::routes().layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES)))
         .fallback_service(web_app::service(&state.web_dir))
-        // Requests are logged by path only: the query may hold an access token (`/sync?token=`).
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
-        }))
+        .layer(trace)
         .with_state(state)
 }
 
@@ -154,13 +173,64 @@ async fn metrics(State(state): State<AppState>) -> ([(axum::http::HeaderName, &'
     ([(axum::http::header::CONTENT_TYPE, content_type)], state.metrics.encode())
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then lets open requests finish.
+/// Serves `app` over plain HTTP on `listener` until `shutdown` completes, then lets open requests
+/// finish.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let addr: SocketAddr = listener.local_addr()?;
+    let router = app(state.clone());
+    serve(listener, router, state, shutdown).await
+}
+
+/// Serves `app` over https on `listener` (with HSTS), and, on `redirect`, plain HTTP that only
+/// redirects to it; until `shutdown` completes, then lets open requests finish.
+pub async fn run_https(
+    listener: TcpListener,
+    tls: tls::Tls,
+    redirect: Option<TcpListener>,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let https_port = listener.local_addr()?.port();
+    if let Some(redirect) = redirect {
+        let mut stopping = state.shutdown.subscribe();
+        tokio::spawn(async move {
+            let stopped = async move {
+                let _ = stopping.wait_for(|stop| *stop).await;
+            };
+            let served =
+                axum::serve(redirect, tls::redirect::router(https_port)).with_graceful_shutdown(stopped);
+            if let Err(error) = served.await {
+                tracing::error!("the redirecting HTTP port stopped: {error}");
+            }
+        });
+    }
+    let router = app(state.clone()).layer(SetResponseHeaderLayer::overriding(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static(tls::HSTS),
+    ));
+    // WebSocket sync sends small frames that should not wait for Nagle's algorithm. (The tap is
+    // also what gives handlers `ConnectInfo<SocketAddr>`: axum provides it for TcpListener and
+    // tapped listeners.)
+    let listener = axum::serve::ListenerExt::tap_io(tls.listener(listener)?, |tls| {
+        let _ = tls.get_ref().0.set_nodelay(true);
+    });
+    serve(listener, router, state, shutdown).await
+}
+
+async fn serve<L>(
+    listener: L,
+    router: Router,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    for<'a> SocketAddr: axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
+    let addr = listener.local_addr()?;
     tracing::info!(%addr, "relay listening");
     let close_sockets = state.shutdown.clone();
     let shutdown = async move {
@@ -169,7 +239,7 @@ pub async fn run(
         close_sockets.send_replace(true);
     };
     // Connect info gives sign-in throttling the client's address.
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
     tracing::info!("relay stopped");
     Ok(())

@@ -60,10 +60,26 @@ struct ServeArgs {
     /// Seconds a document may go unused before it is dropped from memory (it stays stored).
     #[arg(long, env = "TANDEM_IDLE_EVICT_SECS", default_value_t = 300)]
     idle_evict_secs: u64,
-    /// Mark the session cookie Secure: set this when devices reach the relay over https (for
-    /// example behind a reverse proxy).
+    /// Mark the session cookie Secure: set this when devices reach the relay over https through a
+    /// reverse proxy (with --trusted-proxy). Implied by --tls-cert.
     #[arg(long, env = "TANDEM_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Serve https with this certificate (PEM, the server's certificate first, then any
+    /// intermediates). Both files are read again whenever they change, so renewals need no restart.
+    #[arg(long, env = "TANDEM_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, env = "TANDEM_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// With https: also listen here for plain HTTP, which only redirects to the https address
+    /// (for example 0.0.0.0:80, so typing the bare host name works).
+    #[arg(long, env = "TANDEM_HTTP_REDIRECT_ADDR")]
+    http_redirect_addr: Option<SocketAddr>,
+    /// A reverse proxy in front of the relay (an address or CIDR range; repeat, or separate with
+    /// commas). Only from these peers is X-Forwarded-For (or, without it, Forwarded) believed, so
+    /// sign-in throttling and logs see the device's address. The proxy must set X-Forwarded-For.
+    #[arg(long = "trusted-proxy", env = "TANDEM_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<tandem_server::client_addr::Cidr>,
     /// Load a sample residency with known sign-ins (printed at start) to try Tandem with.
     #[arg(long)]
     demo: bool,
@@ -95,8 +111,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         idle_evict_after: Duration::from_secs(args.idle_evict_secs),
         ..SyncConfig::default()
     };
-    let auth = tandem_server::api::AuthConfig { secure_cookies: args.secure_cookies, ..Default::default() };
-    let config = Config { data_dir: args.data, web_dir: args.web_dir, sync, auth };
+    let cert_files = cert_files(&args)?;
+    let trusted_proxies = tandem_server::client_addr::TrustedProxies(args.trusted_proxies.clone());
+    let secure_cookies = args.secure_cookies || cert_files.is_some();
+    let auth = tandem_server::api::AuthConfig { secure_cookies, ..Default::default() };
+    let config = Config { data_dir: args.data, web_dir: args.web_dir, sync, auth, trusted_proxies };
     let state = AppState::open(&config)?;
     if args.demo {
         let storage = state.storage.clone();
@@ -110,14 +129,64 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     tracing::info!(database = %state.storage.path().display(), web_dir = %config.web_dir.display(), "storage ready");
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}; is another relay running there?", args.addr))?;
+    let listener = bind(args.addr).await?;
     let addr = listener.local_addr()?;
-    // Scripts and tests read this line to learn the address (port 0 picks a free one).
-    println!("Tandem is running at http://{addr}/");
+    let Some((cert, key)) = cert_files else {
+        if !addr.ip().is_loopback() && config.trusted_proxies.is_empty() {
+            tracing::warn!(
+                "serving plain http to the network: browsers on other devices will not install the offline app \
+                 (it needs https). Give --tls-cert and --tls-key, or put an https proxy in front \
+                 (--trusted-proxy); `tandem admin self-signed` makes a certificate to try it with"
+            );
+        }
+        if !config.trusted_proxies.is_empty() && !args.secure_cookies {
+            tracing::warn!(
+                "behind a proxy without --secure-cookies: if the proxy serves https to devices (the offline app \
+                 needs it), add --secure-cookies so the session cookie never travels unencrypted"
+            );
+        }
+        // Scripts and tests read this line to learn the address (port 0 picks a free one).
+        println!("Tandem is running at http://{addr}/");
+        std::io::stdout().flush()?;
+        return tandem_server::run(listener, state, shutdown_signal()).await;
+    };
+    let tls = tandem_server::tls::Tls::from_files(cert, key)?;
+    let redirect = match args.http_redirect_addr {
+        Some(redirect_addr) => Some(bind(redirect_addr).await?),
+        None => None,
+    };
+    println!("Tandem is running at https://{addr}/");
+    if let Some(redirect) = &redirect {
+        println!("Plain http at http://{}/ redirects to https", redirect.local_addr()?);
+    }
     std::io::stdout().flush()?;
-    tandem_server::run(listener, state, shutdown_signal()).await
+    tandem_server::run_https(listener, tls, redirect, state, shutdown_signal()).await
+}
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}; is another relay running there?"))
+}
+
+/// The https certificate and key files, if the relay serves https; refuses settings that would
+/// start a relay whose sign-in cannot work or whose flags do nothing.
+fn cert_files(args: &ServeArgs) -> anyhow::Result<Option<(PathBuf, PathBuf)>> {
+    let files = args.tls_cert.clone().zip(args.tls_key.clone());
+    if files.is_none() && args.secure_cookies && args.trusted_proxies.is_empty() {
+        anyhow::bail!(
+            "--secure-cookies without https: browsers would drop the session cookie and nobody could sign in. \
+             Serve https here (--tls-cert and --tls-key), or, if an https proxy is in front of the relay, \
+             name it with --trusted-proxy"
+        );
+    }
+    if files.is_none() && args.http_redirect_addr.is_some() {
+        anyhow::bail!(
+            "--http-redirect-addr redirects to the relay's https, but the relay serves plain http: \
+             add --tls-cert and --tls-key, or drop --http-redirect-addr"
+        );
+    }
+    Ok(files)
 }
 
 /// Completes on Ctrl-C or SIGTERM (what systemd and container runtimes send).

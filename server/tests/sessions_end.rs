@@ -51,6 +51,7 @@ async fn relay(keepalive: Duration) -> Relay {
         web_dir: dir.path().join("web"),
         sync: SyncConfig { keepalive, ..SyncConfig::default() },
         auth: AuthConfig { session_lifetime: Duration::from_secs(60), ..AuthConfig::default() },
+        trusted_proxies: Default::default(),
     };
     let state =
         AppState::open_with_clock(&config, Clock::from_fn(move || read.load(Ordering::SeqCst))).unwrap();

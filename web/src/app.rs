@@ -137,7 +137,10 @@ pub fn app() -> Html {
             html! {
                 <ContextProvider<Ctx> context={ctx}>
                     <Header {on_signed_out} />
-                    <main class="page" id="main">{ screen(&route) }</main>
+                    <main class="page" id="main">
+                        if !secure_context() { <InsecureContextNotice /> }
+                        { screen(&route) }
+                    </main>
                 </ContextProvider<Ctx>>
             }
         }
@@ -146,6 +149,25 @@ pub fn app() -> Html {
         <div class="app">
             <a class="skip-link" href="#main">{ "Skip to content" }</a>
             { body }
+        </div>
+    }
+}
+
+/// Whether the browser treats this page as a secure context (https, or the relay's own machine).
+/// Only then does it install the service worker that opens the app without a network.
+pub fn secure_context() -> bool {
+    web_sys::window().is_some_and(|window| window.is_secure_context())
+}
+
+/// Said instead of promising offline use where the browser will not allow it: the page came over
+/// plain http by a network name, so the app's code is not kept on the device.
+#[function_component(InsecureContextNotice)]
+pub fn insecure_context_notice() -> Html {
+    html! {
+        <div class="notice insecure-context" role="note" aria-labelledby="insecure-context-title">
+            <p id="insecure-context-title"><strong>{ "Tandem cannot work offline on this device." }</strong></p>
+            <p>{ "This page was opened over plain http, and browsers keep an app for use without Wi-Fi only over https. Tandem works while the network is up, but it will not open here without one." }</p>
+            <p>{ "For the school's IT: serve Tandem over https, with a certificate (tandem serve --tls-cert and --tls-key) or behind an https proxy; tandem admin self-signed makes a certificate to try it with. Then open it at its https:// address." }</p>
         </div>
     }
 }

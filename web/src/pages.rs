@@ -11,7 +11,7 @@ use yew::prelude::*;
 use crate::{
     account::Account,
     api::ApiError,
-    app::{Ctx, StorageHandle, sign_in},
+    app::{Ctx, InsecureContextNotice, StorageHandle, secure_context, sign_in},
     route::Route,
     store::IdbStorage,
 };
@@ -62,7 +62,12 @@ pub fn sign_in_page(props: &SignInProps) -> Html {
         <main class="page signin" id="main">
             <img src="icon.svg" alt="" width="56" height="56" />
             <h1>{ "Sign in to Tandem" }</h1>
-            <p class="hint">{ "Observation notes and goals for your mentoring pair, on this device even without Wi-Fi." }</p>
+            if secure_context() {
+                <p class="hint">{ "Observation notes and goals for your mentoring pair, on this device even without Wi-Fi." }</p>
+            } else {
+                <p class="hint">{ "Observation notes and goals for your mentoring pair." }</p>
+                <InsecureContextNotice />
+            }
             <form {onsubmit} novalidate=true>
                 <div class="field">
                     <label for="email">{ "Email" }</label>

@@ -20,10 +20,15 @@ pub fn for_build(root: &Path) -> anyhow::Result<()> {
     npm_packages(root)
 }
 
-/// Everything `cargo xtask test` needs: the build's tools plus Chromium and its driver.
+/// Everything `cargo xtask test` needs: the build's tools plus Chromium and its driver, and
+/// `certutil` (the https browser test makes Chromium trust its test CA through an NSS database).
 pub fn for_tests(root: &Path) -> anyhow::Result<()> {
     for_build(root)?;
-    debian_packages(&[("/usr/bin/chromium", "chromium"), ("/usr/bin/chromedriver", "chromium-driver")])
+    debian_packages(&[
+        ("/usr/bin/chromium", "chromium"),
+        ("/usr/bin/chromedriver", "chromium-driver"),
+        ("/usr/bin/certutil", "libnss3-tools"),
+    ])
 }
 
 /// Tools installed by `cargo install` land in `$CARGO_HOME/bin`, which a fresh shell may not

@@ -1,10 +1,8 @@
 //! Who is asking: the secret a request carries, the person it belongs to, and whether they
 //! coordinate a program.
 
-use std::net::SocketAddr;
-
 use axum::{
-    extract::{ConnectInfo, FromRequestParts},
+    extract::FromRequestParts,
     http::{HeaderMap, StatusCode, header, request::Parts},
 };
 
@@ -87,24 +85,5 @@ pub(super) fn require_coordinator(
             StatusCode::FORBIDDEN,
             format!("only a coordinator of the program {program:?} can do this"),
         )),
-    }
-}
-
-fn client_address(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |ConnectInfo(addr)| addr.ip().to_string())
-}
-
-/// The client's address (for throttling sign-ins), `unknown` when served without connect info.
-#[derive(Debug)]
-pub struct ClientAddress(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(client_address(parts)))
     }
 }

@@ -8,10 +8,11 @@ use axum::{
 };
 use tandem_api::SignIn;
 
-use super::{Body, SESSION_COOKIE, SignedIn, auth::ClientAddress, with_db};
+use super::{Body, SESSION_COOKIE, SignedIn, with_db};
 use crate::{
     AppState,
     accounts::{self, throttle::Key},
+    client_addr::ClientAddr,
     error::AppError,
     sync::ends::Ended,
 };
@@ -19,7 +20,7 @@ use crate::{
 /// Signs in: throttled per account and per client address, and answered with the person.
 pub(super) async fn sign_in(
     State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
+    ClientAddr(address): ClientAddr,
     Body(body): Body<SignIn>,
 ) -> Result<Response, AppError> {
     let now = state.now_ms();

@@ -5,6 +5,7 @@ mod bad_frames;
 mod bad_input;
 mod cut_connections;
 mod http;
+mod https;
 mod native_sync;
 mod notes;
 mod relay_process;
