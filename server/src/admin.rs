@@ -267,21 +267,10 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
     Ok(())
 }
 
-/// A time for people: `2026-12-01 08:30 UTC` (the proleptic Gregorian calendar, by Howard
-/// Hinnant's days-to-civil, so no date crate is needed for one line of output).
+/// A time for people: `2026-12-01 08:30 UTC` (the day from the core's calendar arithmetic).
 fn utc(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", of_day / 3600, of_day % 3600 / 60)
+    let of_day = ms.div_euclid(1000).rem_euclid(86_400);
+    format!("{} {:02}:{:02} UTC", tandem_core::Timestamp(ms).date(), of_day / 3600, of_day % 3600 / 60)
 }
 
 fn read_password() -> anyhow::Result<String> {
