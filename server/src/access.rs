@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 pub use tandem_api::{Access, Audience, Claim};
-use tandem_sync::{ConnectionId, DocumentId, PeerId, Policy};
+use tandem_sync::{ConnectionId, DocumentId, PeerId, Policy, engine::Frame};
 
 use crate::{
     accounts::{self, AccountError, Role},
@@ -198,20 +198,16 @@ impl AccessPolicy {
 
     /// Looks at a frame before the engine does: a `sync` or `request` from a sender that has
     /// content (heads) of a document nobody has claimed claims it, provisionally private, for them.
-    pub fn observe_frame(&mut self, connection: ConnectionId, bytes: &[u8], now_ms: i64) {
+    pub fn observe_frame(&mut self, connection: ConnectionId, frame: &Frame, now_ms: i64) {
         let Some(person) = self.people.get(&connection) else { return };
-        let Ok(message) = tandem_sync::codec::decode(bytes) else { return };
-        let (document, data) = match &message {
-            tandem_sync::codec::Message::Sync { document_id, data, .. }
-            | tandem_sync::codec::Message::Request { document_id, data, .. } => (document_id, data),
-            _ => return,
-        };
+        let Some(document) = frame.message().document_id() else { return };
         // A sender with content announces its heads (automerge sends changes only once the other
         // side asked for them); "I have nothing" (no heads) claims nothing.
-        let has_content = automerge::sync::Message::decode(data).is_ok_and(|m| !m.heads.is_empty());
+        let has_content = frame.sync_message().is_some_and(|m| !m.heads.is_empty());
         if !has_content {
             return;
         }
+        let document = &document;
         match claim_if_unclaimed(&self.db, person, document, now_ms) {
             Ok(true) => {
                 tracing::info!(%document, %person, "document claimed on its first sync, private to its creator")

@@ -57,6 +57,14 @@ struct ServeArgs {
     /// document's first sync carries its whole history, so keep this generous.
     #[arg(long, env = "TANDEM_MAX_FRAME_MIB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(16..=1024))]
     max_frame_mib: u32,
+    /// The most a frame's automerge changes may inflate to, in MiB; a peer sending more is told so
+    /// and disconnected before anything of it is inflated.
+    #[arg(long, env = "TANDEM_MAX_INFLATED_MIB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    max_inflated_mib: u32,
+    /// Beyond the first MiB, the most a frame's compressed changes may inflate to per byte of
+    /// frame (automerge's own compression of real documents stays under about 10).
+    #[arg(long, env = "TANDEM_MAX_INFLATION_RATIO", default_value_t = 50, value_parser = clap::value_parser!(u64).range(2..=1100))]
+    max_inflation_ratio: u64,
     /// Seconds a document may go unused before it is dropped from memory (it stays stored).
     #[arg(long, env = "TANDEM_IDLE_EVICT_SECS", default_value_t = 300)]
     idle_evict_secs: u64,
@@ -108,6 +116,10 @@ fn init_logging(format: LogFormat) {
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let sync = SyncConfig {
         max_frame_bytes: args.max_frame_mib as usize * 1024 * 1024,
+        limits: tandem_sync::bounds::Limits {
+            max_inflated_bytes: u64::from(args.max_inflated_mib) * 1024 * 1024,
+            max_inflation_ratio: args.max_inflation_ratio,
+        },
         idle_evict_after: Duration::from_secs(args.idle_evict_secs),
         ..SyncConfig::default()
     };

@@ -71,6 +71,11 @@ impl Relay {
         Ok(Self { child, addr, data_dir: data_dir.to_owned(), extra_args })
     }
 
+    /// The relay process's id (to read its memory in /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

@@ -35,6 +35,25 @@ pub enum Error {
     /// The `type` field names a message this codec does not know.
     #[error("unknown message type `{0}`")]
     UnknownMessageType(String),
+    /// The known fields of a frame hold more CBOR items than any honest message does.
+    #[error("the message holds more than {0} items; no message of this protocol needs that many")]
+    TooManyItems(usize),
+    /// A frame's automerge chunks inflate to more than the relay allows.
+    #[error(
+        "a frame of {frame} bytes inflates to more than {allowed} bytes, past this peer's limit; sync large documents in smaller steps"
+    )]
+    InflatesTooMuch {
+        /// The frame's size in bytes.
+        frame: usize,
+        /// The most its chunks may inflate to.
+        allowed: u64,
+    },
+    /// The `data` of a `request` or `sync` is not an automerge sync message.
+    #[error("invalid automerge sync message: {0}")]
+    InvalidSyncMessage(String),
+    /// A sync message's bloom filter has parameters no honest peer sends.
+    #[error("invalid bloom filter in a sync message: {0}")]
+    BadBloomFilter(String),
     /// The frame is larger than the configured maximum.
     #[error("frame of {size} bytes exceeds the limit of {limit} bytes")]
     FrameTooLarge {

@@ -8,6 +8,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`ids`] | [`DocumentId`] (bs58check of 16 bytes; [`DocumentId::new_random`] for new ones), [`AutomergeUrl`], [`PeerId`], [`ConnectionId`] |
+//! | [`bounds`] | what one frame's automerge content may cost: inflated size and ratio, bloom filter parameters, checked before automerge reads it |
 //! | [`codec`] | automerge-repo's WebSocket protocol v1: [`codec::Message`], [`codec::encode`], [`codec::decode`] |
 //! | [`storage`] | [`StorageKey`] (automerge-repo's key layout), the [`Storage`] trait, [`MemoryStorage`], the contract tests |
 //! | [`engine`] | [`Engine`]: [`Event`]s in, [`Action`]s out; [`Policy`] for access control; [`Document`], what it keeps each document as |
@@ -32,6 +33,7 @@
 //! [`Action::Synced`] means the relay has the changes on disk.
 
 pub mod backoff;
+pub mod bounds;
 pub mod codec;
 pub mod engine;
 mod error;

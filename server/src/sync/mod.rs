@@ -1,7 +1,10 @@
 //! The relay's sync runtime: the `tandem-sync` engine on its own thread, fed by WebSocket
 //! connections ([`socket`]) and the storage writer.
 //!
-//! The engine is a single-threaded state machine, so one thread owns it. Everything that happens
+//! The engine is a single-threaded state machine, so one thread owns it. Decoding a frame is its
+//! costly part (CBOR, the automerge sync message, the inflated size of its chunks), so each
+//! socket task decodes its own frames ([`tandem_sync::engine::Frame::decode`], on the blocking pool
+//! when a frame is large) and the engine thread gets them typed. Everything that happens
 //! (a frame from a peer, a finished load or store, a tick) arrives on one channel; the thread takes
 //! all that is queued as one batch (so all changes that arrived for a document are applied
 //! together), runs the engine, and performs its actions:
@@ -23,7 +26,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use tandem_sync::{Action, Backoff, ConnectionId, Engine, Event, StorageKey, StoreToken};
+use tandem_sync::{
+    Action, Backoff, ConnectionId, Engine, Error as FrameError, Event, StorageKey, StoreToken,
+    bounds::Limits, engine::Frame,
+};
 use tokio::sync::mpsc;
 
 use crate::{
@@ -37,6 +43,8 @@ use crate::{
 const TICK_EVERY: Duration = Duration::from_secs(5);
 /// Frames queued for one connection before it counts as too slow and is dropped.
 const OUTBOUND_QUEUE: usize = 4096;
+/// Frames up to this size are decoded on the socket's own task; larger ones on the blocking pool.
+const DECODE_INLINE_BYTES: usize = 64 * 1024;
 /// At most this many queued inputs make one engine batch, so one batch stays short.
 const MAX_BATCH: usize = 1024;
 /// Waits before retrying a failed load or store: from 100 ms, doubling up to 10 s. No jitter: the
@@ -48,6 +56,8 @@ const STORAGE_RETRY: Backoff = Backoff::new(100, 10_000);
 pub struct SyncConfig {
     /// Frames larger than this close the connection that sent them.
     pub max_frame_bytes: usize,
+    /// What a frame's automerge chunks may inflate to (in all, and per byte of frame).
+    pub limits: Limits,
     /// Documents unused for this long are dropped from memory (they stay stored).
     pub idle_evict_after: Duration,
     /// How often each connection is pinged; a peer silent for two intervals is dropped.
@@ -58,6 +68,7 @@ impl Default for SyncConfig {
     fn default() -> Self {
         Self {
             max_frame_bytes: tandem_sync::codec::DEFAULT_MAX_FRAME_BYTES,
+            limits: Limits::default(),
             idle_evict_after: Duration::from_secs(300),
             keepalive: Duration::from_secs(30),
         }
@@ -82,7 +93,10 @@ enum Input {
     },
     Frame {
         connection: ConnectionId,
-        bytes: Vec<u8>,
+        /// Decoded by the connection's task.
+        frame: Result<Frame, FrameError>,
+        /// Its size on the wire, for metrics.
+        len: usize,
         received: Instant,
     },
     Closed {
@@ -120,6 +134,7 @@ impl SyncHub {
         let (inputs, receiver) = mpsc::unbounded_channel();
         let mut engine_config = tandem_sync::Config::relay(peer_id);
         engine_config.max_frame_bytes = config.max_frame_bytes;
+        engine_config.limits = config.limits;
         engine_config.idle_evict_after_ms = config.idle_evict_after.as_millis() as u64;
         let runtime = tokio::runtime::Handle::current();
         let worker = Worker {
@@ -159,8 +174,25 @@ impl SyncHub {
         (connection, receiver)
     }
 
-    pub fn frame(&self, connection: ConnectionId, bytes: Vec<u8>) {
-        let _ = self.inputs.send(Input::Frame { connection, bytes, received: Instant::now() });
+    /// Decodes one frame (on the blocking pool when it is large, so a big frame holds neither
+    /// the engine's thread nor an async worker) and passes it to the engine.
+    pub async fn frame(&self, connection: ConnectionId, bytes: Vec<u8>) {
+        let received = Instant::now();
+        let len = bytes.len();
+        let (max, limits) = (self.config.max_frame_bytes, self.config.limits);
+        let frame = if len <= DECODE_INLINE_BYTES {
+            Frame::decode(&bytes, max, &limits)
+        } else {
+            match tokio::task::spawn_blocking(move || Frame::decode(&bytes, max, &limits)).await {
+                Ok(frame) => frame,
+                // Only a panic in the decoder (a bug) or a shutdown ends up here.
+                Err(error) => {
+                    tracing::error!(%connection, %error, "decoding a frame failed");
+                    return;
+                }
+            }
+        };
+        let _ = self.inputs.send(Input::Frame { connection, frame, len, received });
     }
 
     pub fn closed(&self, connection: ConnectionId) {
@@ -214,11 +246,13 @@ impl Worker {
                     self.metrics.connections.inc();
                     events.push(Event::ConnectionOpened { connection });
                 }
-                Input::Frame { connection, bytes, received } => {
-                    self.metrics.message(crate::metrics::Direction::In, bytes.len());
+                Input::Frame { connection, frame, len, received } => {
+                    self.metrics.message(crate::metrics::Direction::In, len);
                     earliest_frame = Some(earliest_frame.map_or(received, |e| e.min(received)));
-                    self.engine.policy_mut().observe_frame(connection, &bytes, self.clock.now_ms());
-                    events.push(Event::BytesReceived { connection, bytes });
+                    if let Ok(frame) = &frame {
+                        self.engine.policy_mut().observe_frame(connection, frame, self.clock.now_ms());
+                    }
+                    events.push(Event::FrameDecoded { connection, frame });
                 }
                 Input::Closed { connection } => {
                     if self.connections.remove(&connection).is_some() {

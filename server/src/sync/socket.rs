@@ -92,7 +92,7 @@ pub async fn serve<S>(
                         break;
                     }
                     last_heard = Instant::now();
-                    hub.frame(connection, bytes.into());
+                    hub.frame(connection, bytes.into()).await;
                 }
                 Some(Ok(Message::Text(_))) => {
                     let _ = sink.send(close(close_code::UNSUPPORTED, "this protocol uses binary frames")).await;

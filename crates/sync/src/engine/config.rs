@@ -1,6 +1,7 @@
 //! What an engine is: a relay or a client, and its settings.
 
 use crate::PeerId;
+use crate::bounds::Limits;
 use crate::codec;
 
 /// Which end of a connection this engine is.
@@ -30,6 +31,9 @@ pub struct Config {
     pub compact_after_incrementals: usize,
     /// Frames larger than this close the connection.
     pub max_frame_bytes: usize,
+    /// What a frame's automerge chunks may inflate to; frames past it close the connection
+    /// before anything of them is inflated.
+    pub limits: Limits,
     /// The session id of ephemeral messages this engine originates (random per start; the caller
     /// supplies it because the engine has no randomness).
     pub ephemeral_session_id: String,
@@ -46,6 +50,7 @@ impl Config {
             idle_evict_after_ms: 5 * 60 * 1000,
             compact_after_incrementals: 32,
             max_frame_bytes: codec::DEFAULT_MAX_FRAME_BYTES,
+            limits: Limits::default(),
             ephemeral_session_id: String::new(),
         }
     }

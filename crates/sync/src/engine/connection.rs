@@ -1,11 +1,11 @@
-//! Connections: the join/peer handshake, decoding and dispatching frames, who may speak for
+//! Connections: the join/peer handshake, dispatching decoded frames, who may speak for
 //! whom, protocol violations, and forgetting a connection.
 
 use std::collections::BTreeSet;
 
 use super::state::PeerDoc;
 use super::state::Phase;
-use super::{Action, Document, Engine, Policy, Role};
+use super::{Action, Document, Engine, Frame, Policy, Role};
 use crate::codec::{self, Message, PROTOCOL_VERSION, PeerMetadata};
 use crate::{ConnectionId, DocumentId, Error, PeerId};
 
@@ -44,18 +44,25 @@ impl<P: Policy, D: Document> Engine<P, D> {
         PeerMetadata { storage_id: self.config.storage_id.clone(), is_ephemeral: self.config.is_ephemeral }
     }
 
-    pub(super) fn on_bytes(&mut self, now_ms: u64, connection: ConnectionId, bytes: &[u8]) {
+    pub(super) fn on_frame(&mut self, now_ms: u64, connection: ConnectionId, frame: Result<Frame, Error>) {
         let Some(conn) = self.connections.get(&connection) else { return };
-        if bytes.len() > self.config.max_frame_bytes {
-            let e = Error::FrameTooLarge { size: bytes.len(), limit: self.config.max_frame_bytes };
-            return self.violation(connection, e.to_string());
-        }
-        let message = match codec::decode(bytes) {
-            Ok(m) => m,
+        let frame = match frame {
+            Ok(frame) => frame,
             // Newer protocol features must not cost old peers their connection.
             Err(Error::UnknownMessageType(_)) => return,
             Err(e) => return self.violation(connection, e.to_string()),
         };
+        // This engine's limits hold whatever limits the frame was decoded with.
+        if frame.len() > self.config.max_frame_bytes {
+            let e = Error::FrameTooLarge { size: frame.len(), limit: self.config.max_frame_bytes };
+            return self.violation(connection, e.to_string());
+        }
+        let allowed = self.config.limits.allowed_for(frame.len());
+        if frame.inflated() > allowed {
+            let e = Error::InflatesTooMuch { frame: frame.len(), allowed };
+            return self.violation(connection, e.to_string());
+        }
+        let (message, sync) = frame.into_parts();
         let peer_id = match (&conn.handshake, message) {
             (
                 Handshake::AwaitingJoin,
@@ -99,15 +106,19 @@ impl<P: Policy, D: Document> Engine<P, D> {
         if let Some(reason) = self.misaddressed(&peer_id, &message) {
             return self.violation(connection, reason);
         }
-        match message {
-            Message::Request { document_id, data, .. } => {
-                self.on_sync(now_ms, connection, &peer_id, document_id, &data, true)
+        match (message, sync) {
+            (Message::Request { document_id, .. }, Some(sync)) => {
+                self.on_sync(now_ms, connection, &peer_id, document_id, sync, true)
             }
-            Message::Sync { document_id, data, .. } => {
-                self.on_sync(now_ms, connection, &peer_id, document_id, &data, false)
+            (Message::Sync { document_id, .. }, Some(sync)) => {
+                self.on_sync(now_ms, connection, &peer_id, document_id, sync, false)
             }
-            Message::DocUnavailable { document_id, .. } => self.on_doc_unavailable(connection, document_id),
-            Message::Ephemeral { sender_id, count, session_id, document_id, data, .. } => {
+            // A frame always carries the sync message of a request or sync.
+            (Message::Request { .. } | Message::Sync { .. }, None) => {}
+            (Message::DocUnavailable { document_id, .. }, _) => {
+                self.on_doc_unavailable(connection, document_id)
+            }
+            (Message::Ephemeral { sender_id, count, session_id, document_id, data, .. }, _) => {
                 if !self.policy.may_read(connection, &peer_id, &document_id) {
                     return;
                 }
@@ -126,12 +137,12 @@ impl<P: Policy, D: Document> Engine<P, D> {
                 });
                 self.forward_ephemeral(Some(connection), sender_id, session_id, count, document_id, data);
             }
-            Message::Join { .. } | Message::Peer { .. } => {
+            (Message::Join { .. } | Message::Peer { .. }, _) => {
                 self.violation(connection, "handshake repeated on an established connection".into())
             }
             // Remote-heads gossip is an optimisation this engine does not use.
-            Message::RemoteSubscriptionChange { .. } | Message::RemoteHeadsChanged { .. } => {}
-            Message::Error { .. } | Message::Leave { .. } => {}
+            (Message::RemoteSubscriptionChange { .. } | Message::RemoteHeadsChanged { .. }, _) => {}
+            (Message::Error { .. } | Message::Leave { .. }, _) => {}
         }
     }
 

@@ -1,8 +1,9 @@
 //! What the runtime tells the engine ([`Event`]) and what the engine asks of it ([`Action`]).
 
+use super::Frame;
 use crate::codec::PeerMetadata;
 use crate::storage::StorageKey;
-use crate::{ConnectionId, DocumentId, PeerId};
+use crate::{ConnectionId, DocumentId, Error, PeerId};
 
 /// Names one [`Action::Store`]; the runtime hands it back in [`Event::StoreCompleted`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -22,6 +23,14 @@ pub enum Event {
         connection: ConnectionId,
         /// The frame.
         bytes: Vec<u8>,
+    },
+    /// One binary frame arrived and the runtime decoded it ([`Frame::decode`], off the engine's
+    /// thread), or failed to. Handled exactly as [`Event::BytesReceived`] of the same bytes.
+    FrameDecoded {
+        /// From where.
+        connection: ConnectionId,
+        /// The frame, or why it could not be decoded.
+        frame: Result<Frame, Error>,
     },
     /// The connection ended (either side, any reason).
     ConnectionClosed {

@@ -8,7 +8,8 @@
 //!    lets the engine apply all changes that arrived for a document in one go), always passing the
 //!    current time in milliseconds. Perform every returned [`Action`] in order.
 //! 3. Sockets: on a new socket pick a fresh [`ConnectionId`] and send [`Event::ConnectionOpened`];
-//!    pass every binary frame as [`Event::BytesReceived`]; when the socket ends send
+//!    pass every binary frame as [`Event::BytesReceived`] (or decode it first with [`Frame::decode`]
+//!    on another thread and pass [`Event::FrameDecoded`]: decoding is a frame's costly part); when the socket ends send
 //!    [`Event::ConnectionClosed`]. [`Action::Send`] writes one binary frame; [`Action::Close`] closes
 //!    the socket (the engine has already forgotten the connection and sent the peer an `error`).
 //! 4. Storage: [`Action::Load`] → read everything under [`StorageKey::document_prefix`] and answer
@@ -52,7 +53,8 @@
 //! |---|---|
 //! | `config`, `policy`, `events` | settings, access control, the events and actions |
 //! | `document` | the [`Document`] trait: what the engine needs of a document |
-//! | `connection` | the handshake, decoding frames, violations, forgetting a connection |
+//! | `frame` | [`Frame`]: a frame decoded and bounded, on any thread |
+//! | `connection` | the handshake, dispatching frames, violations, forgetting a connection |
 //! | `state` | per-document state and phases, each peer's view, applying what arrived |
 //! | `persistence` | loading chunks, storing what is new, compaction, eviction |
 //! | `outbound` | asking peers for a missing document, generating sync messages |
@@ -63,6 +65,7 @@ mod connection;
 mod document;
 mod ephemeral;
 mod events;
+mod frame;
 mod outbound;
 mod persistence;
 mod policy;
@@ -75,6 +78,7 @@ use automerge::Automerge;
 pub use self::config::{Config, Role};
 pub use self::document::Document;
 pub use self::events::{Action, Event, StoreToken};
+pub use self::frame::Frame;
 pub use self::policy::{AllowAll, Policy};
 
 use self::connection::{Connection, Handshake};
@@ -298,7 +302,11 @@ impl<P: Policy, D: Document> Engine<P, D> {
     fn dispatch(&mut self, now_ms: u64, event: Event) {
         match event {
             Event::ConnectionOpened { connection } => self.on_opened(connection),
-            Event::BytesReceived { connection, bytes } => self.on_bytes(now_ms, connection, &bytes),
+            Event::BytesReceived { connection, bytes } => {
+                let frame = Frame::decode(&bytes, self.config.max_frame_bytes, &self.config.limits);
+                self.on_frame(now_ms, connection, frame)
+            }
+            Event::FrameDecoded { connection, frame } => self.on_frame(now_ms, connection, frame),
             Event::ConnectionClosed { connection } => self.forget_connection(connection),
             Event::Loaded { document, chunks } => self.on_loaded(document, chunks),
             Event::StoreCompleted { token } => self.on_store_completed(token),

@@ -137,13 +137,9 @@ impl<P: Policy, D: Document> Engine<P, D> {
         connection: ConnectionId,
         peer_id: &PeerId,
         document: DocumentId,
-        data: &[u8],
+        message: sync::Message,
         request: bool,
     ) {
-        let message = match sync::Message::decode(data) {
-            Ok(m) => m,
-            Err(e) => return self.violation(connection, format!("invalid automerge sync message: {e}")),
-        };
         if !self.policy.may_read(connection, peer_id, &document) {
             // Exactly what a missing document gets.
             return self.send_unavailable(connection, document);

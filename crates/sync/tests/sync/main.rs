@@ -1,5 +1,6 @@
 //! tandem-sync's integration tests: one binary, ordered from pure to whole-system.
 //!
+//! - `bounds`: what one frame may cost the engine (compression bombs, huge arrays, bloom traps);
 //! - `codec`: the wire format, including hand-built frames real clients send;
 //! - `batch`: a document whose edits collect in an open batch, held back until it is committed;
 //! - `engine`: single behaviours of the engine (durability gating, unavailable documents, policy…);
@@ -8,6 +9,7 @@
 //! - `network`: two clients and a relay wired by a faulty in-memory network, driven by proptest.
 
 mod batch;
+mod bounds;
 mod codec;
 mod engine;
 mod harness;

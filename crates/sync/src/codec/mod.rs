@@ -8,8 +8,13 @@
 //! - rejected with an [`Error`]: malformed CBOR, anything but a map at the top, bytes after the map,
 //!   required fields missing or of the wrong type, invalid document ids, unknown message types.
 //!
+//! Decoding allocates about what the frame holds and no more ([`read`]); what the automerge data
+//! inside may cost is bounded separately ([`crate::bounds`]).
+//!
 //! Encoding writes the canonical shapes the JavaScript implementation writes (text keys, byte
 //! strings for `data`), so any automerge-repo peer reads them.
+
+mod read;
 
 use ciborium::Value;
 
@@ -302,16 +307,28 @@ fn encode_metadata(meta: &PeerMetadata) -> Value {
     Value::Map(map)
 }
 
-/// Decodes one frame.
+/// Every field any message has: the only ones the decoder builds (see [`read`]).
+const FIELDS: &[&str] = &[
+    "type",
+    "senderId",
+    "targetId",
+    "peerMetadata",
+    "supportedProtocolVersions",
+    "selectedProtocolVersion",
+    "message",
+    "documentId",
+    "data",
+    "count",
+    "sessionId",
+    "add",
+    "remove",
+    "newHeads",
+];
+
+/// Decodes one frame, with work bounded by its size: unknown fields are stepped over, not built,
+/// and known ones may hold at most a few thousand items.
 pub fn decode(frame: &[u8]) -> Result<Message, Error> {
-    let mut rest = frame;
-    let value: Value = ciborium::de::from_reader_with_recursion_limit(&mut rest, 64)
-        .map_err(|e| Error::MalformedCbor(e.to_string()))?;
-    if !rest.is_empty() {
-        return Err(Error::TrailingBytes(rest.len()));
-    }
-    let Value::Map(entries) = value else { return Err(Error::NotAMap) };
-    let fields = Fields::new(entries)?;
+    let fields = Fields::new(read::top_map(frame, FIELDS)?)?;
     let message_type = fields.required_text("type", "")?;
     let t = message_type.as_str();
     let message = match t {
