@@ -29,6 +29,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod metrics;
+pub mod origin;
 pub mod storage;
 pub mod sync;
 pub mod tls;
@@ -150,11 +151,14 @@ pub fn app(state: AppState) -> Router {
         let client = client_addr::of_request(request.extensions(), request.headers(), &proxies);
         tracing::debug_span!("request", method = %request.method(), path = %request.uri().path(), %client)
     });
+    // Pages on other origins of the same site get the person's cookie too: see `origin`.
+    let sync_origin = axum::middleware::from_fn_with_state(state.clone(), origin::always);
+    let api_origin = axum::middleware::from_fn_with_state(state.clone(), origin::for_changes);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .route("/sync", get(sync::socket::upgrade))
-        .nest("/api", api::routes().layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES)))
+        .route("/sync", get(sync::socket::upgrade).route_layer(sync_origin))
+        .nest("/api", api::routes().layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES)).layer(api_origin))
         .fallback_service(web_app::service(&state.web_dir))
         .layer(trace)
         .with_state(state)

@@ -88,6 +88,11 @@ struct ServeArgs {
     /// sign-in throttling and logs see the device's address. The proxy must set X-Forwarded-For.
     #[arg(long = "trusted-proxy", env = "TANDEM_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<tandem_server::client_addr::Cidr>,
+    /// A page origin besides the relay's own (scheme://host[:port]) allowed to open /sync and to
+    /// change things through the API with a person's cookie: for a relay behind a proxy that
+    /// rewrites the Host header. Repeat, or separate with commas.
+    #[arg(long = "allowed-origin", env = "TANDEM_ALLOWED_ORIGINS", value_delimiter = ',')]
+    allowed_origins: Vec<String>,
     /// Load a sample residency with known sign-ins (printed at start) to try Tandem with.
     #[arg(long)]
     demo: bool,
@@ -126,7 +131,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let cert_files = cert_files(&args)?;
     let trusted_proxies = tandem_server::client_addr::TrustedProxies(args.trusted_proxies.clone());
     let secure_cookies = args.secure_cookies || cert_files.is_some();
-    let auth = tandem_server::api::AuthConfig { secure_cookies, ..Default::default() };
+    let auth = tandem_server::api::AuthConfig {
+        secure_cookies,
+        allowed_origins: args.allowed_origins.clone(),
+        ..Default::default()
+    };
     let config = Config { data_dir: args.data, web_dir: args.web_dir, sync, auth, trusted_proxies };
     let state = AppState::open(&config)?;
     if args.demo {

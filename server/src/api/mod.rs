@@ -22,6 +22,8 @@
 //! 403 (signed in but not allowed), 404, 409 (conflicts with what exists), 413 (too large) or
 //! 429 (too many failed sign-ins; `Retry-After` says when to try again).
 //!
+//! A state-changing request from a page on another origin answers 403 ([`crate::origin`]).
+//!
 //! Authentication (`auth.rs`): the `tandem_session` cookie (HttpOnly, SameSite=Strict, Secure when
 //! configured) or, for devices and scripts, `Authorization: Bearer <token>` or `?token=` (the
 //! WebSocket API of browsers cannot set headers).
@@ -58,6 +60,9 @@ pub struct AuthConfig {
     /// How long a session lasts after signing in.
     pub session_lifetime: Duration,
     pub throttle: accounts::throttle::ThrottleConfig,
+    /// Origins besides the relay's own whose pages may open `/sync` and change things through
+    /// the API (`--allowed-origin`; see [`crate::origin`]).
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for AuthConfig {
@@ -66,6 +71,7 @@ impl Default for AuthConfig {
             secure_cookies: false,
             session_lifetime: Duration::from_secs(30 * 24 * 3600),
             throttle: Default::default(),
+            allowed_origins: Vec::new(),
         }
     }
 }
