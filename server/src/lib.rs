@@ -28,6 +28,7 @@ pub mod client_addr;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod headers;
 pub mod metrics;
 pub mod origin;
 pub mod storage;
@@ -154,14 +155,16 @@ pub fn app(state: AppState) -> Router {
     // Pages on other origins of the same site get the person's cookie too: see `origin`.
     let sync_origin = axum::middleware::from_fn_with_state(state.clone(), origin::always);
     let api_origin = axum::middleware::from_fn_with_state(state.clone(), origin::for_changes);
-    Router::new()
+    let api =
+        headers::no_store(api::routes().layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES)).layer(api_origin));
+    let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/sync", get(sync::socket::upgrade).route_layer(sync_origin))
-        .nest("/api", api::routes().layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES)).layer(api_origin))
-        .fallback_service(web_app::service(&state.web_dir))
-        .layer(trace)
-        .with_state(state)
+        .nest("/api", api)
+        .fallback_service(web_app::service(&state.web_dir));
+    let https = state.auth.secure_cookies;
+    headers::secure(router, https).layer(trace).with_state(state)
 }
 
 /// Healthy means: the process answers and its database answers.
@@ -171,10 +174,40 @@ async fn healthz(State(state): State<AppState>) -> Result<(StatusCode, &'static 
     Ok((StatusCode::OK, "ok\n"))
 }
 
-/// Prometheus text format; see [`metrics::Metrics`] for what is counted.
-async fn metrics(State(state): State<AppState>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+/// Prometheus text format; see [`metrics::Metrics`] for what is counted. They say how busy the
+/// relay is and when people sync, so: with `--metrics-token`, only for that bearer token; without
+/// one, only for requests from the relay's own machine (a Prometheus beside it).
+async fn metrics(
+    State(state): State<AppState>,
+    client: client_addr::ClientAddr,
+    request_headers: axum::http::HeaderMap,
+) -> Result<([(axum::http::HeaderName, &'static str); 1], String), AppError> {
+    match &state.auth.metrics_token {
+        Some(token) => {
+            let presented = request_headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "));
+            // Compared as digests, so the comparison's time says nothing about the token.
+            let digest = |s: &str| <sha2::Sha256 as sha2::Digest>::digest(s.as_bytes());
+            if presented.map(digest) != Some(digest(token)) {
+                return Err(AppError::unauthorized(
+                    "/metrics needs Authorization: Bearer <the --metrics-token>",
+                ));
+            }
+        }
+        None => {
+            let local = client.0.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            if !local {
+                return Err(AppError::new(
+                    StatusCode::FORBIDDEN,
+                    "/metrics answers only the relay's own machine; start the relay with --metrics-token to read it from elsewhere",
+                ));
+            }
+        }
+    }
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    ([(axum::http::header::CONTENT_TYPE, content_type)], state.metrics.encode())
+    Ok(([(axum::http::header::CONTENT_TYPE, content_type)], state.metrics.encode()))
 }
 
 /// Serves `app` over plain HTTP on `listener` until `shutdown` completes, then lets open requests

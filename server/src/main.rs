@@ -93,6 +93,10 @@ struct ServeArgs {
     /// rewrites the Host header. Repeat, or separate with commas.
     #[arg(long = "allowed-origin", env = "TANDEM_ALLOWED_ORIGINS", value_delimiter = ',')]
     allowed_origins: Vec<String>,
+    /// The bearer token /metrics asks for (Authorization: Bearer <token>). Without one, /metrics
+    /// answers only requests from this machine.
+    #[arg(long, env = "TANDEM_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     /// Load a sample residency with known sign-ins (printed at start) to try Tandem with.
     #[arg(long)]
     demo: bool,
@@ -134,6 +138,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let auth = tandem_server::api::AuthConfig {
         secure_cookies,
         allowed_origins: args.allowed_origins.clone(),
+        metrics_token: args.metrics_token.clone(),
         ..Default::default()
     };
     let config = Config { data_dir: args.data, web_dir: args.web_dir, sync, auth, trusted_proxies };

@@ -63,6 +63,9 @@ pub struct AuthConfig {
     /// Origins besides the relay's own whose pages may open `/sync` and change things through
     /// the API (`--allowed-origin`; see [`crate::origin`]).
     pub allowed_origins: Vec<String>,
+    /// The bearer token `/metrics` asks for (`--metrics-token`); without one, `/metrics`
+    /// answers only requests from the relay's own machine.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for AuthConfig {
@@ -72,6 +75,7 @@ impl Default for AuthConfig {
             session_lifetime: Duration::from_secs(30 * 24 * 3600),
             throttle: Default::default(),
             allowed_origins: Vec::new(),
+            metrics_token: None,
         }
     }
 }
