@@ -29,6 +29,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod metrics;
+pub mod setup;
 pub mod storage;
 pub mod sync;
 pub mod tls;

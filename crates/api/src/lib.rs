@@ -94,7 +94,8 @@ pub struct Pair {
     pub associate_id: Option<String>,
 }
 
-/// `GET /api/me`: the signed-in person, their programs and roles, and their pairs.
+/// `GET /api/me`: the signed-in person, their programs and roles, their pairs, and the names of
+/// the people they work with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
     /// The person's fields sit at the top level, beside their memberships and pairs.
@@ -102,6 +103,24 @@ pub struct Me {
     pub person: Person,
     pub memberships: Vec<Membership>,
     pub pairs: Vec<Pair>,
+    /// The people this person works with, by program: a coordinator, everyone in the programs
+    /// they coordinate; a mentor or an associate, the other seat of their pairs and their
+    /// programs' coordinators. Names and roles only, never emails. Defaulted: apps before it
+    /// stored their `Me` without it.
+    #[serde(default)]
+    pub people: Vec<Colleague>,
+    /// The cohorts of the person's programs, for naming a pair's cohort.
+    #[serde(default)]
+    pub cohorts: Vec<Cohort>,
+}
+
+/// Someone a person works with, as `/api/me` names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Colleague {
+    pub id: String,
+    pub name: String,
+    pub program_id: String,
+    pub role: Role,
 }
 
 /// `POST /api/session`: signing in.

@@ -30,14 +30,14 @@ pub use pairs::{Seat, add_pair, pair, pairs_of_person, pairs_of_program, set_pai
 pub use passwords::{hash_password, verify_password};
 pub use people::{add_person, find_person_by_email, person, person_by_id_or_email};
 pub use programs::{
-    add_cohort, cohorts_of, create_program, members_of, memberships_of, program_exists, remove_membership,
-    role_in, set_membership,
+    add_cohort, cohorts_of, colleagues_of, create_program, members_of, memberships_of, program_exists,
+    program_name, remove_membership, role_in, set_membership,
 };
 pub use sessions::{
     Credential, SecretKind, authenticate, change_password, check_sign_in, create_session, credential,
     credential_by_hash, end_session, secret_hash, set_password,
 };
-pub use tandem_api::{Cohort, Membership, Pair, Person, Role};
+pub use tandem_api::{Cohort, Colleague, Membership, Pair, Person, Role};
 pub use tokens::{DEFAULT_TOKEN_LIFETIME, TokenInfo, create_token, revoke_token, tokens_of};
 
 use rand::Rng;

@@ -6,7 +6,7 @@
 //! answers whether it inserted, so the caller can say which id was taken.
 
 use rusqlite::{Connection, OptionalExtension, Result, params};
-use tandem_api::{Cohort, Membership, Pair, Person, Role};
+use tandem_api::{Cohort, Colleague, Membership, Pair, Person, Role};
 
 use crate::accounts::Seat;
 
@@ -16,6 +16,10 @@ use crate::accounts::Seat;
 /// Inserts a program; `false` when its id is taken.
 pub fn insert_program(db: &Connection, id: &str, name: &str) -> Result<bool> {
     Ok(db.execute("INSERT OR IGNORE INTO programs (id, name) VALUES (?1, ?2)", params![id, name])? == 1)
+}
+
+pub fn program_name(db: &Connection, id: &str) -> Result<Option<String>> {
+    db.query_row("SELECT name FROM programs WHERE id = ?1", [id], |row| row.get(0)).optional()
 }
 
 pub fn program_exists(db: &Connection, id: &str) -> Result<bool> {
@@ -121,6 +125,45 @@ pub fn members_of(db: &Connection, program_id: &str) -> Result<Vec<(Person, Role
     )?;
     let rows = statement.query_map([program_id], |row| {
         Ok((person_from_row(row)?, role_from_column(&row.get::<_, String>(3)?)))
+    })?;
+    rows.collect()
+}
+
+/// The people `person_id` works with, by program, with their roles (names, never emails): in a
+/// program they coordinate, everyone; elsewhere, that program's coordinators and whoever sits in
+/// the other seat of their pairs.
+pub fn colleagues_of(db: &Connection, person_id: &str) -> Result<Vec<Colleague>> {
+    let mut statement = db.prepare_cached(
+        "SELECT DISTINCT p.id, p.name, them.program_id, them.role
+         FROM memberships mine
+         JOIN memberships them ON them.program_id = mine.program_id
+         JOIN people p ON p.id = them.person_id
+         WHERE mine.person_id = ?1 AND them.person_id <> ?1
+           AND (mine.role = 'coordinator' OR them.role = 'coordinator'
+                OR EXISTS (SELECT 1 FROM pairs x WHERE x.program_id = mine.program_id
+                           AND ((x.mentor_id = ?1 AND x.associate_id = them.person_id)
+                             OR (x.associate_id = ?1 AND x.mentor_id = them.person_id))))
+         ORDER BY them.program_id, p.name, p.id",
+    )?;
+    let rows = statement.query_map([person_id], |row| {
+        Ok(Colleague {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            program_id: row.get(2)?,
+            role: role_from_column(&row.get::<_, String>(3)?),
+        })
+    })?;
+    rows.collect()
+}
+
+/// The cohorts of every program `person_id` belongs to.
+pub fn cohorts_of_person(db: &Connection, person_id: &str) -> Result<Vec<Cohort>> {
+    let mut statement = db.prepare_cached(
+        "SELECT c.id, c.program_id, c.name FROM cohorts c
+         JOIN memberships m ON m.program_id = c.program_id WHERE m.person_id = ?1 ORDER BY c.id",
+    )?;
+    let rows = statement.query_map([person_id], |row| {
+        Ok(Cohort { id: row.get(0)?, program_id: row.get(1)?, name: row.get(2)? })
     })?;
     rows.collect()
 }
