@@ -162,3 +162,138 @@ async fn a_program_set_up_only_with_tandem_admin_has_one_program_document_everyo
         assert_eq!(programs[0].access, expected, "{email}");
     }
 }
+
+async fn status_of(app: &Router, method: Method, path: &str, cookie: &str, body: Option<&str>) -> StatusCode {
+    call(app, method, path, cookie, body).await.0
+}
+
+/// Takes an invitation with a password, as the link's page does; the answer and the cookie.
+async fn accept(app: &Router, token: &str, password: &str) -> (StatusCode, Option<String>) {
+    let request = Request::post(format!("/api/invitations/{token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(format!(r#"{{"password":"{password}"}}"#)))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    (response.status(), cookie)
+}
+
+async fn invite(app: &Router, cookie: &str, email: &str, role: &str) -> (StatusCode, Vec<u8>) {
+    let body = format!(r#"{{"email":"{email}","name":"Ada Lovelace","role":"{role}"}}"#);
+    call(app, Method::POST, "/api/programs/north/invitations", cookie, Some(&body)).await
+}
+
+#[tokio::test]
+async fn an_invited_associate_chooses_a_password_once_is_paired_and_the_mentor_sees_her_name() {
+    let s = tokio::task::spawn_blocking(setup).await.unwrap();
+    let coordinator = sign_in(&s.app, "coord@school.example").await;
+    let (status, body) = invite(&s.app, &coordinator, "ada@school.example", "associate").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let link: tandem_api::InvitationLink = serde_json::from_slice(&body).unwrap();
+
+    let (status, body) =
+        call(&s.app, Method::GET, &format!("/api/invitations/{}", link.token), "", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let view: tandem_api::InvitationView = serde_json::from_slice(&body).unwrap();
+    assert_eq!((view.program_name.as_str(), view.role), ("North residency", Role::Associate));
+
+    let (status, cookie) = accept(&s.app, &link.token, "adas own long password").await;
+    assert_eq!(status, StatusCode::OK, "the link signs her in");
+    let ada = me(&s.app, &cookie.unwrap()).await;
+    assert_eq!(ada.memberships[0].role, Role::Associate);
+    let (status, _) = accept(&s.app, &link.token, "another long password").await;
+    assert_eq!(status, StatusCode::GONE, "the link works once");
+    let again = call(&s.app, Method::GET, &format!("/api/invitations/{}", link.token), "", None).await.0;
+    assert_eq!(again, StatusCode::GONE);
+
+    let pair = format!(r#"{{"mentor_id":"{}","associate_id":"{}"}}"#, s.mentor, ada.person.id);
+    assert_eq!(
+        status_of(&s.app, Method::POST, "/api/programs/north/pairs", &coordinator, Some(&pair)).await,
+        StatusCode::CREATED
+    );
+    let mentor = me(&s.app, &sign_in(&s.app, "mentor@school.example").await).await;
+    assert!(
+        mentor.people.iter().any(|p| p.id == ada.person.id && p.name == "Ada Lovelace"),
+        "{:?}",
+        mentor.people
+    );
+    assert_eq!(mentor.pairs.len(), 2);
+}
+
+#[tokio::test]
+async fn a_person_of_another_program_is_enrolled_only_by_an_invitation_taken_with_her_own_password() {
+    let s = tokio::task::spawn_blocking(setup).await.unwrap();
+    let south = sign_in(&s.app, "other@school.example").await;
+    // Adding an existing email directly is refused without naming anyone...
+    let body = r#"{"email":"mentor@school.example","name":"X","role":"mentor"}"#;
+    let (status, answer) = call(&s.app, Method::POST, "/api/programs/south/people", &south, Some(body)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let answer = String::from_utf8(answer).unwrap();
+    assert!(
+        answer.contains("send an invitation") && !answer.contains("Grace") && !answer.contains(&s.mentor),
+        "{answer}"
+    );
+    // ...and so is giving a role to another program's person by id; her email stays unread.
+    let role = r#"{"role":"mentor"}"#;
+    let path = format!("/api/programs/south/people/{}", s.mentor);
+    assert_eq!(status_of(&s.app, Method::PUT, &path, &south, Some(role)).await, StatusCode::NOT_FOUND);
+    let (_, view) = call(&s.app, Method::GET, "/api/programs/south", &south, None).await;
+    assert!(!String::from_utf8(view).unwrap().contains("mentor@school.example"));
+    // An invitation to her email: someone else who holds the link cannot take it for her.
+    let body = r#"{"email":"mentor@school.example","name":"Grace","role":"mentor"}"#;
+    let (_, link) = call(&s.app, Method::POST, "/api/programs/south/invitations", &south, Some(body)).await;
+    let link: tandem_api::InvitationLink = serde_json::from_slice(&link).unwrap();
+    assert_eq!(accept(&s.app, &link.token, "a password of the coordinator's").await.0, StatusCode::FORBIDDEN);
+    let (status, _) = accept(&s.app, &link.token, PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "with her own password she joins");
+    let grace = me(&s.app, &sign_in(&s.app, "mentor@school.example").await).await;
+    let programs: Vec<&str> = grace.memberships.iter().map(|m| m.program_id.as_str()).collect();
+    assert_eq!(programs, ["north", "south"]);
+}
+
+#[tokio::test]
+async fn the_console_routes_refuse_mentors_associates_and_another_programs_coordinator() {
+    let s = tokio::task::spawn_blocking(setup).await.unwrap();
+    let pair_body = format!(r#"{{"mentor_id":"{}","associate_id":"{}"}}"#, s.mentor, s.associate);
+    let routes: Vec<(Method, String, Option<String>)> = vec![
+        (Method::GET, "/api/programs/north".into(), None),
+        (
+            Method::POST,
+            "/api/programs/north/invitations".into(),
+            Some(r#"{"email":"z@x.example","name":"Z","role":"mentor"}"#.into()),
+        ),
+        (
+            Method::POST,
+            "/api/programs/north/people".into(),
+            Some(r#"{"email":"z@x.example","name":"Z","role":"mentor"}"#.into()),
+        ),
+        (Method::POST, "/api/programs/north/cohorts".into(), Some(r#"{"name":"Spring"}"#.into())),
+        (Method::POST, "/api/programs/north/pairs".into(), Some(pair_body)),
+        (
+            Method::PUT,
+            format!("/api/programs/north/people/{}", s.associate),
+            Some(r#"{"role":"mentor"}"#.into()),
+        ),
+        (Method::DELETE, format!("/api/programs/north/people/{}", s.associate), None),
+    ];
+    for email in ["mentor@school.example", "assoc@school.example", "other@school.example"] {
+        let cookie = sign_in(&s.app, email).await;
+        for (method, path, body) in &routes {
+            let (status, answer) = call(&s.app, method.clone(), path, &cookie, body.as_deref()).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{email}: {method} {path}");
+            let answer = String::from_utf8(answer).unwrap();
+            assert!(
+                !answer.contains("Mei") && !answer.contains("@school"),
+                "nothing of the program: {answer}"
+            );
+        }
+    }
+    let coordinator = sign_in(&s.app, "coord@school.example").await;
+    for (method, path, body) in &routes {
+        let status = status_of(&s.app, method.clone(), path, &coordinator, body.as_deref()).await;
+        assert!(status.is_success(), "the coordinator may: {method} {path} answered {status}");
+    }
+}

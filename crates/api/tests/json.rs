@@ -240,3 +240,28 @@ fn the_relays_answers_parse_as_the_web_app_reads_them() {
         r#"{"kind":"pair","pair_id":"pr"}"#
     );
 }
+
+#[test]
+fn invitation_bodies_keep_their_field_names() {
+    check(
+        NewInvitation {
+            email: "ada@x".into(),
+            name: "Ada".into(),
+            role: Role::Associate,
+            expires_in_days: None,
+        },
+        r#"{"email":"ada@x","name":"Ada","role":"associate"}"#,
+    );
+    check(InvitationLink { token: "abc".into(), expires_ms: 5 }, r#"{"token":"abc","expires_ms":5}"#);
+    check(
+        InvitationView {
+            program_name: "North".into(),
+            email: "ada@x".into(),
+            name: "Ada".into(),
+            role: Role::Mentor,
+            expires_ms: 5,
+        },
+        r#"{"program_name":"North","email":"ada@x","name":"Ada","role":"mentor","expires_ms":5}"#,
+    );
+    check(AcceptInvitation { password: "pw".into() }, r#"{"password":"pw"}"#);
+}

@@ -12,12 +12,14 @@
 //!   `tandem admin token`, for devices and scripts that cannot sign in through a page. Both share
 //!   one table: a session comes from signing in, a token from `tandem admin`; both expire, and
 //!   signing out with either ends it;
+//! - [`invitations`]: one-time sign-up links, the only way to enrol someone who exists;
 //! - [`passwords`]: argon2id hashing;
 //! - [`throttle`]: slowing down repeated failed sign-ins.
 //!
 //! The records themselves ([`Person`], [`Membership`], [`Cohort`], [`Pair`], [`Role`]) are the
 //! API's types from `tandem-api`, so what the relay stores is what it answers.
 
+pub mod invitations;
 pub mod pairs;
 pub mod passwords;
 pub mod people;
@@ -57,6 +59,9 @@ pub enum AccountError {
     /// The person may not do this (403).
     #[error("{0}")]
     Forbidden(String),
+    /// What the request names existed once and is used up or expired (410): an invitation.
+    #[error("{0}")]
+    Gone(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }

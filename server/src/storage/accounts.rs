@@ -378,3 +378,60 @@ pub fn token_hashes_with_prefix(db: &Connection, prefix: &str) -> Result<Vec<Str
     let rows = statement.query_map([prefix], |row| row.get(0))?;
     rows.collect()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Invitations: one-time sign-up links, keyed by the link's hash.
+
+/// An invitation as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationRow {
+    pub program_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub expires_ms: i64,
+    pub used_ms: Option<i64>,
+}
+
+pub fn insert_invitation(
+    db: &Connection,
+    hash: &str,
+    row: &InvitationRow,
+    created_by: &str,
+    created_ms: i64,
+) -> Result<()> {
+    db.execute(
+        "INSERT INTO invitations (token_hash, program_id, email, name, role, created_by, created_ms, expires_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![hash, row.program_id, row.email, row.name, row.role.as_str(), created_by, created_ms, row.expires_ms],
+    )?;
+    Ok(())
+}
+
+pub fn invitation(db: &Connection, hash: &str) -> Result<Option<InvitationRow>> {
+    db.query_row(
+        "SELECT program_id, email, name, role, expires_ms, used_ms FROM invitations WHERE token_hash = ?1",
+        [hash],
+        |row| {
+            Ok(InvitationRow {
+                program_id: row.get(0)?,
+                email: row.get(1)?,
+                name: row.get(2)?,
+                role: role_from_column(&row.get::<_, String>(3)?),
+                expires_ms: row.get(4)?,
+                used_ms: row.get(5)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// Marks an unused invitation used at `now_ms`; `false` when it was used already (by a
+/// concurrent request, say), so exactly one taker wins.
+pub fn use_invitation(db: &Connection, hash: &str, now_ms: i64) -> Result<bool> {
+    let updated = db.execute(
+        "UPDATE invitations SET used_ms = ?2 WHERE token_hash = ?1 AND used_ms IS NULL",
+        params![hash, now_ms],
+    )?;
+    Ok(updated == 1)
+}
