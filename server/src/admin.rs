@@ -13,6 +13,7 @@ use crate::{
     access::{self, Audience},
     accounts::{self, Role, Seat},
     clock::Clock,
+    setup,
     storage::Storage,
 };
 
@@ -45,7 +46,9 @@ pub struct AdminArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    /// Create a program (a residency); prints its id.
+    /// Create a program (a residency); prints its id. Its first coordinator (`add-person --role
+    /// coordinator`) gets the program document: a default competency framework and question bank,
+    /// which coordinators then edit in the app.
     CreateProgram {
         #[arg(long)]
         name: String,
@@ -205,10 +208,17 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
             }
             let added = accounts::add_person(&db, id.as_deref(), &email, &name, password.as_deref())?;
             accounts::set_membership(&db, &program, &added.id, role.into())?;
+            if role == RoleArg::Coordinator {
+                setup::ensure_program_document(&storage, &db, &program, &added.id, clock.now_ms())?;
+            }
             writeln!(out, "{}", added.id)?;
         }
         AdminCommand::SetRole { person: key, program, role } => {
-            accounts::set_membership(&db, &program, &person(&key)?, role.into())?;
+            let id = person(&key)?;
+            accounts::set_membership(&db, &program, &id, role.into())?;
+            if role == RoleArg::Coordinator {
+                setup::ensure_program_document(&storage, &db, &program, &id, clock.now_ms())?;
+            }
         }
         AdminCommand::RemoveFromProgram { person: key, program } => {
             accounts::remove_membership(&db, &program, &person(&key)?)?;
@@ -329,6 +339,41 @@ mod tests {
         assert!(!listed.contains(&id) && listed.contains("\tscript\t"), "{listed}");
         let again = admin(&data, AdminCommand::RevokeToken { id }).unwrap_err();
         assert!(again.to_string().contains("there is no token"), "{again}");
+    }
+
+    #[test]
+    fn a_programs_first_coordinator_gets_its_program_document_with_the_default_framework_and_bank() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        admin(&data, AdminCommand::CreateProgram { name: "North".into(), id: Some("north".into()) }).unwrap();
+        let coordinator = |email: &str, id: &str| AdminCommand::AddPerson {
+            email: email.into(),
+            name: "C".into(),
+            program: "north".into(),
+            role: RoleArg::Coordinator,
+            password_stdin: false,
+            id: Some(id.into()),
+        };
+        admin(&data, coordinator("c@x.example", "u-c")).unwrap();
+        admin(&data, coordinator("d@x.example", "u-d")).unwrap();
+        let storage = Storage::open_in(&data).unwrap();
+        let db = storage.connect().unwrap();
+        let documents = crate::storage::documents::program_documents(&db, "north").unwrap();
+        assert_eq!(documents.len(), 1, "one program document, made for the first coordinator only");
+        let id: tandem_sync::DocumentId = documents[0].parse().unwrap();
+        let chunks = storage.load_range(&tandem_sync::StorageKey::document_prefix(&id)).unwrap();
+        assert_eq!(chunks.len(), 1, "stored before it was claimed");
+        let program = tandem_core::Doc::<tandem_core::Program>::load(
+            &chunks[0].1,
+            tandem_core::automerge::ActorId::from(b"reader".as_slice()),
+        )
+        .unwrap()
+        .read()
+        .unwrap();
+        assert_eq!(program.name, "North");
+        assert_eq!(program.framework().unwrap().competencies.len(), 4);
+        assert_eq!(program.question_bank.len(), tandem_core::defaults::QUESTIONS.len());
+        assert_eq!(access::access(&db, "u-c", &documents[0]).unwrap(), access::Access::Write);
     }
 
     #[test]

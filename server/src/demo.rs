@@ -1,6 +1,6 @@
 //! Demo mode (`tandem serve --demo`): the core's sample program with sign-ins anyone may use.
 //!
-//! People, the program, its cohort and pairs go into the accounts tables with the ids the sample
+//! People (the sample's), the program, its cohort and pairs go into the accounts tables with the ids the sample
 //! documents use, and every sample document is stored and claimed for its audience, so a person
 //! can sign in as the mentor on one device and as the associate on another and see the same pair.
 //! Loading twice changes nothing: a data directory that already holds the demo is left as it is.
@@ -27,24 +27,25 @@ pub struct DemoSignIn {
     pub role: Role,
 }
 
-const PEOPLE: &[(&str, &str, &str, Role)] = &[
-    ("u-dana-reyes", "dana@demo.tandem", "Dana Reyes", Role::Coordinator),
-    ("u-grace-okafor", "grace@demo.tandem", "Grace Okafor", Role::Mentor),
-    ("u-mei-chen", "mei@demo.tandem", "Mei Chen", Role::Associate),
-    ("u-erik-lindqvist", "erik@demo.tandem", "Erik Lindqvist", Role::Mentor),
-    ("u-sami-haddad", "sami@demo.tandem", "Sami Haddad", Role::Associate),
-];
+/// The demo's people (the core's sample) as accounts: (id, email, name, role). The email is the
+/// first name at `demo.tandem`.
+fn people() -> Vec<(&'static str, String, &'static str, Role)> {
+    sample::PEOPLE
+        .iter()
+        .map(|(id, name, role)| {
+            let first = name.split(' ').next().unwrap_or(name).to_lowercase();
+            let role = Role::parse(role.as_str()).expect("the core's roles are the API's");
+            (*id, format!("{first}@demo.tandem"), *name, role)
+        })
+        .collect()
+}
 
 /// Loads the demo into `storage` unless it is there already; returns the sign-ins either way.
 pub fn load(storage: &Storage, now_ms: i64) -> anyhow::Result<Vec<DemoSignIn>> {
     let db = storage.connect()?;
-    let sign_ins = PEOPLE
-        .iter()
-        .map(|(_, email, name, role)| DemoSignIn {
-            email: (*email).into(),
-            name: (*name).into(),
-            role: *role,
-        })
+    let sign_ins = people()
+        .into_iter()
+        .map(|(_, email, name, role)| DemoSignIn { email, name: name.into(), role })
         .collect();
     if accounts::program_exists(&db, PROGRAM_ID)? {
         return Ok(sign_ins);
@@ -70,12 +71,14 @@ pub fn load(storage: &Storage, now_ms: i64) -> anyhow::Result<Vec<DemoSignIn>> {
 
 fn setup_accounts(db: &Connection, demo: &sample::Demo, now_ms: i64) -> anyhow::Result<()> {
     accounts::create_program(db, Some(PROGRAM_ID), "Riverside Teacher Residency")?;
-    for (id, email, name, role) in PEOPLE {
+    let people = people();
+    for (id, email, name, role) in &people {
         accounts::add_person(db, Some(id), email, name, Some(DEMO_PASSWORD))?;
         accounts::set_membership(db, PROGRAM_ID, id, *role)?;
     }
-    accounts::add_cohort(db, PROGRAM_ID, Some("cohort-autumn"), "Autumn cohort")?;
-    let coordinator = PEOPLE[0].0;
+    let (cohort, cohort_name) = sample::COHORT;
+    accounts::add_cohort(db, PROGRAM_ID, Some(cohort), cohort_name)?;
+    let coordinator = people[0].0;
     access::claim(
         db,
         coordinator,
@@ -85,7 +88,7 @@ fn setup_accounts(db: &Connection, demo: &sample::Demo, now_ms: i64) -> anyhow::
     )?;
     for pair in &demo.pairs {
         let (mentor, associate) = (pair.mentor.as_str(), pair.associate.as_str());
-        accounts::add_pair(db, PROGRAM_ID, Some(&pair.pair), mentor, associate, Some("cohort-autumn"))?;
+        accounts::add_pair(db, PROGRAM_ID, Some(&pair.pair), mentor, associate, Some(cohort))?;
         let shared = Audience::Pair { pair_id: pair.pair.clone() };
         access::claim(db, mentor, &pair.index.0, &shared, now_ms)?;
         access::claim(db, mentor, &pair.goals.0, &shared, now_ms)?;

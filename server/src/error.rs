@@ -77,6 +77,7 @@ impl From<AccountError> for AppError {
             AccountError::Conflict(_) => StatusCode::CONFLICT,
             AccountError::Invalid(_) => StatusCode::BAD_REQUEST,
             AccountError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AccountError::Gone(_) => StatusCode::GONE,
             AccountError::Sqlite(_) => return Self::internal(error),
         };
         Self::new(status, error.to_string())

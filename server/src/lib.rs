@@ -31,6 +31,7 @@ pub mod error;
 pub mod headers;
 pub mod metrics;
 pub mod origin;
+pub mod setup;
 pub mod storage;
 pub mod sync;
 pub mod tls;

@@ -108,7 +108,11 @@ async fn main() -> anyhow::Result<()> {
     init_logging(cli.log_format);
     match cli.command {
         Command::Serve(args) => serve(args).await,
-        Command::Admin(args) => tandem_server::admin::run(args, &mut std::io::stdout()),
+        // Blocking work (argon2, SQLite, the storage writer's reply), so off the async runtime.
+        Command::Admin(args) => {
+            tokio::task::spawn_blocking(move || tandem_server::admin::run(args, &mut std::io::stdout()))
+                .await?
+        }
         Command::Sync(args) => cli_sync::run(args).await,
     }
 }

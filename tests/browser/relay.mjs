@@ -155,17 +155,45 @@ export class Relay {
    * needs one, as `?token=`.
    */
   async token(email = "js-peer@test.example") {
-    const admin = (...args) =>
-      new Promise((resolve, reject) => {
-        execFile(required("TANDEM_BIN"), ["admin", "--data", this.dataDir, ...args], (error, stdout, stderr) =>
-          error ? reject(new Error(`tandem admin ${args.join(" ")}: ${stderr}`)) : resolve(stdout.trim()),
-        );
-      });
-    await admin("create-program", "--id", "test", "--name", "Test residency").catch(() => {});
-    await admin("add-person", "--email", email, "--name", email, "--program", "test", "--role", "mentor").catch((e) => {
+    await this.admin("create-program", "--id", "test", "--name", "Test residency").catch(() => {});
+    await this.admin("add-person", "--email", email, "--name", email, "--program", "test", "--role", "mentor").catch((e) => {
       if (!/already exists/.test(e.message)) throw e;
     });
-    return admin("token", "--person", email);
+    return this.admin("token", "--person", email);
+  }
+
+  /**
+   * Runs `tandem admin ARGS` against this relay's data directory, as a coordinator would beside
+   * the running relay; `stdin` is written to its standard input (a password for `--password-stdin`).
+   * Resolves with what it printed, trimmed.
+   */
+  admin(...args) {
+    const options = typeof args.at(-1) === "object" ? args.pop() : {};
+    return new Promise((resolve, reject) => {
+      const child = execFile(required("TANDEM_BIN"), ["admin", "--data", this.dataDir, ...args], (error, stdout, stderr) =>
+        error ? reject(new Error(`tandem admin ${args.join(" ")}: ${stderr}`)) : resolve(stdout.trim()),
+      );
+      child.stdin.end(options.stdin ?? "");
+    });
+  }
+
+  /**
+   * A program set up exactly as the README's "Set up a program" shows, with `tandem admin` only (no
+   * demo): a coordinator, a mentor and an associate who are paired. Resolves with those people
+   * (`{ email, name, id }`) and their password.
+   */
+  async setUpProgram() {
+    const password = "a long test password";
+    await this.admin("create-program", "--id", "north", "--name", "North residency");
+    const person = async (email, name, role) => {
+      const id = await this.admin("add-person", "--email", email, "--name", name, "--program", "north", "--role", role, "--password-stdin", { stdin: `${password}\n` });
+      return { email, name, id };
+    };
+    const coordinator = await person("coord@school.example", "Dana Reyes", "coordinator");
+    const mentor = await person("mentor@school.example", "Grace Hopper", "mentor");
+    const associate = await person("associate@school.example", "Mei Okonkwo", "associate");
+    await this.admin("add-pair", "--program", "north", "--mentor", mentor.email, "--associate", associate.email);
+    return { password, coordinator, mentor, associate, pairName: `${mentor.name} & ${associate.name}` };
   }
 
   /** Stops the relay and deletes its data directory. */

@@ -137,6 +137,8 @@ mod tests {
                 mentor_id: Some("u-m".into()),
                 associate_id: Some("u-a".into()),
             }],
+            people: vec![],
+            cohorts: vec![],
         })
     }
 

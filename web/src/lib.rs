@@ -21,6 +21,7 @@ pub mod app;
 pub mod hosts;
 pub mod ids;
 pub mod pages;
+pub mod people;
 pub mod repo;
 pub mod route;
 pub mod screens;

@@ -111,11 +111,13 @@ pub fn pairs_page() -> Html {
                 { for account.me.pairs.iter().map(|pair| {
                     let seat = account.seat_in(&pair.id).unwrap_or("coordinator");
                     let observations = session.observations_of(&pair.id).len();
+                    let cohort = pair.cohort_id.as_ref().and_then(|c| account.me.cohorts.iter().find(|x| &x.id == c));
                     html! {
                         <li class="card">
                             <a href={Route::Pair(pair.id.clone()).href()}>{ session.pair_title(&pair.id) }</a>
                             <p class="meta">
                                 { format!("You are the {seat} · {observations} observation{}", if observations == 1 { "" } else { "s" }) }
+                                if let Some(cohort) = cohort { { format!(" · {}", cohort.name) } }
                             </p>
                         </li>
                     }

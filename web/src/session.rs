@@ -2,7 +2,7 @@
 //! plus the few things the screens do that span documents (making a new observation or goals
 //! document, sharing a draft) and that talk to the relay's API.
 
-use std::{cell::RefCell, collections::BTreeMap, rc::Rc};
+use std::{cell::RefCell, rc::Rc};
 
 use tandem_api::Audience;
 use tandem_core::{
@@ -82,17 +82,9 @@ impl Session {
         *self.account.borrow_mut() = account;
     }
 
-    /// Display names: the program documents' people, and the person themself.
+    /// Display names, from the account (the relay's people, kept for offline use).
     pub fn people(&self) -> People {
-        let mut names: BTreeMap<String, String> = BTreeMap::new();
-        for (_, program) in self.repo.all::<Program>() {
-            for (id, person) in &program.people {
-                names.insert(id.clone(), person.name.clone());
-            }
-        }
-        let account = self.account.borrow();
-        names.insert(account.me.person.id.clone(), account.me.person.name.clone());
-        People(Rc::new(names))
+        People::from_me(&self.account.borrow().me)
     }
 
     /// The program documents on the device (question bank, competencies).
@@ -108,7 +100,7 @@ impl Session {
             return "This pair".to_owned();
         };
         let name = |id: &Option<String>| {
-            id.as_ref().map_or_else(|| "(no one yet)".to_owned(), |id| people.name(&UserId::new(id.clone())))
+            id.as_ref().map_or_else(|| "(no one yet)".to_owned(), |id| people.name_of(id))
         };
         format!("{} & {}", name(&pair.mentor_id), name(&pair.associate_id))
     }

@@ -19,6 +19,9 @@
 //! | `GET /api/programs/{program}` | | [`ProgramView`] |
 //! | `POST /api/programs/{program}/people` | [`NewPerson`] | [`PersonInProgram`] |
 //! | `PUT /api/programs/{program}/people/{person}` | [`RoleChange`] | |
+//! | `POST /api/programs/{program}/invitations` | [`NewInvitation`] | [`InvitationLink`] |
+//! | `GET /api/invitations/{token}` | | [`InvitationView`] |
+//! | `POST /api/invitations/{token}` | [`AcceptInvitation`] | [`Person`] |
 //! | `POST /api/programs/{program}/cohorts` | [`NewCohort`] | [`Cohort`] |
 //! | `POST /api/programs/{program}/pairs` | [`NewPair`] | [`Pair`] |
 //! | `PATCH /api/pairs/{pair}` | [`PairChange`] | [`Pair`] |
@@ -94,7 +97,8 @@ pub struct Pair {
     pub associate_id: Option<String>,
 }
 
-/// `GET /api/me`: the signed-in person, their programs and roles, and their pairs.
+/// `GET /api/me`: the signed-in person, their programs and roles, their pairs, and the names of
+/// the people they work with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
     /// The person's fields sit at the top level, beside their memberships and pairs.
@@ -102,6 +106,24 @@ pub struct Me {
     pub person: Person,
     pub memberships: Vec<Membership>,
     pub pairs: Vec<Pair>,
+    /// The people this person works with, by program: a coordinator, everyone in the programs
+    /// they coordinate; a mentor or an associate, the other seat of their pairs and their
+    /// programs' coordinators. Names and roles only, never emails. Defaulted: apps before it
+    /// stored their `Me` without it.
+    #[serde(default)]
+    pub people: Vec<Colleague>,
+    /// The cohorts of the person's programs, for naming a pair's cohort.
+    #[serde(default)]
+    pub cohorts: Vec<Cohort>,
+}
+
+/// Someone a person works with, as `/api/me` names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Colleague {
+    pub id: String,
+    pub name: String,
+    pub program_id: String,
+    pub role: Role,
 }
 
 /// `POST /api/session`: signing in.
@@ -201,10 +223,48 @@ pub struct NewPerson {
     pub password: Option<String>,
 }
 
-/// `PUT /api/programs/{program}/people/{person}`: add someone who exists, or change their role.
+/// `PUT /api/programs/{program}/people/{person}`: change the role of someone in the program
+/// (someone who is not in it is invited instead).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleChange {
     pub role: Role,
+}
+
+/// `POST /api/programs/{program}/invitations`: a one-time sign-up link for `email` with `role`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvitation {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// Days until the link stops working (1 to 30; 7 when missing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<u32>,
+}
+
+/// An invitation just made: its secret, which the link carries (`/#/join/{token}`), shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationLink {
+    pub token: String,
+    pub expires_ms: i64,
+}
+
+/// `GET /api/invitations/{token}`: what the link invites its holder to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub program_name: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub expires_ms: i64,
+}
+
+/// `POST /api/invitations/{token}`: the password chosen (a new account) or the account's own
+/// (an email that already has one). Signs in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitation {
+    pub password: String,
 }
 
 /// `POST /api/programs/{program}/cohorts`; the relay makes up an id when none is given.

@@ -67,11 +67,19 @@ fn me_puts_the_persons_fields_at_the_top_level() {
                 role: Role::Coordinator,
             }],
             pairs: vec![pair()],
+            people: vec![Colleague {
+                id: "u-2".into(),
+                name: "Mei".into(),
+                program_id: "prog".into(),
+                role: Role::Associate,
+            }],
+            cohorts: vec![],
         },
         concat!(
             r#"{"id":"u-1","email":"grace@school.example","name":"Grace","#,
             r#""memberships":[{"program_id":"prog","person_id":"u-1","role":"coordinator"}],"#,
-            r#""pairs":[{"id":"pair-1","program_id":"prog","cohort_id":"cohort-a","mentor_id":"u-1","associate_id":null}]}"#,
+            r#""pairs":[{"id":"pair-1","program_id":"prog","cohort_id":"cohort-a","mentor_id":"u-1","associate_id":null}],"#,
+            r#""people":[{"id":"u-2","name":"Mei","program_id":"prog","role":"associate"}],"cohorts":[]}"#,
         ),
     );
 }
@@ -89,6 +97,7 @@ fn an_account_stored_by_an_older_app_still_reads() {
     assert_eq!(me.memberships[0].role, Role::Mentor);
     assert_eq!(me.pairs[0].cohort_id, None);
     assert_eq!(me.pairs[0].associate_id.as_deref(), Some("u-2"));
+    assert!(me.people.is_empty() && me.cohorts.is_empty(), "stored before names came from the relay");
     let entry: DocumentEntry = serde_json::from_str(
         r#"{"id":"d","audience":{"kind":"pair","pair_id":"pair-1"},"owner_id":"u-1","access":"read"}"#,
     )
@@ -230,4 +239,29 @@ fn the_relays_answers_parse_as_the_web_app_reads_them() {
         serde_json::to_string(&Audience::Pair { pair_id: "pr".into() }).unwrap(),
         r#"{"kind":"pair","pair_id":"pr"}"#
     );
+}
+
+#[test]
+fn invitation_bodies_keep_their_field_names() {
+    check(
+        NewInvitation {
+            email: "ada@x".into(),
+            name: "Ada".into(),
+            role: Role::Associate,
+            expires_in_days: None,
+        },
+        r#"{"email":"ada@x","name":"Ada","role":"associate"}"#,
+    );
+    check(InvitationLink { token: "abc".into(), expires_ms: 5 }, r#"{"token":"abc","expires_ms":5}"#);
+    check(
+        InvitationView {
+            program_name: "North".into(),
+            email: "ada@x".into(),
+            name: "Ada".into(),
+            role: Role::Mentor,
+            expires_ms: 5,
+        },
+        r#"{"program_name":"North","email":"ada@x","name":"Ada","role":"mentor","expires_ms":5}"#,
+    );
+    check(AcceptInvitation { password: "pw".into() }, r#"{"password":"pw"}"#);
 }

@@ -113,9 +113,6 @@ pub fn pair_index(
 pub fn program(actor: ActorId, by: &UserId, at: Timestamp, name: &str) -> Doc<Program> {
     created(Doc::genesis(actor, by, at, |am| {
         am.put(automerge::ROOT, "name", name)?;
-        am.put_object(automerge::ROOT, "people", ObjType::Map)?;
-        am.put_object(automerge::ROOT, "pairs", ObjType::Map)?;
-        am.put_object(automerge::ROOT, "cohorts", ObjType::Map)?;
         am.put_object(automerge::ROOT, "frameworks", ObjType::List)?;
         am.put_object(automerge::ROOT, "question_bank", ObjType::List)?;
         Ok(())

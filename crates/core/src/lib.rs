@@ -18,6 +18,7 @@
 //! | [`validate`] | SMART and strengths-first checks, returning [`validate::Problem`]s |
 //! | [`share`] | a shared observation as a history-free snapshot of the draft |
 //! | [`migrate`] | schema versions and the rules for adding one |
+//! | [`defaults`] | what a new program starts with: a four-area competency framework with levels, and 30 open-ended coaching questions by theme |
 //! | [`sample`] | a realistic demo program for the relay's demo mode |
 //! | [`raw`] | documents that are not records (any automerge-repo client's JSON-shaped ones): append and set, never create structure |
 //! | [`error`] | the one [`Error`] enum: malformed bytes, wrong kind or shape, missing items |
@@ -96,6 +97,7 @@
 //! UTF-16 at its edge.
 
 pub mod conflict;
+pub mod defaults;
 pub mod doc;
 pub mod edit;
 pub mod error;

@@ -482,41 +482,20 @@ pub struct DocRef {
 // Program
 // ---------------------------------------------------------------------------------------------
 
-/// The program, written by coordinators: people, pairs, cohorts, the competency framework and the
-/// question bank.
+/// The program, written by coordinators: what they author, the competency framework and the
+/// question bank. People, roles, pairs and cohorts are the relay's accounts (`/api/me` names the
+/// people a device works with), the one source of truth for names; documents written before
+/// that may still hold `people`, `pairs` and `cohorts` maps, which are kept but no longer read.
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct Program {
     pub schema: u64,
     pub created_by: UserId,
     pub created_at: Timestamp,
     pub name: String,
-    pub people: BTreeMap<String, Person>,
-    pub pairs: BTreeMap<String, Pair>,
-    pub cohorts: BTreeMap<String, Cohort>,
     /// Every published version of the competency framework, oldest first; notes tagged with a
     /// competency keep meaning what they meant when they were written.
     pub frameworks: Vec<Framework>,
     pub question_bank: Vec<BankQuestion>,
-}
-
-#[derive(Debug, Clone, PartialEq, Hydrate)]
-pub struct Person {
-    pub name: String,
-    pub role: Role,
-}
-
-#[derive(Debug, Clone, PartialEq, Hydrate)]
-pub struct Pair {
-    pub mentor: UserId,
-    pub associate: UserId,
-    pub cohort: Option<String>,
-    /// The residency stage the associate has reached (1 is the first).
-    pub stage: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Hydrate)]
-pub struct Cohort {
-    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Hydrate)]
@@ -533,6 +512,17 @@ pub struct Competency {
     pub code: String,
     pub title: String,
     pub description: String,
+    /// What the competency looks like at each level, first to last. Frameworks published before
+    /// levels existed have none; a version is never edited, so they stay without.
+    #[autosurgeon(missing = "Vec::new")]
+    pub levels: Vec<Level>,
+}
+
+/// One level of a competency: its name ("Beginning") and what it looks like in a classroom.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Level {
+    pub name: String,
+    pub description: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Hydrate)]
@@ -547,6 +537,17 @@ impl Program {
     /// The newest published framework version.
     pub fn framework(&self) -> Option<&Framework> {
         self.frameworks.iter().max_by_key(|f| f.version)
+    }
+
+    /// The themes of the question bank, in the order their first question appears.
+    pub fn themes(&self) -> Vec<&str> {
+        let mut themes: Vec<&str> = Vec::new();
+        for q in &self.question_bank {
+            if !themes.contains(&q.theme.as_str()) {
+                themes.push(&q.theme);
+            }
+        }
+        themes
     }
 }
 

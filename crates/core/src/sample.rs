@@ -24,6 +24,27 @@ use crate::ops::pair_index::{self as pi, Listing};
 use crate::ops::program::{self as p, CompetencyInit};
 
 const DAY: i64 = 86_400_000;
+
+/// The demo's people: (user id, name, role). They are the relay's accounts in demo mode (the
+/// program document names nobody); the documents below use these ids.
+pub const PEOPLE: [(&str, &str, Role); 5] = [
+    ("u-dana-reyes", "Dana Reyes", Role::Coordinator),
+    ("u-grace-okafor", "Grace Okafor", Role::Mentor),
+    ("u-mei-chen", "Mei Chen", Role::Associate),
+    ("u-erik-lindqvist", "Erik Lindqvist", Role::Mentor),
+    ("u-sami-haddad", "Sami Haddad", Role::Associate),
+];
+
+/// The demo's cohort, which both pairs belong to: (id, name).
+pub const COHORT: (&str, &str) = ("cohort-autumn", "Autumn cohort");
+
+/// The demo's competencies use the default levels' names, with words of their own.
+const DEMO_LEVELS: &[(&str, &str)] = &[
+    ("Beginning", "Seen now and then, with support."),
+    ("Developing", "Seen in most lessons, not yet every time."),
+    ("Proficient", "Seen in every lesson, without prompting."),
+    ("Leading", "Seen so reliably that others learn from it."),
+];
 const MINUTE: i64 = 60_000;
 
 /// The demo's documents, each with the document id the caller gave it.
@@ -74,25 +95,13 @@ pub fn demo(
     now: Timestamp,
 ) -> Result<Demo, Error> {
     let at = |days: i64, minutes: i64| Timestamp(now.0 + days * DAY + minutes * MINUTE);
-    let coord = UserId::new("u-dana-reyes");
-    let okafor = UserId::new("u-grace-okafor");
-    let chen = UserId::new("u-mei-chen");
-    let lindqvist = UserId::new("u-erik-lindqvist");
-    let haddad = UserId::new("u-sami-haddad");
+    let [coord, okafor, chen, lindqvist, haddad] = PEOPLE.map(|(id, _, _)| UserId::new(id));
 
     // The program.
     let t = at(-40, 0);
     let mut program = genesis::program(actor_for(&coord), &coord, t, "Riverside Teacher Residency");
-    p::add_person(&mut program, &coord, t, &coord, "Dana Reyes", Role::Coordinator)?;
-    p::add_person(&mut program, &coord, t, &okafor, "Grace Okafor", Role::Mentor)?;
-    p::add_person(&mut program, &coord, t, &chen, "Mei Chen", Role::Associate)?;
-    p::add_person(&mut program, &coord, t, &lindqvist, "Erik Lindqvist", Role::Mentor)?;
-    p::add_person(&mut program, &coord, t, &haddad, "Sami Haddad", Role::Associate)?;
-    p::add_cohort(&mut program, &coord, t, "cohort-autumn", "Autumn cohort")?;
-    p::add_pair(&mut program, &coord, t, "pair-1", &okafor, &chen, Some("cohort-autumn"))?;
-    p::add_pair(&mut program, &coord, t, "pair-2", &lindqvist, &haddad, Some("cohort-autumn"))?;
-    p::set_pair_stage(&mut program, &coord, at(-5, 0), "pair-1", 2)?;
-    let competency = |id, code, title, description| CompetencyInit { id, code, title, description };
+    let competency =
+        |id, code, title, description| CompetencyInit { id, code, title, description, levels: DEMO_LEVELS };
     p::publish_framework(
         &mut program,
         &coord,

@@ -12,12 +12,14 @@
 //!   `tandem admin token`, for devices and scripts that cannot sign in through a page. Both share
 //!   one table: a session comes from signing in, a token from `tandem admin`; both expire, and
 //!   signing out with either ends it;
+//! - [`invitations`]: one-time sign-up links, the only way to enrol someone who exists;
 //! - [`passwords`]: argon2id hashing;
 //! - [`throttle`]: slowing down repeated failed sign-ins.
 //!
 //! The records themselves ([`Person`], [`Membership`], [`Cohort`], [`Pair`], [`Role`]) are the
 //! API's types from `tandem-api`, so what the relay stores is what it answers.
 
+pub mod invitations;
 pub mod pairs;
 pub mod passwords;
 pub mod people;
@@ -30,14 +32,14 @@ pub use pairs::{Seat, add_pair, pair, pairs_of_person, pairs_of_program, set_pai
 pub use passwords::{hash_password, verify_password};
 pub use people::{add_person, find_person_by_email, person, person_by_id_or_email};
 pub use programs::{
-    add_cohort, cohorts_of, create_program, members_of, memberships_of, program_exists, remove_membership,
-    role_in, set_membership,
+    add_cohort, cohorts_of, colleagues_of, create_program, members_of, memberships_of, program_exists,
+    program_name, remove_membership, role_in, set_membership,
 };
 pub use sessions::{
     Credential, SecretKind, authenticate, change_password, check_sign_in, create_session, credential,
     credential_by_hash, end_session, secret_hash, set_password,
 };
-pub use tandem_api::{Cohort, Membership, Pair, Person, Role};
+pub use tandem_api::{Cohort, Colleague, Membership, Pair, Person, Role};
 pub use tokens::{DEFAULT_TOKEN_LIFETIME, TokenInfo, create_token, revoke_token, tokens_of};
 
 use rand::Rng;
@@ -57,6 +59,9 @@ pub enum AccountError {
     /// The person may not do this (403).
     #[error("{0}")]
     Forbidden(String),
+    /// What the request names existed once and is used up or expired (410): an invitation.
+    #[error("{0}")]
+    Gone(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }

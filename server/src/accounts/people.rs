@@ -5,7 +5,7 @@ use rusqlite::Connection;
 use super::{AccountError, Person, Result, check_id, check_name, email_key, new_id, passwords};
 use crate::storage::accounts as db_accounts;
 
-fn check_email(email: &str) -> Result<String> {
+pub(super) fn check_email(email: &str) -> Result<String> {
     let email = email_key(email);
     if email.len() > 254 || !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
         return Err(AccountError::Invalid(format!("{email:?} is not an email address")));

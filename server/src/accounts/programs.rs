@@ -2,7 +2,9 @@
 
 use rusqlite::Connection;
 
-use super::{AccountError, Cohort, Membership, Person, Result, Role, check_id, check_name, new_id, person};
+use super::{
+    AccountError, Cohort, Colleague, Membership, Person, Result, Role, check_id, check_name, new_id, person,
+};
 use crate::storage::accounts as db_accounts;
 
 pub fn create_program(db: &Connection, id: Option<&str>, name: &str) -> Result<String> {
@@ -13,6 +15,11 @@ pub fn create_program(db: &Connection, id: Option<&str>, name: &str) -> Result<S
         return Err(AccountError::Conflict(format!("a program with id {id:?} already exists")));
     }
     Ok(id)
+}
+
+pub fn program_name(db: &Connection, id: &str) -> Result<String> {
+    db_accounts::program_name(db, id)?
+        .ok_or_else(|| AccountError::NotFound(format!("there is no program {id:?}")))
 }
 
 pub fn program_exists(db: &Connection, id: &str) -> Result<bool> {
@@ -49,6 +56,11 @@ pub fn role_in(db: &Connection, program_id: &str, person_id: &str) -> Result<Opt
 
 pub fn memberships_of(db: &Connection, person_id: &str) -> Result<Vec<Membership>> {
     Ok(db_accounts::memberships_of(db, person_id)?)
+}
+
+/// The people `person_id` works with (see [`db_accounts::colleagues_of`]) and their programs' cohorts.
+pub fn colleagues_of(db: &Connection, person_id: &str) -> Result<(Vec<Colleague>, Vec<Cohort>)> {
+    Ok((db_accounts::colleagues_of(db, person_id)?, db_accounts::cohorts_of_person(db, person_id)?))
 }
 
 pub fn members_of(db: &Connection, program_id: &str) -> Result<Vec<(Person, Role)>> {

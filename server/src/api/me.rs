@@ -6,13 +6,16 @@ use tandem_api::{Me, PasswordChange};
 use super::{Body, SignedIn, with_db};
 use crate::{AppState, accounts, error::AppError, sync::ends::Ended};
 
-/// The person, their programs and roles, and their pairs.
+/// The person, their programs and roles, their pairs, and the names of the people they work with.
 pub(super) async fn me(State(state): State<AppState>, signed_in: SignedIn) -> Result<Json<Me>, AppError> {
     with_db(&state, move |db| {
+        let (people, cohorts) = accounts::colleagues_of(db, &signed_in.person)?;
         Ok(Json(Me {
             person: accounts::person(db, &signed_in.person)?,
             memberships: accounts::memberships_of(db, &signed_in.person)?,
             pairs: accounts::pairs_of_person(db, &signed_in.person)?,
+            people,
+            cohorts,
         }))
     })
     .await

@@ -11,7 +11,10 @@
 //! | `POST /api/documents` `{id, audience}` | signed in | claim a document for an audience they are in | `documents.rs` |
 //! | `GET /api/programs/{program}` | coordinator | people, cohorts and pairs | `programs.rs` |
 //! | `POST /api/programs/{program}/people` `{email, name, role, password?}` | coordinator | add a person | `programs.rs` |
-//! | `PUT /api/programs/{program}/people/{person}` `{role}` | coordinator | add someone who exists, or change their role | `programs.rs` |
+//! | `PUT /api/programs/{program}/people/{person}` `{role}` | coordinator | change the role of someone in the program | `programs.rs` |
+//! | `POST /api/programs/{program}/invitations` `{email, name, role, expires_in_days?}` | coordinator | a one-time sign-up link | `invitations.rs` |
+//! | `GET /api/invitations/{token}` | the link's holder | what it invites to (410 once used or expired) | `invitations.rs` |
+//! | `POST /api/invitations/{token}` `{password}` | the link's holder | take it: new account or the existing one's own password; signs in | `invitations.rs` |
 //! | `DELETE /api/programs/{program}/people/{person}` | coordinator | remove from the program and its pairs | `programs.rs` |
 //! | `POST /api/programs/{program}/cohorts` `{id?, name}` | coordinator | add a cohort | `programs.rs` |
 //! | `POST /api/programs/{program}/pairs` `{id?, mentor_id, associate_id, cohort_id?}` | coordinator | add a pair | `pairs.rs` |
@@ -19,7 +22,8 @@
 //!
 //! The bodies are `tandem-api`'s types, shared with the web app. Every error is
 //! [`AppError`]'s `{"error": "..."}` with 400 (malformed or breaks a rule), 401 (not signed in),
-//! 403 (signed in but not allowed), 404, 409 (conflicts with what exists), 413 (too large) or
+//! 403 (signed in but not allowed), 404, 409 (conflicts with what exists), 410 (an invitation used
+//! or expired), 413 (too large) or
 //! 429 (too many failed sign-ins; `Retry-After` says when to try again).
 //!
 //! A state-changing request from a page on another origin answers 403 ([`crate::origin`]).
@@ -31,6 +35,7 @@
 mod auth;
 mod body;
 mod documents;
+mod invitations;
 mod me;
 mod pairs;
 mod programs;
@@ -89,6 +94,8 @@ pub fn routes() -> Router<AppState> {
         .route("/programs/{program}", get(programs::program))
         .route("/programs/{program}/people", post(programs::add_person))
         .route("/programs/{program}/people/{person}", put(programs::set_role).delete(programs::remove_person))
+        .route("/programs/{program}/invitations", post(invitations::invite))
+        .route("/invitations/{token}", get(invitations::view).post(invitations::accept))
         .route("/programs/{program}/cohorts", post(programs::add_cohort))
         .route("/programs/{program}/pairs", post(pairs::add_pair))
         .route("/pairs/{pair}", patch(pairs::change_pair))

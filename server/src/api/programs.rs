@@ -42,6 +42,14 @@ pub(super) async fn add_person(
 ) -> Result<(StatusCode, Json<PersonInProgram>), AppError> {
     with_db(&state, move |db| {
         require_coordinator(db, &program, &signed_in.person)?;
+        // Someone who exists (in another program, say) is enrolled only by an invitation they
+        // take with their own password; the answer names no one and shows no one's email.
+        if accounts::find_person_by_email(db, &body.email)?.is_some() {
+            return Err(AppError::new(
+                StatusCode::CONFLICT,
+                "this email cannot be added directly; send an invitation instead",
+            ));
+        }
         let person = accounts::add_person(db, None, &body.email, &body.name, body.password.as_deref())?;
         accounts::set_membership(db, &program, &person.id, body.role)?;
         Ok((StatusCode::CREATED, Json(PersonInProgram { person, role: body.role })))
@@ -49,7 +57,8 @@ pub(super) async fn add_person(
     .await
 }
 
-/// Gives someone who exists a role in the program, or changes it.
+/// Changes the role of someone in the program. Someone who is not in it is invited instead
+/// (`invitations.rs`): a coordinator cannot enrol another program's person by their id.
 pub(super) async fn set_role(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -58,6 +67,12 @@ pub(super) async fn set_role(
 ) -> Result<StatusCode, AppError> {
     with_db(&state, move |db| {
         require_coordinator(db, &program, &signed_in.person)?;
+        if accounts::role_in(db, &program, &person)?.is_none() {
+            return Err(AppError::new(
+                StatusCode::NOT_FOUND,
+                "there is no such person in this program; send them an invitation",
+            ));
+        }
         accounts::set_membership(db, &program, &person, body.role)?;
         Ok(StatusCode::NO_CONTENT)
     })

@@ -48,7 +48,7 @@ pub(super) async fn sign_in(
     Ok(([(header::SET_COOKIE, cookie)], Json(person)).into_response())
 }
 
-fn session_cookie(state: &AppState, secret: &str, max_age_secs: u64) -> String {
+pub(super) fn session_cookie(state: &AppState, secret: &str, max_age_secs: u64) -> String {
     let secure = if state.auth.secure_cookies { "; Secure" } else { "" };
     format!("{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}{secure}")
 }

@@ -6,7 +6,7 @@
 //! answers whether it inserted, so the caller can say which id was taken.
 
 use rusqlite::{Connection, OptionalExtension, Result, params};
-use tandem_api::{Cohort, Membership, Pair, Person, Role};
+use tandem_api::{Cohort, Colleague, Membership, Pair, Person, Role};
 
 use crate::accounts::Seat;
 
@@ -16,6 +16,10 @@ use crate::accounts::Seat;
 /// Inserts a program; `false` when its id is taken.
 pub fn insert_program(db: &Connection, id: &str, name: &str) -> Result<bool> {
     Ok(db.execute("INSERT OR IGNORE INTO programs (id, name) VALUES (?1, ?2)", params![id, name])? == 1)
+}
+
+pub fn program_name(db: &Connection, id: &str) -> Result<Option<String>> {
+    db.query_row("SELECT name FROM programs WHERE id = ?1", [id], |row| row.get(0)).optional()
 }
 
 pub fn program_exists(db: &Connection, id: &str) -> Result<bool> {
@@ -121,6 +125,45 @@ pub fn members_of(db: &Connection, program_id: &str) -> Result<Vec<(Person, Role
     )?;
     let rows = statement.query_map([program_id], |row| {
         Ok((person_from_row(row)?, role_from_column(&row.get::<_, String>(3)?)))
+    })?;
+    rows.collect()
+}
+
+/// The people `person_id` works with, by program, with their roles (names, never emails): in a
+/// program they coordinate, everyone; elsewhere, that program's coordinators and whoever sits in
+/// the other seat of their pairs.
+pub fn colleagues_of(db: &Connection, person_id: &str) -> Result<Vec<Colleague>> {
+    let mut statement = db.prepare_cached(
+        "SELECT DISTINCT p.id, p.name, them.program_id, them.role
+         FROM memberships mine
+         JOIN memberships them ON them.program_id = mine.program_id
+         JOIN people p ON p.id = them.person_id
+         WHERE mine.person_id = ?1 AND them.person_id <> ?1
+           AND (mine.role = 'coordinator' OR them.role = 'coordinator'
+                OR EXISTS (SELECT 1 FROM pairs x WHERE x.program_id = mine.program_id
+                           AND ((x.mentor_id = ?1 AND x.associate_id = them.person_id)
+                             OR (x.associate_id = ?1 AND x.mentor_id = them.person_id))))
+         ORDER BY them.program_id, p.name, p.id",
+    )?;
+    let rows = statement.query_map([person_id], |row| {
+        Ok(Colleague {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            program_id: row.get(2)?,
+            role: role_from_column(&row.get::<_, String>(3)?),
+        })
+    })?;
+    rows.collect()
+}
+
+/// The cohorts of every program `person_id` belongs to.
+pub fn cohorts_of_person(db: &Connection, person_id: &str) -> Result<Vec<Cohort>> {
+    let mut statement = db.prepare_cached(
+        "SELECT c.id, c.program_id, c.name FROM cohorts c
+         JOIN memberships m ON m.program_id = c.program_id WHERE m.person_id = ?1 ORDER BY c.id",
+    )?;
+    let rows = statement.query_map([person_id], |row| {
+        Ok(Cohort { id: row.get(0)?, program_id: row.get(1)?, name: row.get(2)? })
     })?;
     rows.collect()
 }
@@ -334,4 +377,61 @@ pub fn token_hashes_with_prefix(db: &Connection, prefix: &str) -> Result<Vec<Str
     )?;
     let rows = statement.query_map([prefix], |row| row.get(0))?;
     rows.collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invitations: one-time sign-up links, keyed by the link's hash.
+
+/// An invitation as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationRow {
+    pub program_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub expires_ms: i64,
+    pub used_ms: Option<i64>,
+}
+
+pub fn insert_invitation(
+    db: &Connection,
+    hash: &str,
+    row: &InvitationRow,
+    created_by: &str,
+    created_ms: i64,
+) -> Result<()> {
+    db.execute(
+        "INSERT INTO invitations (token_hash, program_id, email, name, role, created_by, created_ms, expires_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![hash, row.program_id, row.email, row.name, row.role.as_str(), created_by, created_ms, row.expires_ms],
+    )?;
+    Ok(())
+}
+
+pub fn invitation(db: &Connection, hash: &str) -> Result<Option<InvitationRow>> {
+    db.query_row(
+        "SELECT program_id, email, name, role, expires_ms, used_ms FROM invitations WHERE token_hash = ?1",
+        [hash],
+        |row| {
+            Ok(InvitationRow {
+                program_id: row.get(0)?,
+                email: row.get(1)?,
+                name: row.get(2)?,
+                role: role_from_column(&row.get::<_, String>(3)?),
+                expires_ms: row.get(4)?,
+                used_ms: row.get(5)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// Marks an unused invitation used at `now_ms`; `false` when it was used already (by a
+/// concurrent request, say), so exactly one taker wins.
+pub fn use_invitation(db: &Connection, hash: &str, now_ms: i64) -> Result<bool> {
+    let updated = db.execute(
+        "UPDATE invitations SET used_ms = ?2 WHERE token_hash = ?1 AND used_ms IS NULL",
+        params![hash, now_ms],
+    )?;
+    Ok(updated == 1)
 }

@@ -74,6 +74,13 @@ pub fn readable_by(db: &Connection, person: &str) -> Result<Vec<String>> {
     .collect()
 }
 
+/// The ids of the documents claimed for `program_id`'s whole program (its program document).
+pub fn program_documents(db: &Connection, program_id: &str) -> Result<Vec<String>> {
+    db.prepare_cached("SELECT id FROM documents WHERE audience = 'program' AND program_id = ?1 ORDER BY id")?
+        .query_map([program_id], |row| row.get(0))?
+        .collect()
+}
+
 /// Whether any chunk of `document` is stored.
 pub fn has_stored_chunks(db: &Connection, document: &str) -> Result<bool> {
     // Keys under a document sort between `id/` and `id0` ('0' follows '/' in ASCII).

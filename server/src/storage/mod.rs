@@ -3,7 +3,7 @@
 //! second backend has one place to implement.
 //!
 //! - [`chunks`]: document chunks under automerge-repo's keys, and the writer thread;
-//! - [`accounts`]: programs, people, memberships, cohorts, pairs, sessions and tokens;
+//! - [`accounts`]: programs, people, memberships, cohorts, pairs, sessions, tokens and invitations;
 //! - [`documents`]: each claimed document's audience.
 //!
 //! One file, `tandem.sqlite3`, in the data directory. WAL mode lets readers run beside the one
@@ -80,6 +80,20 @@ const MIGRATIONS: &[&str] = &[
          provisional INTEGER NOT NULL DEFAULT 0,
          claimed_ms INTEGER NOT NULL
      ) WITHOUT ROWID;",
+    // 3: invitations, one-time sign-up links a coordinator hands out. Only the link's hash is
+    // kept; `used_ms` is set once, when the invitation is taken.
+    "CREATE TABLE invitations (
+         token_hash TEXT PRIMARY KEY,
+         program_id TEXT NOT NULL REFERENCES programs(id),
+         email TEXT NOT NULL,
+         name TEXT NOT NULL,
+         role TEXT NOT NULL CHECK (role IN ('coordinator', 'mentor', 'associate')),
+         created_by TEXT NOT NULL REFERENCES people(id),
+         created_ms INTEGER NOT NULL,
+         expires_ms INTEGER NOT NULL,
+         used_ms INTEGER
+     ) WITHOUT ROWID;
+     CREATE INDEX invitations_by_program ON invitations (program_id);",
 ];
 
 #[derive(Debug, thiserror::Error)]

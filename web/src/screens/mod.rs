@@ -18,17 +18,5 @@ pub mod goals;
 pub mod history;
 pub mod observation;
 
-use std::{collections::BTreeMap, rc::Rc};
-
-use tandem_core::UserId;
-
-/// Display names by user id (from the program document), for "who wrote this".
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct People(pub Rc<BTreeMap<String, String>>);
-
-impl People {
-    /// The person's name, or their id when the program does not name them (yet).
-    pub fn name(&self, user: &UserId) -> String {
-        self.0.get(user.as_str()).cloned().unwrap_or_else(|| user.to_string())
-    }
-}
+/// Names are looked up in one place, `crate::people`; screens take them as props.
+pub use crate::people::People;

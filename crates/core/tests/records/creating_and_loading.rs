@@ -3,7 +3,7 @@
 use tandem_core::automerge::transaction::Transactable;
 use tandem_core::automerge::{AutoCommit, ObjType, ReadDoc};
 use tandem_core::history::history;
-use tandem_core::model::{ObservationStatus, Role};
+use tandem_core::model::ObservationStatus;
 use tandem_core::{Doc, Error, Goals, MentorNotes, Observation, PairIndex, genesis, ops};
 
 use super::support::*;
@@ -130,37 +130,70 @@ fn two_devices_each_creating_the_notes_list_lose_one_sides_notes_which_genesis_o
 }
 
 #[test]
-fn a_program_is_set_up_with_people_pairs_cohorts_framework_and_question_bank() {
+fn a_program_keeps_versioned_frameworks_with_levels_and_a_question_bank_and_no_people() {
     let by = coordinator();
     let mut program = genesis::program(device("laptop"), &by, T0, "Residency");
     use ops::program::*;
-    add_person(&mut program, &by, at(1), &mentor(), "Ana Mentor", Role::Mentor).unwrap();
-    add_person(&mut program, &by, at(1), &associate(), "Ben Associate", Role::Associate).unwrap();
-    add_cohort(&mut program, &by, at(1), "c1", "Autumn").unwrap();
-    add_pair(&mut program, &by, at(2), "pair-1", &mentor(), &associate(), Some("c1")).unwrap();
-    set_pair_stage(&mut program, &by, at(3), "pair-1", 2).unwrap();
-    let c = |id, code| CompetencyInit { id, code, title: "t", description: "d" };
+    let levels: &[(&str, &str)] = &[("Beginning", "with support"), ("Proficient", "on their own")];
+    let c = |id, code| CompetencyInit { id, code, title: "t", description: "d", levels };
     publish_framework(&mut program, &by, at(4), 1, "v1", &[c("c-a", "1.1")]).unwrap();
     publish_framework(&mut program, &by, at(5), 2, "v2", &[c("c-a", "1.1"), c("c-b", "1.2")]).unwrap();
     let err = publish_framework(&mut program, &by, at(6), 2, "again", &[]).unwrap_err();
     assert!(matches!(err, Error::DuplicateId { what: "framework version", .. }));
     add_bank_question(&mut program, &by, at(7), "q1", "What went well?", "reflection").unwrap();
     splice_bank_question(&mut program, &by, at(8), "q1", 14, 0, " really").unwrap();
-    assert!(matches!(
-        add_person(&mut program, &by, at(9), &mentor(), "again", Role::Mentor),
-        Err(Error::DuplicateId { what: "person", .. })
-    ));
-    rename_person(&mut program, &by, at(9), &mentor(), "Ana M.").unwrap();
+    program.commit();
 
     let p = program.read().unwrap();
-    assert_eq!(p.people.len(), 2);
-    assert_eq!(p.people["u-mentor"].name, "Ana M.");
-    assert_eq!(p.pairs["pair-1"].stage, 2);
-    assert_eq!(p.pairs["pair-1"].cohort.as_deref(), Some("c1"));
-    assert_eq!(p.cohorts["c1"].name, "Autumn");
     assert_eq!(p.frameworks.len(), 2, "old framework versions are kept");
     assert_eq!(p.framework().unwrap().competencies.len(), 2);
+    let first = &p.framework().unwrap().competencies[0];
+    assert_eq!(first.levels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["Beginning", "Proficient"]);
+    assert_eq!(first.levels[1].description, "on their own");
     assert_eq!(p.question_bank[0].text, "What went well really?");
+    // People, pairs and cohorts are the relay's accounts: the document has no place for them.
+    use tandem_core::automerge::ReadDoc;
+    for key in ["people", "pairs", "cohorts"] {
+        assert!(program.automerge_ref().get(tandem_core::automerge::ROOT, key).unwrap().is_none(), "{key}");
+    }
+}
+
+#[test]
+fn a_new_program_starts_with_four_competency_areas_with_levels_and_thirty_open_questions_by_theme() {
+    let by = coordinator();
+    let program = tandem_core::defaults::program(device("relay"), &by, T0, "North residency").unwrap();
+    let p = program.read().unwrap();
+    assert_eq!(p.name, "North residency");
+    let framework = p.framework().unwrap();
+    let titles: Vec<&str> = framework.competencies.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["Culture of learning", "Essential content", "Academic ownership", "Demonstration of learning"]
+    );
+    for c in &framework.competencies {
+        assert!(!c.description.is_empty(), "{} has a description", c.title);
+        assert_eq!(c.levels.len(), 4, "{} has four levels", c.title);
+        assert!(c.levels.iter().all(|l| !l.description.is_empty()));
+    }
+    assert!(p.question_bank.len() >= 25, "{} questions", p.question_bank.len());
+    assert!(p.themes().len() >= 5, "grouped by theme: {:?}", p.themes());
+    // Open-ended: a coaching question asks the associate to find the answer, so it starts with
+    // a question word, never with one that invites "yes" or "no".
+    let yes_no = [
+        "do ", "did ", "does ", "is ", "are ", "was ", "were ", "can ", "could ", "would ", "will ",
+        "should ", "have ", "has ",
+    ];
+    let open = ["what ", "which ", "how ", "where ", "when ", "who ", "why "];
+    for q in &p.question_bank {
+        let lower = q.text.to_lowercase();
+        assert!(open.iter().any(|w| lower.starts_with(w)), "not open-ended: {}", q.text);
+        assert!(!yes_no.iter().any(|w| lower.starts_with(w)), "a yes/no question: {}", q.text);
+        assert!(q.text.ends_with('?'), "{}", q.text);
+    }
+    let mut ids: Vec<&str> = p.question_bank.iter().map(|q| q.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), p.question_bank.len(), "question ids are unique");
 }
 
 #[test]

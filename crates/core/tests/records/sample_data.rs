@@ -15,8 +15,8 @@ fn build() -> Demo {
 fn the_demo_has_two_pairs_and_goals_that_ended_every_way_a_goal_can() {
     let demo = build();
     let program = demo.program.1.read().unwrap();
-    assert_eq!(program.pairs.len(), 2);
-    assert_eq!(program.people.len(), 5);
+    assert_eq!(demo.pairs.len(), 2);
+    assert_eq!(tandem_core::sample::PEOPLE.len(), 5);
     assert!(program.question_bank.len() >= 3);
     assert!(!program.framework().unwrap().competencies.is_empty());
 

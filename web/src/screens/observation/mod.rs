@@ -124,7 +124,7 @@ pub(crate) fn competency_label(program: Option<&Program>, id: &str) -> String {
                 .rev()
                 .flat_map(|f| &f.competencies)
                 .find(|c| c.id == id)
-                .map(|c| c.code.clone())
+                .map(|c| format!("{} {}", c.code, c.title))
         })
         .unwrap_or_else(|| id.to_owned())
 }

@@ -42,9 +42,6 @@ fn program() -> Rc<Program> {
         created_by: UserId::new("u-coord"),
         created_at: T0,
         name: "Residency".into(),
-        people: BTreeMap::new(),
-        pairs: BTreeMap::new(),
-        cohorts: BTreeMap::new(),
         frameworks: vec![Framework {
             version: 1,
             title: "Teaching standards".into(),
@@ -54,6 +51,7 @@ fn program() -> Rc<Program> {
                 code: "2.1".into(),
                 title: "Questioning".into(),
                 description: String::new(),
+                levels: vec![],
             }],
         }],
         question_bank: vec![

@@ -1,0 +1,86 @@
+//! Invitations: a coordinator makes a one-time sign-up link (`POST
+//! /api/programs/{program}/invitations`); whoever holds it sees what it invites them to (`GET
+//! /api/invitations/{token}`) and takes it with a password (`POST /api/invitations/{token}`),
+//! which signs them in. The rules are `accounts::invitations`'.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use tandem_api::{AcceptInvitation, InvitationLink, InvitationView, NewInvitation};
+
+use super::{Body, SignedIn, auth::require_coordinator, session::session_cookie, with_db};
+use crate::{
+    AppState,
+    accounts::{self, invitations},
+    error::AppError,
+    storage::atomically,
+};
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+pub(super) async fn invite(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(program): Path<String>,
+    Body(body): Body<NewInvitation>,
+) -> Result<(StatusCode, Json<InvitationLink>), AppError> {
+    let now = state.now_ms();
+    let lifetime =
+        body.expires_in_days.map_or(invitations::DEFAULT_INVITATION_LIFETIME_MS, |d| i64::from(d) * DAY_MS);
+    with_db(&state, move |db| {
+        require_coordinator(db, &program, &signed_in.person)?;
+        let link = invitations::invite(
+            db,
+            &program,
+            &body.email,
+            &body.name,
+            body.role,
+            &signed_in.person,
+            now,
+            lifetime,
+        )?;
+        Ok((StatusCode::CREATED, Json(InvitationLink { token: link.secret, expires_ms: link.expires_ms })))
+    })
+    .await
+}
+
+pub(super) async fn view(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<InvitationView>, AppError> {
+    let now = state.now_ms();
+    with_db(&state, move |db| {
+        let invitation = invitations::invitation(db, &token, now)?;
+        Ok(Json(InvitationView {
+            program_name: accounts::program_name(db, &invitation.program_id)?,
+            email: invitation.email,
+            name: invitation.name,
+            role: invitation.role,
+            expires_ms: invitation.expires_ms,
+        }))
+    })
+    .await
+}
+
+/// Takes the invitation and signs its taker in on this device.
+pub(super) async fn accept(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Body(body): Body<AcceptInvitation>,
+) -> Result<Response, AppError> {
+    let now = state.now_ms();
+    let lifetime = state.auth.session_lifetime.as_millis() as i64;
+    let (person, secret) = with_db(&state, move |db| {
+        Ok(atomically(db, |db| {
+            let person = invitations::accept(db, &token, &body.password, now)?;
+            let secret = accounts::create_session(db, &person.id, now, lifetime)?;
+            Ok::<_, accounts::AccountError>((person, secret))
+        })?)
+    })
+    .await?;
+    let cookie = session_cookie(&state, &secret, state.auth.session_lifetime.as_secs());
+    Ok(([(header::SET_COOKIE, cookie)], Json(person)).into_response())
+}
