@@ -366,7 +366,9 @@ pub async fn sign_in(storage: Rc<IdbStorage>, email: &str, password: &str) -> Re
         }
         _ => Account::new(me),
     };
-    account.refresh().await?;
+    let settled = account.make_claims().await?;
+    account.settle(&settled);
+    (account.me, account.documents) = Account::fetch().await?;
     if let Err(e) = account.save(&storage).await {
         return Err(ApiError::Malformed(format!("this device could not store your sign-in: {e}")));
     }
