@@ -20,6 +20,7 @@ pub mod api;
 pub mod app;
 pub mod hosts;
 pub mod ids;
+pub mod lock;
 pub mod pages;
 pub mod repo;
 pub mod route;
