@@ -68,8 +68,8 @@ pub fn access(db: &Connection, person: &str, document: &str) -> rusqlite::Result
 ///
 /// Refused (and nothing recorded) when the id is malformed, when the person would not be able to
 /// write the document under that audience (a pair they do not sit in, a program they do not
-/// coordinate), or when the document is already claimed, unless it is the person's own
-/// provisional claim.
+/// coordinate), or when the document is already claimed otherwise, unless it is the person's own
+/// provisional claim. Claiming again what stands (same person, same audience) succeeds.
 pub fn claim(
     db: &Connection,
     person: &str,
@@ -100,16 +100,18 @@ pub fn claim(
             }
         }
     }
-    if let Some(existing) = claim_of(db, &id)? {
-        if !(existing.provisional && existing.owner_id == person) {
-            // Someone else's document is answered like a missing one elsewhere; here the id is
-            // simply taken, which reveals nothing about its content or audience.
-            return Err(AccountError::Conflict(format!("the document {id} is already claimed")));
-        }
-        db_documents::delete_claim(db, &id)?;
+    let (standing, _) = db_documents::record_claim(db, &proposed, now_ms)?;
+    // Asking again for what stands (a device that never heard the first answer, or a claim call
+    // that found its first sync had claimed it provisionally) is the same claim, and succeeds.
+    if standing.audience == proposed.audience
+        && standing.owner_id == proposed.owner_id
+        && !standing.provisional
+    {
+        return Ok(standing);
     }
-    db_documents::insert_claim(db, &proposed, now_ms)?;
-    Ok(proposed)
+    // Someone else's document is answered like a missing one elsewhere; here the id is simply
+    // taken, which reveals nothing about its content or audience.
+    Err(AccountError::Conflict(format!("the document {id} is already claimed")))
 }
 
 /// Claims `document` provisionally for `person` if nobody has claimed it yet (its first sync from
@@ -126,7 +128,8 @@ pub fn claim_if_unclaimed(
         owner_id: person.to_owned(),
         provisional: true,
     };
-    db_documents::insert_claim_if_unclaimed(db, &claim, now_ms)
+    let (standing, changed) = db_documents::record_claim(db, &claim, now_ms)?;
+    Ok(changed && standing.provisional)
 }
 
 /// Every document `person` may read, with the access they have.
@@ -285,5 +288,79 @@ mod tests {
         claim(&db, &mentor, &id(6), &pair, 0).unwrap();
         assert_eq!(access(&db, &associate, &id(6)).unwrap(), Access::Write);
         assert!(matches!(claim(&db, &mentor, &id(6), &Audience::Private, 0), Err(AccountError::Conflict(_))));
+    }
+
+    /// Regression: a share made offline reconnects with its claim call and its first sync at the
+    /// same moment; the two claims raced (check, then insert) and the call failed with
+    /// `UNIQUE constraint failed: documents.id` (an HTTP 500) in 3 of 4 reconnects.
+    #[test]
+    fn a_claim_racing_the_first_sync_of_the_same_document_succeeds() {
+        let (dir, db) = crate::storage::scratch();
+        let program = create_program(&db, Some("prog"), "P").unwrap();
+        let mentor = add_person(&db, Some("m"), "m@x.example", "M", None).unwrap().id;
+        let associate = add_person(&db, Some("a"), "a@x.example", "A", None).unwrap().id;
+        set_membership(&db, &program, &mentor, Role::Mentor).unwrap();
+        set_membership(&db, &program, &associate, Role::Associate).unwrap();
+        add_pair(&db, &program, Some("pair-1"), &mentor, &associate, None).unwrap();
+        let pair = Audience::Pair { pair_id: "pair-1".into() };
+        let path = dir.path().join(crate::storage::DATABASE_FILE);
+        let rounds = 300u16;
+        let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+        // The engine thread's claim on first sync, on its own connection as on the relay.
+        let sync = {
+            let (start, mentor, path) = (start.clone(), mentor.clone(), path.clone());
+            std::thread::spawn(move || {
+                let db = crate::storage::open_connection(&path).unwrap();
+                for n in 0..rounds {
+                    start.wait();
+                    claim_if_unclaimed(&db, &mentor, &race_id(n), 0).unwrap();
+                }
+            })
+        };
+        let mut failures = Vec::new();
+        for n in 0..rounds {
+            start.wait();
+            if let Err(error) = claim(&db, &mentor, &race_id(n).to_string(), &pair, 0) {
+                failures.push(error.to_string());
+            }
+        }
+        sync.join().unwrap();
+        assert_eq!(
+            failures.len(),
+            0,
+            "every claim call succeeds, whichever claim came first: {:?}",
+            failures.first()
+        );
+        for n in 0..rounds {
+            let standing = claim_of(&db, &race_id(n).to_string()).unwrap().unwrap();
+            assert_eq!((standing.audience, standing.provisional), (pair.clone(), false), "document {n}");
+        }
+    }
+
+    fn race_id(n: u16) -> DocumentId {
+        let mut bytes = [7u8; 16];
+        bytes[..2].copy_from_slice(&n.to_be_bytes());
+        DocumentId::from_bytes(bytes)
+    }
+
+    #[test]
+    fn claiming_a_document_again_for_the_same_audience_succeeds_and_changes_nothing() {
+        let (_dir, db) = crate::storage::scratch();
+        let program = create_program(&db, Some("prog"), "P").unwrap();
+        let mentor = add_person(&db, Some("m"), "m@x.example", "M", None).unwrap().id;
+        let associate = add_person(&db, Some("a"), "a@x.example", "A", None).unwrap().id;
+        set_membership(&db, &program, &mentor, Role::Mentor).unwrap();
+        set_membership(&db, &program, &associate, Role::Associate).unwrap();
+        add_pair(&db, &program, Some("pair-1"), &mentor, &associate, None).unwrap();
+        let pair = Audience::Pair { pair_id: "pair-1".into() };
+        let id = DocumentId::from_bytes([9; 16]).to_string();
+        let first = claim(&db, &mentor, &id, &pair, 10).unwrap();
+        // A device that did not hear the first answer (the network dropped) asks again.
+        assert_eq!(claim(&db, &mentor, &id, &pair, 20).unwrap(), first);
+        assert!(!claim_if_unclaimed(&db, &mentor, &DocumentId::from_bytes([9; 16]), 30).unwrap());
+        assert_eq!(claim_of(&db, &id).unwrap(), Some(first));
+        // Anything else is still refused: another audience, or someone else.
+        assert!(matches!(claim(&db, &mentor, &id, &Audience::Private, 40), Err(AccountError::Conflict(_))));
+        assert!(matches!(claim(&db, &associate, &id, &pair, 40), Err(AccountError::Conflict(_))));
     }
 }

@@ -3,14 +3,12 @@
 // for people to look at.
 
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { afterEach, test } from "node:test";
 
-import { openBrowser, PHONE, screenshot, TABLET } from "./browser.mjs";
+import { axeViolations, openBrowser, PHONE, screenshot, TABLET } from "./browser.mjs";
 import { DEMO, Relay } from "./relay.mjs";
 import { go, openPair, openSharedObservation, signIn, waitUntilSynced } from "./screens.mjs";
 
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const WIDTHS = [360, 1024];
 
 let relay;
@@ -83,18 +81,4 @@ test("every main screen has no serious or critical accessibility problem at 360 
 async function follow(page, name, hash) {
   await page.getByRole("link", typeof name === "string" ? { name, exact: true } : { name }).click();
   await page.waitForFunction((h) => location.hash === h, hash);
-}
-
-/** axe-core's violations on the page (all of its default rules), with the elements concerned. */
-async function axeViolations(page) {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const result = await window.axe.run(document);
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      targets: v.nodes.map((n) => n.target.join(" ")),
-    }));
-  });
 }

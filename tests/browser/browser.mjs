@@ -2,6 +2,7 @@
 // with a fresh profile per test (so IndexedDB, caches and service workers start empty), and a
 // copy of the built web app a test may "deploy" a new version into.
 
+import { createRequire } from "node:module";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -24,6 +25,8 @@ export const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), "screen
 /** The devices of DESIGN.md §1: the mentor's tablet (landscape) and the associate's phone. */
 export const TABLET = { width: 1024, height: 768 };
 export const PHONE = { width: 390, height: 844, isMobile: true, hasTouch: true };
+/** The narrowest phone the app is laid out for. */
+export const SMALL_PHONE = { width: 360, height: 800, isMobile: true, hasTouch: true };
 
 /**
  * A browser with its own profile, and every page's console errors collected in `errors`.
@@ -114,4 +117,28 @@ export async function screenshot(page, name, width, height = 800) {
   const path = join(SCREENSHOTS, `${name}-${width}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+/** axe-core's serious and critical violations on the page, one line each, named `where`. */
+export async function seriousAxeProblems(page, where) {
+  const violations = await axeViolations(page);
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${where}: ${v.impact} ${v.id} (${v.help}): ${v.targets.join(", ")}`);
+}
+
+/** axe-core's violations on the page (all of its default rules), with the elements concerned. */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document);
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.join(" ")),
+    }));
+  });
 }

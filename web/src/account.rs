@@ -98,24 +98,39 @@ impl Account {
         }
     }
 
-    /// Makes the waiting claims, then fetches who the person is and what they may read.
-    pub async fn refresh(&mut self) -> Result<(), ApiError> {
-        for made in &mut self.made_here {
+    /// Makes the waiting claims (the relay answers a claim made twice like one made once, so a
+    /// claim whose answer was lost is simply made again). Returns the ids whose claim is settled,
+    /// for [`Account::settle`]; on an error the rest wait for the next try.
+    pub async fn make_claims(&self) -> Result<Vec<String>, ApiError> {
+        let mut settled = Vec::new();
+        for made in &self.made_here {
             let Some(audience) = &made.claim else { continue };
             match api::claim(&made.id, audience).await {
-                Ok(_) => made.claim = None,
+                Ok(_) => {}
                 // The relay said no for good (e.g. the person left the pair): keep the document
                 // private rather than retry forever. It stays on the device.
                 Err(ApiError::Refused { status, message }) if (400..500).contains(&status) => {
                     web_sys::console::warn_1(&format!("claim for {} refused: {message}", made.id).into());
-                    made.claim = None;
                 }
                 Err(e) => return Err(e),
             }
+            settled.push(made.id.clone());
         }
-        self.me = api::me().await?;
-        self.documents = api::documents().await?;
-        Ok(())
+        Ok(settled)
+    }
+
+    /// Records that these documents' claims need no more tries.
+    pub fn settle(&mut self, settled: &[String]) {
+        for made in &mut self.made_here {
+            if settled.contains(&made.id) {
+                made.claim = None;
+            }
+        }
+    }
+
+    /// Fetches who the person is and what they may read.
+    pub async fn fetch() -> Result<(Me, Vec<DocumentEntry>), ApiError> {
+        Ok((api::me().await?, api::documents().await?))
     }
 }
 

@@ -13,6 +13,7 @@ use crate::{
     account::Account,
     api::{self, ApiError},
     hosts::{AgreementPage, GoalsPage, HistoryPage, ObservationPage},
+    lock,
     pages::{PairPage, PairsPage, SignInPage},
     repo::DocStatus,
     route::Route,
@@ -49,11 +50,13 @@ enum Phase {
 pub fn app() -> Html {
     let phase = use_state(|| Phase::Starting);
     let revision = use_state(|| 0u64);
+    // Locked: the session goes on (and syncs) behind a screen that shows no record.
+    let locked = use_state(|| false);
     let route = use_route();
 
     // Open the device's database once; start from the account stored there, if any.
     {
-        let (phase, revision) = (phase.clone(), revision.setter());
+        let (phase, revision, locked) = (phase.clone(), revision.setter(), locked.setter());
         use_effect_with((), move |_| {
             spawn_local(async move {
                 let storage = match IdbStorage::open(session::DATABASE).await {
@@ -61,7 +64,10 @@ pub fn app() -> Html {
                     Err(e) => return phase.set(Phase::Failed(e.to_string())),
                 };
                 match Account::load(&storage).await {
-                    Ok(Some(account)) => phase.set(Phase::Ready(start(storage, account, revision))),
+                    Ok(Some(account)) => {
+                        locked.set(lock::is_locked(&storage).await);
+                        phase.set(Phase::Ready(start(storage, account, revision)))
+                    }
                     Ok(None) => phase.set(Phase::SignedOut(storage)),
                     Err(e) => phase.set(Phase::Failed(e.to_string())),
                 }
@@ -113,11 +119,16 @@ pub fn app() -> Html {
         })
     };
     let on_signed_out = {
-        let phase = phase.clone();
+        let (phase, locked) = (phase.clone(), locked.setter());
         Callback::from(move |storage: Rc<IdbStorage>| {
+            locked.set(false);
             phase.set(Phase::SignedOut(storage));
             Route::SignIn.go();
         })
+    };
+    let on_locked = {
+        let locked = locked.setter();
+        Callback::from(move |now: bool| locked.set(now))
     };
 
     let body = match &*phase {
@@ -132,11 +143,19 @@ pub fn app() -> Html {
         Phase::SignedOut(storage) => {
             html! { <SignInPage storage={StorageHandle(storage.clone())} {on_signed_in} /> }
         }
+        Phase::Ready(session) if *locked => {
+            let ctx = Ctx { session: session.clone(), revision: *revision };
+            html! {
+                <ContextProvider<Ctx> context={ctx}>
+                    <LockScreen {on_signed_out} {on_locked} />
+                </ContextProvider<Ctx>>
+            }
+        }
         Phase::Ready(session) => {
             let ctx = Ctx { session: session.clone(), revision: *revision };
             html! {
                 <ContextProvider<Ctx> context={ctx}>
-                    <Header {on_signed_out} />
+                    <Header {on_signed_out} {on_locked} />
                     <main class="page" id="main">
                         if !secure_context() { <InsecureContextNotice /> }
                         { screen(&route) }
@@ -241,29 +260,72 @@ impl PartialEq for StorageHandle {
 #[derive(Properties, PartialEq)]
 struct HeaderProps {
     on_signed_out: Callback<Rc<IdbStorage>>,
+    /// Locks (`true`) or unlocks (`false`) the device.
+    on_locked: Callback<bool>,
+}
+
+/// Why signing out asks first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SignOutRisk {
+    /// Changes the relay does not have yet would be lost.
+    Unsynced,
+    /// Everything is synced, but with no connection the person cannot sign in again here.
+    Offline,
+}
+
+/// What signing out would cost now; `None` when it costs nothing (synced and online).
+fn sign_out_risk(session: &Session) -> Option<SignOutRisk> {
+    session.repo.commit_all();
+    if !session.all_synced() {
+        Some(SignOutRisk::Unsynced)
+    } else if !session.repo.is_connected() {
+        Some(SignOutRisk::Offline)
+    } else {
+        None
+    }
+}
+
+/// Ends the session and clears the device (see [`Session::sign_out`]), then shows the sign-in.
+fn sign_out_callback(session: &Rc<Session>, on_signed_out: &Callback<Rc<IdbStorage>>) -> Callback<()> {
+    let (session, on_signed_out) = (session.clone(), on_signed_out.clone());
+    Callback::from(move |()| {
+        let (session, on_signed_out) = (session.clone(), on_signed_out.clone());
+        spawn_local(async move {
+            session.sign_out().await;
+            on_signed_out.emit(session.storage.clone());
+        })
+    })
+}
+
+/// Locks the device: stored first, so a reload (or a tab reopened) stays locked.
+fn lock_callback(session: &Rc<Session>, on_locked: &Callback<bool>) -> Callback<()> {
+    let (session, on_locked) = (session.clone(), on_locked.clone());
+    Callback::from(move |()| {
+        let (session, on_locked) = (session.clone(), on_locked.clone());
+        spawn_local(async move {
+            session.repo.commit_all();
+            if let Err(e) = lock::set_locked(&session.storage, true).await {
+                web_sys::console::warn_1(&format!("the lock is not stored on this device: {e}").into());
+            }
+            on_locked.emit(true);
+        })
+    })
 }
 
 #[function_component(Header)]
 fn header(props: &HeaderProps) -> Html {
     let ctx = use_context::<Ctx>().expect("the header is inside the session's context");
-    let confirming = use_state(|| false);
+    let confirming = use_state(|| None::<SignOutRisk>);
+    let can_lock = use_can_lock(&ctx.session);
     let session = ctx.session.clone();
 
-    let sign_out = {
-        let (session, on_signed_out) = (session.clone(), props.on_signed_out.clone());
-        Callback::from(move |()| {
-            let (session, on_signed_out) = (session.clone(), on_signed_out.clone());
-            spawn_local(async move {
-                session.sign_out().await;
-                on_signed_out.emit(session.storage.clone());
-            });
-        })
-    };
+    let sign_out = sign_out_callback(&session, &props.on_signed_out);
+    let lock = lock_callback(&session, &props.on_locked);
     let on_sign_out_click = {
         let (session, confirming, sign_out) = (session.clone(), confirming.clone(), sign_out.clone());
-        Callback::from(move |_: MouseEvent| {
-            session.repo.commit_all();
-            if session.all_synced() { sign_out.emit(()) } else { confirming.set(true) }
+        Callback::from(move |_: MouseEvent| match sign_out_risk(&session) {
+            None => sign_out.emit(()),
+            risk => confirming.set(risk),
         })
     };
 
@@ -287,6 +349,11 @@ fn header(props: &HeaderProps) -> Html {
             <StatusLine class="sync-status" status={session.repo.overall_status()}
                 write_error={session.repo.write_error()} connected={session.repo.is_connected()} />
             <span class="who">{ account.me.person.name.clone() }</span>
+            if can_lock {
+                <button type="button" class="quiet" onclick={let lock = lock.clone(); move |_| lock.emit(())}>
+                    { "Lock" }
+                </button>
+            }
             <button type="button" class="quiet" onclick={on_sign_out_click}>{ "Sign out" }</button>
             if session.is_expired() {
                 <p class="notice" role="alert">
@@ -296,25 +363,155 @@ fn header(props: &HeaderProps) -> Html {
                     </button>
                 </p>
             }
-            if *confirming {
-                <div class="dialog-backdrop">
-                    <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="signout-title"
-                        aria-describedby="signout-text">
-                        <h2 id="signout-title">{ "Sign out with unsynced work?" }</h2>
-                        <p id="signout-text">
-                            { "Some of your changes have not reached the school yet. Signing out removes them from this device. Stay signed in and connect to the school network to sync them first." }
-                        </p>
-                        <div class="actions">
-                            <button type="button" class="primary" autofocus=true
-                                onclick={let c = confirming.clone(); move |_| c.set(false)}>{ "Stay signed in" }</button>
-                            <button type="button" class="danger" onclick={move |_| sign_out.emit(())}>
-                                { "Sign out anyway" }
-                            </button>
-                        </div>
-                    </div>
-                </div>
+            if let Some(risk) = *confirming {
+                <SignOutDialog {risk} {can_lock} on_cancel={let c = confirming.clone(); Callback::from(move |()| c.set(None))}
+                    on_lock={lock} on_sign_out={sign_out} />
             }
         </header>
+    }
+}
+
+/// Whether this device keeps a verifier to unlock with (read once per session).
+#[hook]
+fn use_can_lock(session: &Rc<Session>) -> bool {
+    let can = use_state(|| false);
+    {
+        let (can, session) = (can.setter(), session.clone());
+        use_effect_with(Rc::as_ptr(&session) as usize, move |_| {
+            spawn_local(async move { can.set(lock::can_lock(&session.storage).await) });
+        });
+    }
+    *can
+}
+
+#[derive(Properties, PartialEq)]
+struct SignOutDialogProps {
+    risk: SignOutRisk,
+    can_lock: bool,
+    on_cancel: Callback<()>,
+    on_lock: Callback<()>,
+    on_sign_out: Callback<()>,
+}
+
+/// Asks before a sign-out that would lose work or leave the person unable to sign in again here,
+/// and offers the lock instead: it hides the records and needs no network to undo.
+#[function_component(SignOutDialog)]
+fn sign_out_dialog(props: &SignOutDialogProps) -> Html {
+    let (title, text, sign_out_label) = match props.risk {
+        SignOutRisk::Unsynced => (
+            "Sign out with unsynced work?",
+            "Some of your changes have not reached the school yet. Signing out removes them from this device. Stay signed in and connect to the school network to sync them first.",
+            "Sign out anyway",
+        ),
+        SignOutRisk::Offline => (
+            "Sign out while offline?",
+            "Everything is synced, but this device cannot reach the school's server now. Signing out removes your records from this device, and you can sign in again only once it is back on the school network. Sign out only to hand the device to someone else.",
+            "Sign out and clear this device",
+        ),
+    };
+    let emit = |callback: &Callback<()>| {
+        let callback = callback.clone();
+        move |_: MouseEvent| callback.emit(())
+    };
+    html! {
+        <div class="dialog-backdrop">
+            <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="signout-title"
+                aria-describedby="signout-text">
+                <h2 id="signout-title">{ title }</h2>
+                <p id="signout-text">{ text }</p>
+                if props.can_lock {
+                    <p class="hint">{ "Stepping away? Lock instead: your records are hidden until you unlock with your password, and unlocking needs no network." }</p>
+                }
+                <div class="actions">
+                    <button type="button" class="primary" autofocus=true onclick={emit(&props.on_cancel)}>
+                        { "Stay signed in" }
+                    </button>
+                    if props.can_lock {
+                        <button type="button" onclick={emit(&props.on_lock)}>{ "Lock instead" }</button>
+                    }
+                    <button type="button" class="danger" onclick={emit(&props.on_sign_out)}>{ sign_out_label }</button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LockScreenProps {
+    on_signed_out: Callback<Rc<IdbStorage>>,
+    on_locked: Callback<bool>,
+}
+
+/// The locked device: who it belongs to and a password to unlock, no record. Sync goes on
+/// behind it. Handing the device to someone else is a real sign-out, with its warnings.
+#[function_component(LockScreen)]
+fn lock_screen(props: &LockScreenProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("the lock screen is inside the session's context");
+    let session = ctx.session.clone();
+    let password = use_node_ref();
+    let error = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let confirming = use_state(|| None::<SignOutRisk>);
+
+    let onsubmit = {
+        let (session, password, error, busy) =
+            (session.clone(), password.clone(), error.clone(), busy.clone());
+        let on_locked = props.on_locked.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let typed = password.cast::<web_sys::HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            let (session, error, busy, on_locked) =
+                (session.clone(), error.clone(), busy.clone(), on_locked.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match lock::check(&session.storage, &typed).await {
+                    Ok(true) => {
+                        let _ = lock::set_locked(&session.storage, false).await;
+                        on_locked.emit(false);
+                    }
+                    Ok(false) => {
+                        error.set(Some("That is not the password this device was signed in with.".to_owned()))
+                    }
+                    Err(e) => error.set(Some(format!("This device could not check the password: {e}"))),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let sign_out = sign_out_callback(&session, &props.on_signed_out);
+    let on_sign_out_click = {
+        let (session, confirming, sign_out) = (session.clone(), confirming.clone(), sign_out.clone());
+        Callback::from(move |_: MouseEvent| match sign_out_risk(&session) {
+            // Only unsynced work is worth a warning here: the lock already hides the records.
+            Some(SignOutRisk::Unsynced) => confirming.set(Some(SignOutRisk::Unsynced)),
+            _ => sign_out.emit(()),
+        })
+    };
+    let name = session.account().me.person.name;
+    html! {
+        <main class="page signin locked" id="main">
+            <img src="icon.svg" alt="" width="56" height="56" />
+            <h1>{ "Tandem is locked" }</h1>
+            <p class="hint">{ format!("{name}'s records are hidden on this device until {name} unlocks it. Unlocking needs no network.") }</p>
+            <form {onsubmit}>
+                <label for="unlock-password">{ "Password" }</label>
+                <input id="unlock-password" ref={password} type="password" name="password"
+                    autocomplete="current-password" required=true
+                    aria-describedby={error.is_some().then_some("unlock-error")} />
+                if let Some(error) = &*error {
+                    <p id="unlock-error" class="problem" role="alert">{ error.clone() }</p>
+                }
+                <button type="submit" class="primary" disabled={*busy}>{ "Unlock" }</button>
+            </form>
+            <p class="hint">
+                { format!("Not {name}? ") }
+                <button type="button" class="link" onclick={on_sign_out_click}>{ "Sign out and clear this device" }</button>
+            </p>
+            if let Some(risk) = *confirming {
+                <SignOutDialog {risk} can_lock={false} on_cancel={let c = confirming.clone(); Callback::from(move |()| c.set(None))}
+                    on_lock={Callback::noop()} on_sign_out={sign_out} />
+            }
+        </main>
     }
 }
 
@@ -366,9 +563,16 @@ pub async fn sign_in(storage: Rc<IdbStorage>, email: &str, password: &str) -> Re
         }
         _ => Account::new(me),
     };
-    account.refresh().await?;
+    let settled = account.make_claims().await?;
+    account.settle(&settled);
+    (account.me, account.documents) = Account::fetch().await?;
     if let Err(e) = account.save(&storage).await {
         return Err(ApiError::Malformed(format!("this device could not store your sign-in: {e}")));
     }
+    // Without a verifier the device simply cannot be locked; signing in still works.
+    if let Err(e) = lock::remember(&storage, password).await {
+        web_sys::console::warn_1(&format!("this device cannot be locked: {e}").into());
+    }
+    let _ = lock::set_locked(&storage, false).await;
     Ok(account)
 }

@@ -7,8 +7,8 @@
 //!   the components they share (no I/O);
 //! - [`store`]: IndexedDB in automerge-repo's storage layout;
 //! - [`repo`]: the documents and their sync: the sync engine driven over a WebSocket and IndexedDB;
-//! - [`api`], [`account`], [`session`]: the relay's JSON API, what the device knows about the
-//!   signed-in person, and the session that ties them to the repo;
+//! - [`api`], [`account`], [`session`], [`lock`]: the relay's JSON API, what the device knows
+//!   about the signed-in person, the session that ties them to the repo, and the offline lock;
 //! - [`app`], [`pages`], [`hosts`]: the frame (start-up, sign-in, header, routes), the screens
 //!   that are not one document, and the hosts that connect document screens to the repo.
 //!
@@ -20,6 +20,7 @@ pub mod api;
 pub mod app;
 pub mod hosts;
 pub mod ids;
+pub mod lock;
 pub mod pages;
 pub mod people;
 pub mod repo;

@@ -57,18 +57,33 @@ impl Session {
     }
 
     /// Makes waiting claims, re-reads the person and their documents from the relay, stores them,
-    /// and opens documents that are new. Offline: nothing changes.
+    /// and opens documents that are new. Offline: nothing changes. A claim the relay recorded is
+    /// kept (and shown: "Shared on this device..." goes) at once, before the rest is fetched.
+    ///
+    /// Each answer is applied to the account as it is when the answer comes, not to a copy taken
+    /// before the request: a document made while a refresh was on its way keeps its claim.
     pub async fn refresh(&self) -> Result<(), ApiError> {
-        let mut account = self.account();
-        let result = account.refresh().await;
-        match &result {
-            Ok(()) => {
-                *self.expired.borrow_mut() = false;
-                for id in account.document_ids() {
-                    self.repo.open(id);
-                }
+        let result = async {
+            let settled = self.account().make_claims().await?;
+            if !settled.is_empty() {
+                let mut account = self.account();
+                account.settle(&settled);
                 self.keep(account).await;
+                self.repo.notify();
             }
+            let (me, documents) = Account::fetch().await?;
+            let mut account = self.account();
+            account.me = me;
+            account.documents = documents;
+            for id in account.document_ids() {
+                self.repo.open(id);
+            }
+            self.keep(account).await;
+            Ok(())
+        }
+        .await;
+        match &result {
+            Ok(()) => *self.expired.borrow_mut() = false,
             Err(ApiError::SignedOut) => *self.expired.borrow_mut() = true,
             Err(_) => {}
         }
@@ -189,6 +204,7 @@ impl Session {
         self.keep(account).await;
         // Offline is fine: the claim waits in the account until the next refresh.
         let _ = self.refresh().await;
+        self.repo.notify();
     }
 
     /// Whether everything on the device has reached the relay.

@@ -32,31 +32,30 @@ fn audience_columns(audience: &Audience) -> (&'static str, Option<&str>, Option<
     }
 }
 
-/// Records a claim; fails if the document is claimed already.
-pub fn insert_claim(db: &Connection, claim: &Claim, now_ms: i64) -> Result<()> {
+/// Records `claim` where it may stand, in one statement, and returns the claim that stands
+/// afterwards with whether this call changed anything.
+///
+/// The one claim path, for the claim call and for a first sync alike: an unclaimed document takes
+/// the claim; the owner's provisional claim becomes `claim` when `claim` is final; anything else
+/// stays as it was (the caller compares what stands with what it asked for). One statement, so a
+/// claim call and a first sync that claim the same document at the same moment on two
+/// connections cannot both find it free: whichever comes second sees the first's row.
+pub fn record_claim(db: &Connection, claim: &Claim, now_ms: i64) -> Result<(Claim, bool)> {
     let (kind, pair_id, program_id) = audience_columns(&claim.audience);
-    db.execute(
-        "INSERT INTO documents (id, audience, owner_id, pair_id, program_id, provisional, claimed_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![claim.id, kind, claim.owner_id, pair_id, program_id, claim.provisional, now_ms],
-    )?;
-    Ok(())
-}
-
-/// Records a claim unless the document is claimed already; whether it did.
-pub fn insert_claim_if_unclaimed(db: &Connection, claim: &Claim, now_ms: i64) -> Result<bool> {
-    let (kind, pair_id, program_id) = audience_columns(&claim.audience);
-    let inserted = db.execute(
-        "INSERT OR IGNORE INTO documents (id, audience, owner_id, pair_id, program_id, provisional, claimed_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![claim.id, kind, claim.owner_id, pair_id, program_id, claim.provisional, now_ms],
-    )?;
-    Ok(inserted == 1)
-}
-
-pub fn delete_claim(db: &Connection, document: &str) -> Result<()> {
-    db.execute("DELETE FROM documents WHERE id = ?1", [document])?;
-    Ok(())
+    let changed = db
+        .prepare_cached(
+            "INSERT INTO documents (id, audience, owner_id, pair_id, program_id, provisional, claimed_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET audience = excluded.audience, pair_id = excluded.pair_id,
+             program_id = excluded.program_id, provisional = excluded.provisional,
+             claimed_ms = excluded.claimed_ms
+         WHERE documents.provisional AND NOT excluded.provisional
+             AND documents.owner_id = excluded.owner_id",
+        )?
+        .execute(params![claim.id, kind, claim.owner_id, pair_id, program_id, claim.provisional, now_ms])?;
+    // Once a row exists it is never deleted by a claim, so it is there to read.
+    let standing = claim_of(db, &claim.id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+    Ok((standing, changed == 1))
 }
 
 /// The ids of every document whose audience includes `person` by the memberships recorded now.

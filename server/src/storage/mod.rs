@@ -187,7 +187,7 @@ pub fn atomically<T, E: From<rusqlite::Error>>(
     Ok(value)
 }
 
-fn open_connection(path: &Path) -> Result<Connection, StorageError> {
+pub(crate) fn open_connection(path: &Path) -> Result<Connection, StorageError> {
     let connection =
         Connection::open(path).map_err(|source| StorageError::Open { path: path.to_owned(), source })?;
     connection.pragma_update(None, "journal_mode", "WAL")?;

@@ -366,6 +366,40 @@ async fn sharing_a_draft_makes_a_history_free_copy_visible_to_the_pair_and_keeps
     assert_eq!(doc.read().unwrap().notes[0].text, "Clear goal on board");
 }
 
+/// Regression: shares made offline reconnected with an HTTP 500 (`UNIQUE constraint failed:
+/// documents.id`) when the device's claim call and its first sync claimed the same document at the
+/// same moment. Here a mentor's device comes back with a dozen documents made offline and claims
+/// them all for the pair while their first syncs run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_made_as_the_device_reconnects_succeed_while_the_first_syncs_claim_the_same_documents() {
+    let world = World::new();
+    let mentor = world.client(Mentor);
+    mentor.go_offline().unwrap();
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        let mut doc = notes_doc();
+        add_note(&mut doc, &format!("made offline {n}"));
+        ids.push(mentor.create(doc).await.unwrap());
+    }
+    mentor.go_online().unwrap();
+    let answers: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let calls: Vec<_> = ids.iter().map(|id| scope.spawn(|| world.claim(Mentor, *id, PAIR_1))).collect();
+        calls.into_iter().map(|call| call.join().unwrap()).collect()
+    });
+    for (id, (status, body)) in ids.iter().zip(&answers) {
+        assert_eq!(*status, 201, "claiming {id} for the pair as it first syncs: {body}");
+    }
+    // Asked again (a device that never heard the answer), the same claim succeeds.
+    assert_eq!(world.claim(Mentor, ids[0], PAIR_1).0, 201);
+    assert_eq!(world.claim(Associate, ids[0], PAIR_1).0, 409, "nobody else can claim it");
+    let associate = world.client(Associate);
+    for (n, id) in ids.iter().enumerate() {
+        within("the mentor's device to sync", mentor.synced(*id)).await.unwrap();
+        assert!(within("the pair's document", associate.open(*id)).await.unwrap(), "document {n}");
+        wait_for_note(&associate, *id, &format!("made offline {n}")).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_removed_from_a_pair_stops_receiving_its_documents_on_a_live_connection() {
     let world = World::new();
