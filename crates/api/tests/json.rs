@@ -231,3 +231,16 @@ fn the_relays_answers_parse_as_the_web_app_reads_them() {
         r#"{"kind":"pair","pair_id":"pr"}"#
     );
 }
+
+#[test]
+fn a_token_is_listed_by_id_label_and_times_never_by_its_secret() {
+    check(
+        TokenEntry {
+            id: "0123456789ab".into(),
+            label: Some("tablet".into()),
+            created_ms: 5,
+            expires_ms: None,
+        },
+        r#"{"id":"0123456789ab","label":"tablet","created_ms":5,"expires_ms":null}"#,
+    );
+}
