@@ -79,6 +79,32 @@ struct ServeArgs {
     /// The private key of --tls-cert (PEM).
     #[arg(long, env = "TANDEM_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Serve https with a certificate obtained over ACME (Let's Encrypt unless --acme-directory
+    /// says otherwise) for this public name; repeat for more names. The CA checks the name on
+    /// its port 443, which must reach this relay (--addr 0.0.0.0:443, or a port forwarded to it).
+    /// The account and certificate are kept in --data/acme and renewed before expiry. Using it
+    /// agrees to the CA's terms of service.
+    #[arg(long = "acme-domain", env = "TANDEM_ACME_DOMAINS", value_delimiter = ',', conflicts_with_all = ["tls_cert", "tls_key"])]
+    acme_domains: Vec<String>,
+    /// How the CA may reach the school's IT about the certificate (for example
+    /// mailto:it@school.example); repeat for more.
+    #[arg(
+        long = "acme-contact",
+        env = "TANDEM_ACME_CONTACTS",
+        value_delimiter = ',',
+        requires = "acme_domains"
+    )]
+    acme_contacts: Vec<String>,
+    /// The ACME CA's directory URL.
+    #[arg(long, env = "TANDEM_ACME_DIRECTORY", default_value = tandem_server::tls::acme::LETS_ENCRYPT)]
+    acme_directory: String,
+    /// Renew the ACME certificate once it has fewer than this many days left.
+    #[arg(long, env = "TANDEM_ACME_RENEW_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    acme_renew_days: u32,
+    /// For testing against a private ACME CA only: trust this root (PEM) for the CA's own https
+    /// instead of the system's roots.
+    #[arg(long, env = "TANDEM_ACME_CA_ROOT", hide = true)]
+    acme_ca_root: Option<PathBuf>,
     /// With https: also listen here for plain HTTP, which only redirects to the https address
     /// (for example 0.0.0.0:80, so typing the bare host name works).
     #[arg(long, env = "TANDEM_HTTP_REDIRECT_ADDR")]
@@ -136,9 +162,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         idle_evict_after: Duration::from_secs(args.idle_evict_secs),
         ..SyncConfig::default()
     };
-    let cert_files = cert_files(&args)?;
+    let https = https_source(&args)?;
     let trusted_proxies = tandem_server::client_addr::TrustedProxies(args.trusted_proxies.clone());
-    let secure_cookies = args.secure_cookies || cert_files.is_some();
+    let secure_cookies = args.secure_cookies || https.is_some();
     let auth = tandem_server::api::AuthConfig {
         secure_cookies,
         allowed_origins: args.allowed_origins.clone(),
@@ -161,11 +187,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(database = %state.storage.path().display(), web_dir = %config.web_dir.display(), "storage ready");
     let listener = bind(args.addr).await?;
     let addr = listener.local_addr()?;
-    let Some((cert, key)) = cert_files else {
+    let Some(https) = https else {
         if !addr.ip().is_loopback() && config.trusted_proxies.is_empty() {
             tracing::warn!(
                 "serving plain http to the network: browsers on other devices will not install the offline app \
-                 (it needs https). Give --tls-cert and --tls-key, or put an https proxy in front \
+                 (it needs https). Give --tls-cert and --tls-key (or --acme-domain for a public name), or put an https proxy in front \
                  (--trusted-proxy); `tandem admin self-signed` makes a certificate to try it with"
             );
         }
@@ -180,7 +206,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         std::io::stdout().flush()?;
         return tandem_server::run(listener, state, shutdown_signal()).await;
     };
-    let tls = tandem_server::tls::Tls::from_files(cert, key)?;
+    let tls = match https {
+        Https::Files(cert, key) => tandem_server::tls::Tls::from_files(cert, key)?,
+        Https::Acme(acme) => {
+            let tls = tandem_server::tls::Tls::awaiting_acme()?;
+            let (certs, clock) = (tls.certs.clone(), state.clock.clone());
+            tandem_server::tls::acme::start(acme, certs, clock, state.shutdown.subscribe())?;
+            tls
+        }
+    };
     let redirect = match args.http_redirect_addr {
         Some(redirect_addr) => Some(bind(redirect_addr).await?),
         None => None,
@@ -199,24 +233,47 @@ async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
         .with_context(|| format!("cannot listen on {addr}; is another relay running there?"))
 }
 
-/// The https certificate and key files, if the relay serves https; refuses settings that would
-/// start a relay whose sign-in cannot work or whose flags do nothing.
-fn cert_files(args: &ServeArgs) -> anyhow::Result<Option<(PathBuf, PathBuf)>> {
-    let files = args.tls_cert.clone().zip(args.tls_key.clone());
-    if files.is_none() && args.secure_cookies && args.trusted_proxies.is_empty() {
+/// Where the relay's https certificate comes from.
+enum Https {
+    /// `--tls-cert` and `--tls-key`, followed on disk.
+    Files(PathBuf, PathBuf),
+    /// `--acme-domain`: obtained and renewed by the relay.
+    Acme(tandem_server::tls::acme::AcmeConfig),
+}
+
+/// How the relay serves https, if it does; refuses settings that would start a relay whose
+/// sign-in cannot work or whose flags do nothing.
+fn https_source(args: &ServeArgs) -> anyhow::Result<Option<Https>> {
+    let https = if let Some((cert, key)) = args.tls_cert.clone().zip(args.tls_key.clone()) {
+        Some(Https::Files(cert, key))
+    } else if !args.acme_domains.is_empty() {
+        let acme = tandem_server::tls::acme::AcmeConfig {
+            domains: args.acme_domains.clone(),
+            contacts: args.acme_contacts.clone(),
+            directory: args.acme_directory.clone(),
+            ca_root: args.acme_ca_root.clone(),
+            renew_before: Duration::from_secs(u64::from(args.acme_renew_days) * 86_400),
+            dir: args.data.join("acme"),
+        };
+        acme.check()?;
+        Some(Https::Acme(acme))
+    } else {
+        None
+    };
+    if https.is_none() && args.secure_cookies && args.trusted_proxies.is_empty() {
         anyhow::bail!(
             "--secure-cookies without https: browsers would drop the session cookie and nobody could sign in. \
-             Serve https here (--tls-cert and --tls-key), or, if an https proxy is in front of the relay, \
-             name it with --trusted-proxy"
+             Serve https here (--tls-cert and --tls-key, or --acme-domain), or, if an https proxy is in front \
+             of the relay, name it with --trusted-proxy"
         );
     }
-    if files.is_none() && args.http_redirect_addr.is_some() {
+    if https.is_none() && args.http_redirect_addr.is_some() {
         anyhow::bail!(
             "--http-redirect-addr redirects to the relay's https, but the relay serves plain http: \
-             add --tls-cert and --tls-key, or drop --http-redirect-addr"
+             add --tls-cert and --tls-key (or --acme-domain), or drop --http-redirect-addr"
         );
     }
-    Ok(files)
+    Ok(https)
 }
 
 /// Completes on Ctrl-C or SIGTERM (what systemd and container runtimes send).

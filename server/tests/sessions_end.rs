@@ -275,3 +275,62 @@ async fn a_token_revoked_beside_the_relay_closes_its_sockets_at_the_next_check()
     accounts::revoke_token(&separate, &id).unwrap();
     assert_eq!(closed_by_relay(&mut socket).await, "the session ended; sign in again");
 }
+
+/// `GET /api/me/tokens` as `secret`: the status and the listed ids.
+async fn listed_token_ids(relay: &Relay, secret: &str) -> (StatusCode, Vec<String>) {
+    let request = Relay::with_secret(Request::get("/api/me/tokens"), secret).body(Body::empty()).unwrap();
+    let response = relay.app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    if status != StatusCode::OK {
+        return (status, Vec::new());
+    }
+    let tokens: Vec<tandem_api::TokenEntry> = serde_json::from_slice(&body).unwrap();
+    (status, tokens.into_iter().map(|t| t.id).collect())
+}
+
+async fn revoke_over_the_api(relay: &Relay, secret: &str, id: &str) -> StatusCode {
+    let request = Relay::with_secret(Request::delete(format!("/api/me/tokens/{id}")), secret)
+        .body(Body::empty())
+        .unwrap();
+    relay.send(request).await.0
+}
+
+#[tokio::test]
+async fn a_person_lists_their_own_tokens_and_revoking_one_closes_its_sockets_at_once() {
+    let relay = relay(Duration::from_secs(30)).await;
+    let cookie = relay.sign_in("ann").await;
+    let (revoked, kept) = (relay.token("ann"), relay.token("ann"));
+    relay.token("bob");
+    let (status, ids) = listed_token_ids(&relay, &cookie).await;
+    assert_eq!((status, ids.len()), (StatusCode::OK, 2), "Ann's two tokens, not Bob's: {ids:?}");
+    assert!(
+        ids.iter().all(|id| !revoked.contains(id.as_str()) && !kept.contains(id.as_str())),
+        "no secret listed"
+    );
+    let mut socket = relay.socket(&revoked).await;
+    let mut other = relay.socket(&kept).await;
+
+    // A listed id is the start of the token's hash.
+    let id = ids.iter().find(|id| accounts::secret_hash(&revoked).starts_with(id.as_str())).unwrap();
+    assert_eq!(revoke_over_the_api(&relay, &cookie, id).await, StatusCode::NO_CONTENT);
+    assert_eq!(closed_by_relay(&mut socket).await, "the access token was revoked");
+    assert_eq!(relay.status_of_me(&revoked).await, StatusCode::UNAUTHORIZED);
+    assert_alive(&mut other).await;
+    assert_eq!(listed_token_ids(&relay, &cookie).await.1.len(), 1);
+    assert_eq!(listed_token_ids(&relay, "tandem_session=nobody").await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn another_persons_token_cannot_be_revoked_over_the_api_and_is_answered_as_missing() {
+    let relay = relay(Duration::from_secs(30)).await;
+    let ann = relay.sign_in("ann").await;
+    let bobs = relay.token("bob");
+    let mut socket = relay.socket(&bobs).await;
+    let bobs_id = listed_token_ids(&relay, &bobs).await.1.remove(0);
+
+    assert_eq!(revoke_over_the_api(&relay, &ann, &bobs_id).await, StatusCode::NOT_FOUND);
+    assert_eq!(revoke_over_the_api(&relay, &ann, "0123456789ab").await, StatusCode::NOT_FOUND);
+    assert_eq!(relay.status_of_me(&bobs).await, StatusCode::OK, "Bob's token still works");
+    assert_alive(&mut socket).await;
+}

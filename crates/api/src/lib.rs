@@ -126,6 +126,17 @@ pub struct Colleague {
     pub role: Role,
 }
 
+/// One of the signed-in person's access tokens, as `GET /api/me/tokens` lists them (oldest
+/// first): never the secret, only the id that `DELETE /api/me/tokens/{id}` takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenEntry {
+    pub id: String,
+    pub label: Option<String>,
+    pub created_ms: i64,
+    /// `None` for a token made before tokens expired by default.
+    pub expires_ms: Option<i64>,
+}
+
 /// `POST /api/session`: signing in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignIn {

@@ -265,3 +265,16 @@ fn invitation_bodies_keep_their_field_names() {
     );
     check(AcceptInvitation { password: "pw".into() }, r#"{"password":"pw"}"#);
 }
+
+#[test]
+fn a_token_is_listed_by_id_label_and_times_never_by_its_secret() {
+    check(
+        TokenEntry {
+            id: "0123456789ab".into(),
+            label: Some("tablet".into()),
+            created_ms: 5,
+            expires_ms: None,
+        },
+        r#"{"id":"0123456789ab","label":"tablet","created_ms":5,"expires_ms":null}"#,
+    );
+}

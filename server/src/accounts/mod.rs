@@ -40,7 +40,9 @@ pub use sessions::{
     credential_by_hash, end_session, secret_hash, set_password,
 };
 pub use tandem_api::{Cohort, Colleague, Membership, Pair, Person, Role};
-pub use tokens::{DEFAULT_TOKEN_LIFETIME, TokenInfo, create_token, revoke_token, tokens_of};
+pub use tokens::{
+    DEFAULT_TOKEN_LIFETIME, TokenInfo, create_token, revoke_own_token, revoke_token, tokens_of,
+};
 
 use rand::Rng;
 

@@ -72,12 +72,22 @@ pub fn tokens_of(db: &Connection, person_id: &str) -> Result<Vec<TokenInfo>> {
 /// Revokes the token with this listed id; returns its hash, so a running relay can close the
 /// sockets it opened.
 pub fn revoke_token(db: &Connection, id: &str) -> Result<String> {
+    revoke(db, id, None)
+}
+
+/// Revokes one of `person_id`'s own tokens (`DELETE /api/me/tokens/{id}`): another person's
+/// token is answered as one that does not exist.
+pub fn revoke_own_token(db: &Connection, person_id: &str, id: &str) -> Result<String> {
+    revoke(db, id, Some(person_id))
+}
+
+fn revoke(db: &Connection, id: &str, person_id: Option<&str>) -> Result<String> {
     if id.len() < TOKEN_ID_DIGITS || !id.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(AccountError::Invalid(format!(
             "{id:?} is not a token id; `tandem admin tokens --person EMAIL` lists them"
         )));
     }
-    let mut hashes = db_accounts::token_hashes_with_prefix(db, &id.to_lowercase())?;
+    let mut hashes = db_accounts::token_hashes_with_prefix(db, &id.to_lowercase(), person_id)?;
     match hashes.len() {
         0 => Err(AccountError::NotFound(format!("there is no token {id:?}"))),
         1 => {
@@ -115,5 +125,18 @@ mod tests {
         assert_eq!(tokens_of(&db, &p.id).unwrap().len(), 1);
         assert!(matches!(revoke_token(&db, "0123456789ab"), Err(AccountError::NotFound(_))));
         assert!(matches!(revoke_token(&db, "abc"), Err(AccountError::Invalid(_))));
+    }
+
+    #[test]
+    fn a_person_revokes_only_their_own_tokens() {
+        let (_dir, db) = crate::storage::scratch();
+        let ann = add_person(&db, None, "ann@b.example", "Ann", None).unwrap();
+        let bob = add_person(&db, None, "bob@b.example", "Bob", None).unwrap();
+        let bobs = create_token(&db, &bob.id, None, 0, 10_000).unwrap();
+        let id = tokens_of(&db, &bob.id).unwrap().remove(0).id;
+        assert!(matches!(revoke_own_token(&db, &ann.id, &id), Err(AccountError::NotFound(_))));
+        assert_eq!(authenticate(&db, &bobs, 1).unwrap(), Some(bob.id.clone()), "still valid");
+        revoke_own_token(&db, &bob.id, &id).unwrap();
+        assert_eq!(authenticate(&db, &bobs, 1).unwrap(), None);
     }
 }

@@ -1,7 +1,12 @@
-//! `GET /api/me` and `PUT /api/me/password`: the signed-in person.
+//! `GET /api/me`, `PUT /api/me/password`, and `GET`/`DELETE /api/me/tokens`: the signed-in
+//! person, their password and their own access tokens.
 
-use axum::{Json, extract::State, http::StatusCode};
-use tandem_api::{Me, PasswordChange};
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+};
+use tandem_api::{Me, PasswordChange, TokenEntry};
 
 use super::{Body, SignedIn, with_db};
 use crate::{AppState, accounts, error::AppError, sync::ends::Ended};
@@ -35,5 +40,38 @@ pub(super) async fn change_password(
     })
     .await?;
     state.session_ends.announce(Ended::SessionsOf { person, except: Some(keep) });
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The person's own access tokens, oldest first (ids and times, never secrets).
+pub(super) async fn tokens(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Json<Vec<TokenEntry>>, AppError> {
+    with_db(&state, move |db| {
+        let tokens = accounts::tokens_of(db, &signed_in.person)?;
+        Ok(Json(
+            tokens
+                .into_iter()
+                .map(|t| TokenEntry {
+                    id: t.id,
+                    label: t.label,
+                    created_ms: t.created_ms,
+                    expires_ms: t.expires_ms,
+                })
+                .collect(),
+        ))
+    })
+    .await
+}
+
+/// Revokes one of the person's own tokens and closes the sockets it opened.
+pub(super) async fn revoke_token(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let hash = with_db(&state, move |db| Ok(accounts::revoke_own_token(db, &signed_in.person, &id)?)).await?;
+    state.session_ends.announce(Ended::Secret(hash));
     Ok(StatusCode::NO_CONTENT)
 }

@@ -46,7 +46,7 @@ use std::time::Duration;
 use axum::{
     Router,
     http::StatusCode,
-    routing::{get, patch, post, put},
+    routing::{delete, get, patch, post, put},
 };
 
 pub use auth::{SESSION_COOKIE, SignedIn, authenticate, credential, presented_secret};
@@ -90,6 +90,8 @@ pub fn routes() -> Router<AppState> {
         .route("/session", post(session::sign_in).delete(session::sign_out))
         .route("/me", get(me::me))
         .route("/me/password", put(me::change_password))
+        .route("/me/tokens", get(me::tokens))
+        .route("/me/tokens/{id}", delete(me::revoke_token))
         .route("/documents", get(documents::list).post(documents::claim))
         .route("/programs/{program}", get(programs::program))
         .route("/programs/{program}/people", post(programs::add_person))

@@ -370,12 +370,18 @@ pub fn tokens_of(db: &Connection, person_id: &str) -> Result<Vec<TokenRow>> {
     rows.collect()
 }
 
-/// The hashes of the tokens whose hash starts with `prefix` (a token's listed id).
-pub fn token_hashes_with_prefix(db: &Connection, prefix: &str) -> Result<Vec<String>> {
+/// The hashes of the tokens whose hash starts with `prefix` (a token's listed id), of anyone or,
+/// with `person_id`, of that person only.
+pub fn token_hashes_with_prefix(
+    db: &Connection,
+    prefix: &str,
+    person_id: Option<&str>,
+) -> Result<Vec<String>> {
     let mut statement = db.prepare_cached(
-        "SELECT token_hash FROM sessions WHERE kind = 'token' AND substr(token_hash, 1, length(?1)) = ?1",
+        "SELECT token_hash FROM sessions WHERE kind = 'token' AND substr(token_hash, 1, length(?1)) = ?1
+         AND (?2 IS NULL OR person_id = ?2)",
     )?;
-    let rows = statement.query_map([prefix], |row| row.get(0))?;
+    let rows = statement.query_map(params![prefix, person_id], |row| row.get(0))?;
     rows.collect()
 }
 

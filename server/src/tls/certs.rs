@@ -2,10 +2,17 @@
 //!
 //! [`Certs`] is the rustls certificate resolver. It holds the current certificate behind a lock
 //! that handshakes only read for an instant, so a renewal replaces it for the next handshake while
-//! connections already open (WebSockets above all) keep theirs. It looks at the two files' modification times on each handshake (two `stat` calls) and loads them
-//! again when they changed, which is how certbot or a school's own tooling renews them.
+//! connections already open (WebSockets above all) keep theirs. Its certificate comes from one of
+//! two places:
+//! - two PEM files (`--tls-cert`/`--tls-key`): it looks at their modification times on each
+//!   handshake (two `stat` calls) and loads them again when they changed, which is how certbot or
+//!   a school's own tooling renews them;
+//! - the relay's ACME client ([`super::acme`]), which [`Certs::set`]s each certificate it obtains
+//!   and, while a CA validates an order, answers the CA's TLS-ALPN-01 handshakes
+//!   ([`Certs::set_challenge`]) with the challenge certificate for the name asked for.
 
 use std::{
+    collections::HashMap,
     path::{Path, PathBuf},
     sync::{Arc, Mutex, RwLock},
     time::SystemTime,
@@ -18,12 +25,21 @@ use rustls::{
     sign::CertifiedKey,
 };
 
+/// The ALPN protocol of ACME's TLS-ALPN-01 challenge (RFC 8737): a CA's validation handshake
+/// offers only this, and is answered with the challenge certificate, never the served one.
+pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
+
 /// The relay's certificate resolver.
 #[derive(Debug)]
 pub struct Certs {
     provider: Arc<CryptoProvider>,
-    current: RwLock<Arc<CertifiedKey>>,
-    files: Files,
+    /// What handshakes get; `None` only while an ACME relay waits for its first certificate
+    /// (handshakes then fail, and devices retry).
+    current: RwLock<Option<Arc<CertifiedKey>>>,
+    /// Where the certificate is followed from, when it comes from files.
+    files: Option<Files>,
+    /// TLS-ALPN-01 challenge certificates by domain, while a CA validates an order.
+    challenges: RwLock<HashMap<String, Arc<CertifiedKey>>>,
 }
 
 /// A certificate and key kept in two PEM files, and the files' state when last read.
@@ -50,22 +66,44 @@ impl Certs {
         let seen = (stamp(&cert), stamp(&key));
         let loaded = load_pem_files(&provider, &cert, &key)?;
         Ok(Self {
-            current: RwLock::new(Arc::new(loaded)),
-            files: Files { cert, key, seen: Mutex::new(seen) },
+            current: RwLock::new(Some(Arc::new(loaded))),
+            files: Some(Files { cert, key, seen: Mutex::new(seen) }),
+            challenges: RwLock::default(),
             provider,
         })
     }
 
+    /// A resolver with no certificate yet, for the ACME client to [`set`](Self::set) one.
+    pub fn awaiting(provider: Arc<CryptoProvider>) -> Self {
+        Self { provider, current: RwLock::default(), files: None, challenges: RwLock::default() }
+    }
+
+    /// The crypto provider certificates are loaded with.
+    pub fn provider(&self) -> &CryptoProvider {
+        &self.provider
+    }
+
     /// Replaces the certificate for the next handshakes.
-    fn set(&self, certified: CertifiedKey) {
-        *self.current.write().expect("certificate lock poisoned") = Arc::new(certified);
+    pub fn set(&self, certified: CertifiedKey) {
+        *self.current.write().expect("certificate lock poisoned") = Some(Arc::new(certified));
+    }
+
+    /// Answers TLS-ALPN-01 validation handshakes for `domain` with `challenge`, or, with `None`,
+    /// stops answering them.
+    pub fn set_challenge(&self, domain: &str, challenge: Option<CertifiedKey>) {
+        let mut challenges = self.challenges.write().expect("challenge lock poisoned");
+        let domain = domain.to_ascii_lowercase();
+        match challenge {
+            Some(challenge) => challenges.insert(domain, Arc::new(challenge)),
+            None => challenges.remove(&domain),
+        };
     }
 
     /// Loads the files again if either changed since they were last read. A pair that does not
     /// load (a renewal half-written, a key that does not match) keeps the certificate served now
     /// and is logged once; the next change is tried again.
     fn reload_if_changed(&self) {
-        let files = &self.files;
+        let Some(files) = &self.files else { return };
         let now = (stamp(&files.cert), stamp(&files.key));
         {
             let mut seen = files.seen.lock().expect("file stamp lock poisoned");
@@ -88,9 +126,16 @@ impl Certs {
 }
 
 impl ResolvesServerCert for Certs {
-    fn resolve(&self, _: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let acme_validation = hello.alpn().is_some_and(|mut offered| offered.any(|p| p == ACME_TLS_ALPN));
+        if acme_validation {
+            // A CA checking a TLS-ALPN-01 challenge: only the challenge certificate for the name
+            // it asks about will do (and none at all when no order is under way).
+            let domain = hello.server_name()?.to_ascii_lowercase();
+            return self.challenges.read().expect("challenge lock poisoned").get(&domain).cloned();
+        }
         self.reload_if_changed();
-        Some(self.current.read().expect("certificate lock poisoned").clone())
+        self.current.read().expect("certificate lock poisoned").clone()
     }
 }
 

@@ -56,6 +56,10 @@ async fn accept_loop(
         let (acceptor, sender) = (acceptor.clone(), sender.clone());
         tokio::spawn(async move {
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                Ok(Ok(tls)) if tls.get_ref().1.alpn_protocol() == Some(super::certs::ACME_TLS_ALPN) => {
+                    // A CA validating a TLS-ALPN-01 challenge: the handshake was the whole answer.
+                    tracing::debug!(%peer, "answered an ACME validation handshake");
+                }
                 Ok(Ok(tls)) => {
                     let _ = sender.send((tls, peer)).await;
                 }

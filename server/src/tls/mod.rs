@@ -6,9 +6,12 @@
 //! - [`listener`]: TLS handshakes in their own tasks, handed to `axum::serve`.
 //! - [`redirect`]: the plain-HTTP port that only redirects to https.
 //! - [`self_signed`]: a local CA and server certificate for `tandem admin self-signed`.
+//! - [`acme`]: certificates obtained and renewed over ACME (`--acme-domain`), kept in the data
+//!   directory.
 //!
 //! rustls with the ring provider: no OpenSSL anywhere in the relay.
 
+pub mod acme;
 pub mod certs;
 pub mod listener;
 pub mod redirect;
@@ -39,7 +42,16 @@ impl Tls {
     pub fn from_files(cert: PathBuf, key: PathBuf) -> anyhow::Result<Self> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let certs = Arc::new(Certs::from_files(provider.clone(), cert, key)?);
-        let config = server_config(provider, certs.clone())?;
+        let config = server_config(provider, certs.clone(), false)?;
+        Ok(Self { certs, config })
+    }
+
+    /// Serves the certificates that [`acme`] obtains and sets on `self.certs` (none until the
+    /// first arrives), and answers ACME's TLS-ALPN-01 validation handshakes.
+    pub fn awaiting_acme() -> anyhow::Result<Self> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let certs = Arc::new(Certs::awaiting(provider.clone()));
+        let config = server_config(provider, certs.clone(), true)?;
         Ok(Self { certs, config })
     }
 
@@ -49,12 +61,20 @@ impl Tls {
     }
 }
 
-fn server_config(provider: Arc<CryptoProvider>, certs: Arc<Certs>) -> anyhow::Result<Arc<ServerConfig>> {
+fn server_config(
+    provider: Arc<CryptoProvider>,
+    certs: Arc<Certs>,
+    acme: bool,
+) -> anyhow::Result<Arc<ServerConfig>> {
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
         .with_cert_resolver(certs);
     // HTTP/1.1 only: the relay's server speaks it (WebSocket upgrades included), not HTTP/2.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    if acme {
+        // Listed after http/1.1, so only a client offering nothing else (a CA validating) gets it.
+        config.alpn_protocols.push(certs::ACME_TLS_ALPN.to_vec());
+    }
     Ok(Arc::new(config))
 }

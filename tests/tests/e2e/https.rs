@@ -28,22 +28,22 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::http::Http;
 
-const HOST: &str = "tandem.school.test";
-const PATIENCE: Duration = Duration::from_secs(60);
+pub(crate) const HOST: &str = "tandem.school.test";
+pub(crate) const PATIENCE: Duration = Duration::from_secs(60);
 
 // ---------------------------------------------------------------------------------------------
 // The relay serving https, and what a TLS client sees of it.
 
 /// A relay process started with https flags; killed when dropped.
-struct HttpsRelay {
+pub(crate) struct HttpsRelay {
     child: Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     /// The plain-HTTP redirect port, when asked for.
     redirect: Option<SocketAddr>,
 }
 
 impl HttpsRelay {
-    fn start(data: &Path, addr: &str, args: &[&str]) -> Self {
+    pub(crate) fn start(data: &Path, addr: &str, args: &[&str]) -> Self {
         let mut child = Command::new(tandem_binary())
             .args(["serve", "--addr", addr, "--data"])
             .arg(data)
@@ -134,7 +134,7 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
@@ -156,7 +156,7 @@ async fn connect(
 }
 
 /// A TLS connection that trusts only `roots`.
-async fn connect_trusting(
+pub(crate) async fn connect_trusting(
     addr: SocketAddr,
     name: &str,
     roots: RootCertStore,
@@ -183,7 +183,7 @@ async fn connect_with(
 }
 
 /// An HTTP/1.1 exchange on `stream` (one request, `Connection: close`): status, header lines.
-async fn exchange(
+pub(crate) async fn exchange(
     mut stream: impl AsyncRead + AsyncWrite + Unpin,
     method: &str,
     path: &str,
@@ -210,7 +210,7 @@ async fn exchange(
     (status, headers, body.to_owned())
 }
 
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 

@@ -1,6 +1,7 @@
 //! End-to-end tests against the real `tandem` binary. One test binary, one module per area.
 
 mod access;
+mod acme;
 mod bad_frames;
 mod bad_input;
 mod cut_connections;
