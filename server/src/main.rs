@@ -34,7 +34,7 @@ enum Command {
     ///
     /// Stops cleanly on Ctrl-C or SIGTERM, finishing requests already under way. Log verbosity
     /// follows RUST_LOG (default: info).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Set up programs, people, pairs, roles and access tokens in a data directory's database.
     Admin(tandem_server::admin::AdminArgs),
     /// A one-shot sync client for scripts: create, show or append to a document through a relay.
@@ -133,7 +133,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging(cli.log_format);
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         // Blocking work (argon2, SQLite, the storage writer's reply), so off the async runtime.
         Command::Admin(args) => {
             tokio::task::spawn_blocking(move || tandem_server::admin::run(args, &mut std::io::stdout()))
