@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
+use crate::storage::Db;
 pub use tandem_api::{Access, Audience, Claim};
 use tandem_sync::{ConnectionId, DocumentId, PeerId, Policy};
 
@@ -32,7 +32,7 @@ use crate::{
 pub use db_documents::claim_of;
 
 /// What `person` may do with a document of this claim, by the memberships recorded now.
-pub fn access_to(db: &Connection, person: &str, claim: &Claim) -> rusqlite::Result<Access> {
+pub fn access_to(db: &Db, person: &str, claim: &Claim) -> crate::storage::DbResult<Access> {
     Ok(match &claim.audience {
         Audience::Private => {
             if claim.owner_id == person {
@@ -57,7 +57,7 @@ pub fn access_to(db: &Connection, person: &str, claim: &Claim) -> rusqlite::Resu
 }
 
 /// What `person` may do with `document`; an unclaimed document is nobody's.
-pub fn access(db: &Connection, person: &str, document: &str) -> rusqlite::Result<Access> {
+pub fn access(db: &Db, person: &str, document: &str) -> crate::storage::DbResult<Access> {
     match claim_of(db, document)? {
         Some(claim) => access_to(db, person, &claim),
         None => Ok(Access::None),
@@ -71,7 +71,7 @@ pub fn access(db: &Connection, person: &str, document: &str) -> rusqlite::Result
 /// coordinate), or when the document is already claimed, unless it is the person's own
 /// provisional claim.
 pub fn claim(
-    db: &Connection,
+    db: &Db,
     person: &str,
     document: &str,
     audience: &Audience,
@@ -115,11 +115,11 @@ pub fn claim(
 /// Claims `document` provisionally for `person` if nobody has claimed it yet (its first sync from
 /// a device that has it). Returns whether it did.
 pub fn claim_if_unclaimed(
-    db: &Connection,
+    db: &Db,
     person: &str,
     document: &DocumentId,
     now_ms: i64,
-) -> rusqlite::Result<bool> {
+) -> crate::storage::DbResult<bool> {
     let claim = Claim {
         id: document.to_string(),
         audience: Audience::Private,
@@ -130,7 +130,7 @@ pub fn claim_if_unclaimed(
 }
 
 /// Every document `person` may read, with the access they have.
-pub fn readable_documents(db: &Connection, person: &str) -> rusqlite::Result<Vec<(Claim, Access)>> {
+pub fn readable_documents(db: &Db, person: &str) -> crate::storage::DbResult<Vec<(Claim, Access)>> {
     let ids = db_documents::readable_by(db, person)?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
@@ -148,7 +148,7 @@ pub fn readable_documents(db: &Connection, person: &str) -> rusqlite::Result<Vec
 /// The peer id a client announces is ignored on purpose: anyone can write any peer id into a
 /// `join` message, so only the authenticated connection counts.
 pub struct AccessPolicy {
-    db: Connection,
+    db: Db,
     people: HashMap<ConnectionId, String>,
 }
 
@@ -159,7 +159,7 @@ impl std::fmt::Debug for AccessPolicy {
 }
 
 impl AccessPolicy {
-    pub fn new(db: Connection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db, people: HashMap::new() }
     }
 
@@ -174,7 +174,7 @@ impl AccessPolicy {
 
     fn access(&self, connection: ConnectionId, doc: &DocumentId) -> Access {
         let Some(person) = self.people.get(&connection) else { return Access::None };
-        let answer = || -> rusqlite::Result<Access> {
+        let answer = || -> crate::storage::DbResult<Access> {
             let id = doc.to_string();
             Ok(match claim_of(&self.db, &id)? {
                 Some(claim) => access_to(&self.db, person, &claim)?,
@@ -241,53 +241,61 @@ mod tests {
 
     #[test]
     fn audiences_give_the_access_the_design_promises() {
-        let (_dir, db) = crate::storage::scratch();
-        let program = create_program(&db, Some("prog"), "P").unwrap();
-        let coordinator = add_person(&db, Some("c"), "c@x.example", "C", None).unwrap().id;
-        let mentor = add_person(&db, Some("m"), "m@x.example", "M", None).unwrap().id;
-        let associate = add_person(&db, Some("a"), "a@x.example", "A", None).unwrap().id;
-        set_membership(&db, &program, &coordinator, Role::Coordinator).unwrap();
-        set_membership(&db, &program, &mentor, Role::Mentor).unwrap();
-        set_membership(&db, &program, &associate, Role::Associate).unwrap();
-        add_pair(&db, &program, Some("pair-1"), &mentor, &associate, None).unwrap();
-        let id = |n: u8| DocumentId::from_bytes([n; 16]).to_string();
-        let pair = Audience::Pair { pair_id: "pair-1".into() };
-        let whole = Audience::Program { program_id: program.clone() };
-        claim(&db, &mentor, &id(1), &Audience::Private, 0).unwrap();
-        claim(&db, &mentor, &id(2), &pair, 0).unwrap();
-        claim(&db, &coordinator, &id(3), &whole, 0).unwrap();
-        let table = [
-            (&mentor, 1, Access::Write),
-            (&associate, 1, Access::None),
-            (&coordinator, 1, Access::None),
-            (&mentor, 2, Access::Write),
-            (&associate, 2, Access::Write),
-            (&coordinator, 2, Access::None),
-            (&mentor, 3, Access::Read),
-            (&associate, 3, Access::Read),
-            (&coordinator, 3, Access::Write),
-            (&mentor, 4, Access::None),
-        ];
-        for (person, doc, expected) in table {
-            assert_eq!(access(&db, person, &id(doc)).unwrap(), expected, "{person} on document {doc}");
-        }
-        assert!(matches!(claim(&db, &coordinator, &id(5), &pair, 0), Err(AccountError::Forbidden(_))));
-        assert!(matches!(claim(&db, &mentor, &id(5), &whole, 0), Err(AccountError::Forbidden(_))));
-        assert!(matches!(
-            claim(&db, &associate, &id(2), &Audience::Private, 0),
-            Err(AccountError::Conflict(_))
-        ));
-        assert!(matches!(
-            claim(&db, &mentor, "nonsense", &Audience::Private, 0),
-            Err(AccountError::Invalid(_))
-        ));
-        assert_eq!(access(&db, &coordinator, &id(5)).unwrap(), Access::None, "refused claims record nothing");
+        crate::storage::on_each_backend(|db| {
+            let program = create_program(db, Some("prog"), "P").unwrap();
+            let coordinator = add_person(db, Some("c"), "c@x.example", "C", None).unwrap().id;
+            let mentor = add_person(db, Some("m"), "m@x.example", "M", None).unwrap().id;
+            let associate = add_person(db, Some("a"), "a@x.example", "A", None).unwrap().id;
+            set_membership(db, &program, &coordinator, Role::Coordinator).unwrap();
+            set_membership(db, &program, &mentor, Role::Mentor).unwrap();
+            set_membership(db, &program, &associate, Role::Associate).unwrap();
+            add_pair(db, &program, Some("pair-1"), &mentor, &associate, None).unwrap();
+            let id = |n: u8| DocumentId::from_bytes([n; 16]).to_string();
+            let pair = Audience::Pair { pair_id: "pair-1".into() };
+            let whole = Audience::Program { program_id: program.clone() };
+            claim(db, &mentor, &id(1), &Audience::Private, 0).unwrap();
+            claim(db, &mentor, &id(2), &pair, 0).unwrap();
+            claim(db, &coordinator, &id(3), &whole, 0).unwrap();
+            let table = [
+                (&mentor, 1, Access::Write),
+                (&associate, 1, Access::None),
+                (&coordinator, 1, Access::None),
+                (&mentor, 2, Access::Write),
+                (&associate, 2, Access::Write),
+                (&coordinator, 2, Access::None),
+                (&mentor, 3, Access::Read),
+                (&associate, 3, Access::Read),
+                (&coordinator, 3, Access::Write),
+                (&mentor, 4, Access::None),
+            ];
+            for (person, doc, expected) in table {
+                assert_eq!(access(db, person, &id(doc)).unwrap(), expected, "{person} on document {doc}");
+            }
+            assert!(matches!(claim(db, &coordinator, &id(5), &pair, 0), Err(AccountError::Forbidden(_))));
+            assert!(matches!(claim(db, &mentor, &id(5), &whole, 0), Err(AccountError::Forbidden(_))));
+            assert!(matches!(
+                claim(db, &associate, &id(2), &Audience::Private, 0),
+                Err(AccountError::Conflict(_))
+            ));
+            assert!(matches!(
+                claim(db, &mentor, "nonsense", &Audience::Private, 0),
+                Err(AccountError::Invalid(_))
+            ));
+            assert_eq!(
+                access(db, &coordinator, &id(5)).unwrap(),
+                Access::None,
+                "refused claims record nothing"
+            );
 
-        // A provisional claim can be widened once, by its owner only.
-        assert!(claim_if_unclaimed(&db, &mentor, &DocumentId::from_bytes([6; 16]), 0).unwrap());
-        assert!(matches!(claim(&db, &associate, &id(6), &pair, 0), Err(AccountError::Conflict(_))));
-        claim(&db, &mentor, &id(6), &pair, 0).unwrap();
-        assert_eq!(access(&db, &associate, &id(6)).unwrap(), Access::Write);
-        assert!(matches!(claim(&db, &mentor, &id(6), &Audience::Private, 0), Err(AccountError::Conflict(_))));
+            // A provisional claim can be widened once, by its owner only.
+            assert!(claim_if_unclaimed(db, &mentor, &DocumentId::from_bytes([6; 16]), 0).unwrap());
+            assert!(matches!(claim(db, &associate, &id(6), &pair, 0), Err(AccountError::Conflict(_))));
+            claim(db, &mentor, &id(6), &pair, 0).unwrap();
+            assert_eq!(access(db, &associate, &id(6)).unwrap(), Access::Write);
+            assert!(matches!(
+                claim(db, &mentor, &id(6), &Audience::Private, 0),
+                Err(AccountError::Conflict(_))
+            ));
+        });
     }
 }

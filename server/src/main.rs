@@ -50,6 +50,10 @@ struct ServeArgs {
     /// Directory for the database (tandem.sqlite3); created when missing. Back this up.
     #[arg(long, env = "TANDEM_DATA", default_value = "./tandem-data")]
     data: PathBuf,
+    /// Keep everything in this PostgreSQL database instead of SQLite in --data, so several relays
+    /// can serve side by side (postgres://user:password@host:port/database).
+    #[arg(long, env = "TANDEM_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
     /// Directory of the built web app, as written by `cargo xtask dist`.
     #[arg(long, env = "TANDEM_WEB_DIR", default_value = "web/dist")]
     web_dir: PathBuf,
@@ -91,7 +95,11 @@ async fn main() -> anyhow::Result<()> {
     init_logging(cli.log_format);
     match cli.command {
         Command::Serve(args) => serve(args).await,
-        Command::Admin(args) => tandem_server::admin::run(args, &mut std::io::stdout()),
+        // Database statements block (PostgreSQL's client too): off the async runtime's threads.
+        Command::Admin(args) => {
+            tokio::task::spawn_blocking(move || tandem_server::admin::run(args, &mut std::io::stdout()))
+                .await?
+        }
         Command::Sync(args) => cli_sync::run(args).await,
     }
 }
@@ -115,7 +123,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let trusted_proxies = tandem_server::client_addr::TrustedProxies(args.trusted_proxies.clone());
     let secure_cookies = args.secure_cookies || cert_files.is_some();
     let auth = tandem_server::api::AuthConfig { secure_cookies, ..Default::default() };
-    let config = Config { data_dir: args.data, web_dir: args.web_dir, sync, auth, trusted_proxies };
+    let config = Config {
+        data_dir: args.data,
+        database: args.database,
+        web_dir: args.web_dir,
+        sync,
+        auth,
+        trusted_proxies,
+    };
     let state = AppState::open(&config)?;
     if args.demo {
         let storage = state.storage.clone();
@@ -128,7 +143,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             eprintln!("  {:<20} {} ({})", s.email, s.name, s.role.as_str());
         }
     }
-    tracing::info!(database = %state.storage.path().display(), web_dir = %config.web_dir.display(), "storage ready");
+    tracing::info!(database = %state.storage.location().describe(), web_dir = %config.web_dir.display(), "storage ready");
     let listener = bind(args.addr).await?;
     let addr = listener.local_addr()?;
     let Some((cert, key)) = cert_files else {

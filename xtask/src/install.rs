@@ -20,14 +20,16 @@ pub fn for_build(root: &Path) -> anyhow::Result<()> {
     npm_packages(root)
 }
 
-/// Everything `cargo xtask test` needs: the build's tools plus Chromium and its driver, and
-/// `certutil` (the https browser test makes Chromium trust its test CA through an NSS database).
+/// Everything `cargo xtask test` needs: the build's tools plus Chromium and its driver,
+/// `certutil` (the https browser test makes Chromium trust its test CA through an NSS database),
+/// and Debian's PostgreSQL server (the tests start it themselves: `tandem-testdb`).
 pub fn for_tests(root: &Path) -> anyhow::Result<()> {
     for_build(root)?;
     debian_packages(&[
         ("/usr/bin/chromium", "chromium"),
         ("/usr/bin/chromedriver", "chromium-driver"),
         ("/usr/bin/certutil", "libnss3-tools"),
+        ("/usr/bin/pg_ctlcluster", "postgresql"),
     ])
 }
 
