@@ -40,6 +40,9 @@ pub struct AdminArgs {
     /// The relay's data directory (as given to `tandem serve --data`).
     #[arg(long, env = "TANDEM_DATA", default_value = "./tandem-data")]
     pub data: PathBuf,
+    /// The relay's PostgreSQL database (as given to `tandem serve --database`), instead of --data.
+    #[arg(long, env = "TANDEM_DATABASE_URL", hide_env_values = true)]
+    pub database: Option<String>,
     #[command(subcommand)]
     pub command: AdminCommand,
 }
@@ -192,7 +195,7 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
     }
     // Its own process, so its own instance of the relay's one clock; it stamps tokens and claims.
     let clock = Clock::system();
-    let storage = Storage::open_in(&args.data)?;
+    let storage = Storage::open(&crate::storage::Location::new(&args.data, args.database.as_deref()))?;
     let db = storage.connect()?;
     let person = |key: &str| accounts::person_by_id_or_email(&db, key).map(|p| p.id);
     match args.command {
@@ -295,7 +298,7 @@ mod tests {
 
     fn admin(data: &std::path::Path, command: AdminCommand) -> anyhow::Result<String> {
         let mut out = Vec::new();
-        run(AdminArgs { data: data.to_owned(), command }, &mut out)?;
+        run(AdminArgs { data: data.to_owned(), database: None, command }, &mut out)?;
         Ok(String::from_utf8(out).unwrap())
     }
 
