@@ -571,12 +571,12 @@ pub fn status_line(props: &StatusLineProps) -> Html {
 /// Signs in with the relay and sets up the device for the person.
 pub async fn sign_in(storage: Rc<IdbStorage>, email: &str, password: &str) -> Result<Account, ApiError> {
     api::sign_in(email, password).await?;
-    set_up_device(storage).await
+    set_up_device(storage, password).await
 }
 
 /// Sets up the device for whoever the relay's session cookie names (just signed in, or just
-/// joined by an invitation).
-pub async fn set_up_device(storage: Rc<IdbStorage>) -> Result<Account, ApiError> {
+/// joined by an invitation with this password), including the verifier that unlocks it offline.
+pub async fn set_up_device(storage: Rc<IdbStorage>, password: &str) -> Result<Account, ApiError> {
     let me = api::me().await?;
     let mut account = match Account::load(&storage).await {
         // The same person again (their session had ended): carry on with what is on the device.

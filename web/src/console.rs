@@ -779,7 +779,7 @@ pub fn join_page(props: &JoinProps) -> Html {
             busy.set(true);
             spawn_local(async move {
                 let joined = match api::accept_invitation(&token, &chosen).await {
-                    Ok(_) => set_up_device(storage.clone()).await,
+                    Ok(_) => set_up_device(storage.clone(), &chosen).await,
                     Err(e) => Err(e),
                 };
                 match joined {
