@@ -298,3 +298,14 @@ async fn the_console_routes_refuse_mentors_associates_and_another_programs_coord
         assert!(status.is_success(), "the coordinator may: {method} {path} answered {status}");
     }
 }
+
+#[tokio::test]
+async fn the_program_view_names_the_program_for_the_console() {
+    let s = tokio::task::spawn_blocking(setup).await.unwrap();
+    let coordinator = sign_in(&s.app, "coord@school.example").await;
+    let (status, body) = call(&s.app, Method::GET, "/api/programs/north", &coordinator, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let view: tandem_api::ProgramView = serde_json::from_slice(&body).unwrap();
+    assert_eq!((view.id.as_str(), view.name.as_str()), ("north", "North residency"));
+    assert_eq!(view.people.len(), 3);
+}

@@ -1,5 +1,6 @@
 //! The relay's JSON API, as the app uses it: signing in and out, who the person is, which
-//! documents they may read, and claiming a new document for its audience.
+//! documents they may read, claiming a new document for its audience, taking an invitation, and
+//! the coordinator's console (a program's people, invitations, cohorts and pairs).
 //!
 //! The bodies are `tandem_api`'s types, the ones the relay answers with.
 //!
@@ -8,7 +9,11 @@
 //! app rides out with what it has stored, from "the relay said no" ([`ApiError::Refused`]).
 
 use serde::{Serialize, de::DeserializeOwned};
-use tandem_api::{Audience, Claim, ClaimRequest, DocumentEntry, ErrorBody, Me, Person, SignIn};
+use tandem_api::{
+    AcceptInvitation, Audience, Claim, ClaimRequest, Cohort, DocumentEntry, ErrorBody, InvitationLink,
+    InvitationView, Me, NewCohort, NewInvitation, NewPair, Pair, PairChange, Person, ProgramView, Role,
+    RoleChange, SignIn,
+};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestCredentials, RequestInit, Response};
@@ -48,6 +53,53 @@ pub async fn documents() -> Result<Vec<DocumentEntry>, ApiError> {
 pub async fn claim(id: &str, audience: &Audience) -> Result<Claim, ApiError> {
     let body = ClaimRequest { id: id.to_owned(), audience: audience.clone() };
     call("POST", "api/documents", Some(&body)).await
+}
+
+/// What an invitation link invites its holder to (no session needed).
+pub async fn invitation(token: &str) -> Result<InvitationView, ApiError> {
+    call("GET", &format!("api/invitations/{}", part(token)), None::<&()>).await
+}
+
+/// Takes an invitation with a password; the relay signs the person in (sets the cookie).
+pub async fn accept_invitation(token: &str, password: &str) -> Result<Person, ApiError> {
+    let body = AcceptInvitation { password: password.to_owned() };
+    call("POST", &format!("api/invitations/{}", part(token)), Some(&body)).await
+}
+
+pub async fn program(program: &str) -> Result<ProgramView, ApiError> {
+    call("GET", &format!("api/programs/{}", part(program)), None::<&()>).await
+}
+
+pub async fn invite(program: &str, invitation: &NewInvitation) -> Result<InvitationLink, ApiError> {
+    call("POST", &format!("api/programs/{}/invitations", part(program)), Some(invitation)).await
+}
+
+pub async fn set_role(program: &str, person: &str, role: Role) -> Result<(), ApiError> {
+    let path = format!("api/programs/{}/people/{}", part(program), part(person));
+    call("PUT", &path, Some(&RoleChange { role })).await
+}
+
+/// Takes someone out of the program and so out of its pairs.
+pub async fn remove_person(program: &str, person: &str) -> Result<(), ApiError> {
+    call("DELETE", &format!("api/programs/{}/people/{}", part(program), part(person)), None::<&()>).await
+}
+
+pub async fn add_cohort(program: &str, name: &str) -> Result<Cohort, ApiError> {
+    let body = NewCohort { id: None, name: name.to_owned() };
+    call("POST", &format!("api/programs/{}/cohorts", part(program)), Some(&body)).await
+}
+
+pub async fn add_pair(program: &str, pair: &NewPair) -> Result<Pair, ApiError> {
+    call("POST", &format!("api/programs/{}/pairs", part(program)), Some(pair)).await
+}
+
+pub async fn change_pair(pair: &str, change: &PairChange) -> Result<Pair, ApiError> {
+    call("PATCH", &format!("api/pairs/{}", part(pair)), Some(change)).await
+}
+
+/// One path segment, escaped.
+fn part(segment: &str) -> String {
+    String::from(js_sys::encode_uri_component(segment))
 }
 
 async fn call<T: DeserializeOwned>(

@@ -12,11 +12,12 @@ use yew::prelude::*;
 use crate::{
     account::Account,
     api::{self, ApiError},
+    console::{ConsolePage, JoinPage},
     hosts::{AgreementPage, GoalsPage, HistoryPage, ObservationPage},
     lock,
     pages::{PairPage, PairsPage, SignInPage},
     repo::DocStatus,
-    route::Route,
+    route::{ConsoleTab, Route},
     session::{self, Session},
     store::IdbStorage,
     ui::time,
@@ -140,9 +141,12 @@ pub fn app() -> Html {
                 <p>{ "Nothing was changed or deleted. Reload the page to try again; if it keeps happening, check that this browser allows sites to store data." }</p>
             </div>
         },
-        Phase::SignedOut(storage) => {
-            html! { <SignInPage storage={StorageHandle(storage.clone())} {on_signed_in} /> }
-        }
+        Phase::SignedOut(storage) => match &route {
+            Route::Join(token) => html! {
+                <JoinPage storage={StorageHandle(storage.clone())} token={token.clone()} {on_signed_in} />
+            },
+            _ => html! { <SignInPage storage={StorageHandle(storage.clone())} {on_signed_in} /> },
+        },
         Phase::Ready(session) if *locked => {
             let ctx = Ctx { session: session.clone(), revision: *revision };
             html! {
@@ -200,6 +204,15 @@ fn screen(route: &Route) -> Html {
         Route::Agreement(pair) => html! { <AgreementPage {pair} /> },
         Route::Observation(id) => html! { <ObservationPage id={id.to_string()} /> },
         Route::History(id) => html! { <HistoryPage id={id.to_string()} /> },
+        Route::Console(program, tab) => html! { <ConsolePage {program} {tab} /> },
+        // An invitation is for someone new on this device: whoever is signed in here signs out first.
+        Route::Join(_) => html! {
+            <section>
+                <h1>{ "This invitation is for someone else" }</h1>
+                <p>{ "You are signed in on this device. To take the invitation, sign out and open the link again, or open it on the invited person's own device." }</p>
+                <p><a href={Route::Pairs.href()}>{ "Go to my pairs" }</a></p>
+            </section>
+        },
         Route::NotFound => html! {
             <section>
                 <h1>{ "Nothing here" }</h1>
@@ -340,6 +353,7 @@ fn header(props: &HeaderProps) -> Html {
     };
 
     let account = session.account();
+    let coordinates = account.me.memberships.iter().find(|m| m.role == tandem_api::Role::Coordinator);
     html! {
         <header class="bar">
             <a class="brand" href={Route::Pairs.href()}>
@@ -348,6 +362,11 @@ fn header(props: &HeaderProps) -> Html {
             </a>
             <StatusLine class="sync-status" status={session.repo.overall_status()}
                 write_error={session.repo.write_error()} connected={session.repo.is_connected()} />
+            if let Some(membership) = coordinates {
+                <a class="console-link" href={Route::Console(membership.program_id.clone(), ConsoleTab::Overview).href()}>
+                    { "Console" }
+                </a>
+            }
             <span class="who">{ account.me.person.name.clone() }</span>
             if can_lock {
                 <button type="button" class="quiet" onclick={let lock = lock.clone(); move |_| lock.emit(())}>
@@ -552,6 +571,12 @@ pub fn status_line(props: &StatusLineProps) -> Html {
 /// Signs in with the relay and sets up the device for the person.
 pub async fn sign_in(storage: Rc<IdbStorage>, email: &str, password: &str) -> Result<Account, ApiError> {
     api::sign_in(email, password).await?;
+    set_up_device(storage, password).await
+}
+
+/// Sets up the device for whoever the relay's session cookie names (just signed in, or just
+/// joined by an invitation with this password), including the verifier that unlocks it offline.
+pub async fn set_up_device(storage: Rc<IdbStorage>, password: &str) -> Result<Account, ApiError> {
     let me = api::me().await?;
     let mut account = match Account::load(&storage).await {
         // The same person again (their session had ended): carry on with what is on the device.

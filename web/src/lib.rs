@@ -10,7 +10,9 @@
 //! - [`api`], [`account`], [`session`], [`lock`]: the relay's JSON API, what the device knows
 //!   about the signed-in person, the session that ties them to the repo, and the offline lock;
 //! - [`app`], [`pages`], [`hosts`]: the frame (start-up, sign-in, header, routes), the screens
-//!   that are not one document, and the hosts that connect document screens to the repo.
+//!   that are not one document, and the hosts that connect document screens to the repo;
+//! - [`console`]: the coordinator's console (a program's people, invitations, pairs and
+//!   cohorts, straight from the relay's API) and the page an invitation link opens.
 //!
 //! The service worker (`static/sw.js`, registered by `static/index.html`) caches the app's code so
 //! it opens with no network; it never caches documents and never touches `/sync` or `/api/`.
@@ -18,6 +20,7 @@
 pub mod account;
 pub mod api;
 pub mod app;
+pub mod console;
 pub mod hosts;
 pub mod ids;
 pub mod lock;

@@ -12,7 +12,7 @@ use crate::{
     account::Account,
     api::ApiError,
     app::{Ctx, InsecureContextNotice, StorageHandle, secure_context, sign_in},
-    route::Route,
+    route::{ConsoleTab, Route},
     store::IdbStorage,
 };
 
@@ -95,15 +95,34 @@ pub fn pairs_page() -> Html {
     let ctx = use_context::<Ctx>().expect("inside the session");
     let session = &ctx.session;
     let account = session.account();
+    let coordinated: Vec<String> = account
+        .me
+        .memberships
+        .iter()
+        .filter(|m| m.role == Role::Coordinator)
+        .map(|m| m.program_id.clone())
+        .collect();
     html! {
         <section aria-labelledby="pairs-title">
             <h1 id="pairs-title">{ "My pairs" }</h1>
+            if !coordinated.is_empty() {
+                <ul class="cards">
+                    { for coordinated.iter().map(|program| html! {
+                        <li class="card">
+                            <a href={Route::Console(program.clone(), ConsoleTab::Overview).href()}>
+                                { if coordinated.len() == 1 { "Program console".to_owned() } else { format!("Program console: {program}") } }
+                            </a>
+                            <p class="meta">{ "Invite people, set up pairs and cohorts." }</p>
+                        </li>
+                    }) }
+                </ul>
+            }
             if account.me.pairs.is_empty() {
                 <p class="empty">
-                    { if account.me.memberships.iter().any(|m| m.role == Role::Coordinator) {
-                        "You coordinate a program: people and pairs are set up with `tandem admin` or the relay's API. Observations and goals belong to the pairs and appear on their members' devices."
-                    } else {
+                    { if coordinated.is_empty() {
                         "You are not in a mentoring pair yet. Your coordinator sets pairs up."
+                    } else {
+                        "You coordinate a program: you set up its people and pairs in the program console. Observations and goals belong to the pairs and appear on their members' devices."
                     } }
                 </p>
             }

@@ -15,7 +15,19 @@ pub enum Route {
     Agreement(String),
     Observation(DocumentId),
     History(DocumentId),
+    /// A coordinator's console for a program: one of its screens.
+    Console(String, ConsoleTab),
+    /// An invitation link (`#/join/{token}`): what it invites to, and choosing a password.
+    Join(String),
     NotFound,
+}
+
+/// The screens of a program's console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleTab {
+    Overview,
+    People,
+    Pairs,
 }
 
 impl Route {
@@ -36,6 +48,10 @@ impl Route {
             ["pair", pair, "agreement"] => Route::Agreement((*pair).to_owned()),
             ["doc", id] => id.parse().map_or(Route::NotFound, Route::Observation),
             ["doc", id, "history"] => id.parse().map_or(Route::NotFound, Route::History),
+            ["console", program] => Route::Console((*program).to_owned(), ConsoleTab::Overview),
+            ["console", program, "people"] => Route::Console((*program).to_owned(), ConsoleTab::People),
+            ["console", program, "pairs"] => Route::Console((*program).to_owned(), ConsoleTab::Pairs),
+            ["join", token] => Route::Join((*token).to_owned()),
             _ => Route::NotFound,
         }
     }
@@ -51,6 +67,10 @@ impl Route {
             Route::Agreement(pair) => format!("#/pair/{}/agreement", part(pair)),
             Route::Observation(id) => format!("#/doc/{id}"),
             Route::History(id) => format!("#/doc/{id}/history"),
+            Route::Console(program, ConsoleTab::Overview) => format!("#/console/{}", part(program)),
+            Route::Console(program, ConsoleTab::People) => format!("#/console/{}/people", part(program)),
+            Route::Console(program, ConsoleTab::Pairs) => format!("#/console/{}/pairs", part(program)),
+            Route::Join(token) => format!("#/join/{}", part(token)),
         }
     }
 
@@ -85,11 +105,16 @@ mod tests {
             Route::Agreement("p1".into()),
             Route::Observation(doc),
             Route::History(doc),
+            Route::Console("north 1".into(), ConsoleTab::Overview),
+            Route::Console("north".into(), ConsoleTab::People),
+            Route::Console("north".into(), ConsoleTab::Pairs),
+            Route::Join("Zx_9-token".into()),
         ] {
             assert_eq!(Route::parse(&route.href()), route);
         }
         assert_eq!(Route::parse(""), Route::Pairs);
         assert_eq!(Route::parse("#/doc/not-an-id"), Route::NotFound);
         assert_eq!(Route::parse("#/nowhere"), Route::NotFound);
+        assert_eq!(Route::parse("#/console/north/secrets"), Route::NotFound);
     }
 }

@@ -205,10 +205,12 @@ pub struct Claim {
 // ---------------------------------------------------------------------------------------------
 // A coordinator's setup of a program.
 
-/// `GET /api/programs/{program}`: its people, cohorts and pairs.
+/// `GET /api/programs/{program}`: its name, people, cohorts and pairs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgramView {
     pub id: String,
+    /// What the console calls the program (`/api/me` names programs by id only).
+    pub name: String,
     pub people: Vec<PersonInProgram>,
     pub cohorts: Vec<Cohort>,
     pub pairs: Vec<Pair>,

@@ -158,12 +158,13 @@ fn a_program_view_lists_people_with_their_role_beside_their_fields() {
     check(
         ProgramView {
             id: "prog".into(),
+            name: "North residency".into(),
             people: vec![PersonInProgram { person: person(), role: Role::Mentor }],
             cohorts: vec![],
             pairs: vec![pair()],
         },
         concat!(
-            r#"{"id":"prog","people":[{"id":"u-1","email":"grace@school.example","name":"Grace","role":"mentor"}],"#,
+            r#"{"id":"prog","name":"North residency","people":[{"id":"u-1","email":"grace@school.example","name":"Grace","role":"mentor"}],"#,
             r#""cohorts":[],"pairs":[{"id":"pair-1","program_id":"prog","cohort_id":"cohort-a","mentor_id":"u-1","associate_id":null}]}"#,
         ),
     );

@@ -15,6 +15,7 @@
 //! | [`edit`] | what a person's edit means, as data the UI emits: [`edit::observation::ObservationEdit`], [`edit::goals::GoalEdit`], [`edit::Agreement`], each applied through [`ops`] |
 //! | [`conflict`] | concurrent values of a status, due date, target, ... shown with who wrote each |
 //! | [`history`] | who changed what, when; who wrote each stretch of a text |
+//! | [`feedback`] | the glows and grows a reader sees: the written points, then the running notes tagged Glow or Grow |
 //! | [`validate`] | SMART and strengths-first checks, returning [`validate::Problem`]s |
 //! | [`share`] | a shared observation as a history-free snapshot of the draft |
 //! | [`migrate`] | schema versions and the rules for adding one |
@@ -101,6 +102,7 @@ pub mod defaults;
 pub mod doc;
 pub mod edit;
 pub mod error;
+pub mod feedback;
 pub mod genesis;
 pub mod history;
 pub mod migrate;

@@ -4,6 +4,7 @@
 //! them a bit at a time, on two devices. The UI shows these problems as hints beside the fields.
 
 use crate::model::{Date, Goal, GoalStatus, Observation};
+use crate::ops::observation::Feedback;
 
 /// How much a problem matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -176,8 +177,10 @@ pub fn observation_share(obs: &Observation) -> Vec<Problem> {
             "close with a strength, so the feedback ends on what is working",
         ));
     }
-    let has = |points: &[crate::model::Point]| points.iter().any(|p| !blank(&p.text));
-    if has(&obs.grows) && !has(&obs.glows) {
+    // A note tagged in class counts as much as a point written afterwards: both are what the
+    // associate reads.
+    let has = |kind| !crate::feedback::points(obs, kind).is_empty();
+    if has(Feedback::Grow) && !has(Feedback::Glow) {
         out.push(Problem::warning(
             K::GrowsWithoutGlows,
             "glows",

@@ -13,5 +13,6 @@ mod records {
     mod observation_edits;
     mod sample_data;
     mod sharing;
+    mod tagged_feedback;
     mod validation;
 }

@@ -27,6 +27,7 @@ pub(super) async fn program(
             people,
             cohorts: accounts::cohorts_of(db, &program)?,
             pairs: accounts::pairs_of_program(db, &program)?,
+            name: accounts::program_name(db, &program)?,
             id: program,
         }))
     })

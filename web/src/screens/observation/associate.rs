@@ -6,8 +6,9 @@ use std::rc::Rc;
 
 use tandem_core::{
     Observation, Program, UserId,
-    edit::observation::{ObservationEdit, ObservationText},
-    model::{Note, Point, Tag},
+    edit::observation::{Feedback, ObservationEdit, ObservationText},
+    feedback::{self, Source},
+    model::{Note, Tag},
 };
 use yew::prelude::*;
 
@@ -136,8 +137,8 @@ pub fn associate_view(props: &AssociateViewProps) -> Html {
             { section("opening", html! { "Opening strength" },
                 html! { <p class="obs-prose">{ prose_or(&obs.opening_strength, "Not written yet") }</p> }) }
             { section("notes", html! { "Running notes" }, notes_list(&obs.notes, program)) }
-            { section("glows", html! { "Glows" }, points_list(&obs.glows, "No glows yet")) }
-            { section("grows", html! { "Grows" }, points_list(&obs.grows, "No grows yet")) }
+            { section("glows", html! { "Glows" }, points_list(obs, Feedback::Glow, "No glows yet")) }
+            { section("grows", html! { "Grows" }, points_list(obs, Feedback::Grow, "No grows yet")) }
             { section("closing", html! { "Closing strength" },
                 html! { <p class="obs-prose">{ prose_or(&obs.closing_strength, "Not written yet") }</p> }) }
             if !obs.next_steps.is_empty() {
@@ -231,14 +232,23 @@ fn tag_badge(tag: &Tag, program: Option<&Program>) -> Html {
     html! { <li class={class}>{ text }</li> }
 }
 
-fn points_list(points: &[Point], empty: &'static str) -> Html {
-    let written: Vec<&Point> = points.iter().filter(|p| !p.text.trim().is_empty()).collect();
-    if written.is_empty() {
+/// The glows or grows as the associate reads them: the written points, then the notes tagged in
+/// class, each of those with the moment it was taken.
+fn points_list(obs: &Observation, kind: Feedback, empty: &'static str) -> Html {
+    let points = feedback::points(obs, kind);
+    if points.is_empty() {
         return html! { <p class="obs-empty">{ empty }</p> };
     }
     html! {
         <ul class="obs-points">
-            { for written.into_iter().map(|p| html! { <li key={p.id.clone()} class="obs-prose">{ p.text.clone() }</li> }) }
+            { for points.into_iter().map(|p| html! {
+                <li key={p.id.to_owned()} class="obs-prose">
+                    { p.text.to_owned() }
+                    if let Source::Note { at } = p.source {
+                        <span class="obs-point-source">{ format!(" (noted at {})", clock(at)) }</span>
+                    }
+                </li>
+            }) }
         </ul>
     }
 }

@@ -11,6 +11,7 @@ use std::rc::Rc;
 use tandem_core::{
     Observation, Program, UserId,
     edit::observation::{ContextField, Feedback, ObservationEdit, ObservationText},
+    feedback,
     model::{ObservationStatus, Point, Tag},
     validate,
 };
@@ -387,9 +388,33 @@ fn points_editor(ctx: &Ctx<'_>, kind: Feedback, points: &[Point]) -> Html {
                     }) }
                 </ol>
             }
+            { tagged_notes(ctx, kind, name) }
             <button type="button" class="obs-button" id={add_id} onclick={add}>
                 <span aria-hidden="true" class="obs-plus">{ "+" }</span>{ format!("Add {part}") }
             </button>
+        </div>
+    }
+}
+
+/// The running notes tagged `name` in class, shown where the associate will read them (among the
+/// glows or grows) so the mentor need not retype them; untagging the note takes one out.
+fn tagged_notes(ctx: &Ctx<'_>, kind: Feedback, name: &str) -> Html {
+    let notes: Vec<_> = feedback::tagged_notes(ctx.obs, kind).collect();
+    if notes.is_empty() {
+        return Html::default();
+    }
+    let h = ctx.ids.of(&format!("{}-from-notes", name.to_lowercase()));
+    html! {
+        <div class="obs-from-notes">
+            <p class="obs-from-notes-title" id={h.clone()}>{ format!("From your notes, tagged {name}") }</p>
+            <ul class="obs-points" aria-labelledby={h}>
+                { for notes.into_iter().map(|n| html! {
+                    <li key={n.id.clone()} class="obs-prose">
+                        { n.text.clone() }
+                        <span class="obs-point-source">{ format!(" (noted at {})", clock(n.at)) }</span>
+                    </li>
+                }) }
+            </ul>
         </div>
     }
 }
