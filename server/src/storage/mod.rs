@@ -20,6 +20,7 @@ pub mod announce;
 pub mod chunks;
 pub mod db;
 pub mod documents;
+pub mod transfer;
 
 pub use chunks::Write;
 pub use db::{Backend, Db, DbError, DbResult};
