@@ -12,6 +12,7 @@
 //! |---|---|
 //! | [`observation`] | [`ObservationEdit`](observation::ObservationEdit) and its [`apply`](observation::apply) |
 //! | [`goals`] | [`GoalEdit`](goals::GoalEdit) and its [`apply`](goals::apply) |
+//! | [`mentor_notes`] | [`NotesEdit`](mentor_notes::NotesEdit) and its [`apply`](mentor_notes::apply): the owner's edits only |
 //! | this module | [`Splice`], one text edit; [`Agreement`] and [`resolve`], a person's choice of a conflicted value |
 //!
 //! Every id an edit creates (note, goal, action, check-in) is chosen when the edit is made, not
@@ -24,6 +25,7 @@
 //! follows the document wherever the operations do.
 
 pub mod goals;
+pub mod mentor_notes;
 pub mod observation;
 
 use crate::conflict::{self, ClaimValue, Conflict, Field};
