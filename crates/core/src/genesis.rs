@@ -17,7 +17,8 @@ use automerge::{ActorId, AutoCommit, ObjType};
 use crate::doc::Doc;
 use crate::error::Error;
 use crate::model::{
-    ContextInit, Goals, MentorNotes, Observation, ObservationStatus, PairIndex, Program, Timestamp, UserId,
+    ContextInit, Goals, MentorNotes, Observation, ObservationStatus, PairIndex, Program, StageRecord,
+    StageStatus, Timestamp, UserId,
 };
 use crate::ops::{put_opt, put_text};
 
@@ -106,6 +107,28 @@ pub fn pair_index(
         am.put(automerge::ROOT, "associate", associate.as_str())?;
         am.put_object(automerge::ROOT, "observations", ObjType::List)?;
         am.put_object(automerge::ROOT, "goals", ObjType::List)?;
+        Ok(())
+    }))
+}
+
+/// Starts a pair's stage record: the associate in the first stage, nothing proposed.
+pub fn stage_record(
+    actor: ActorId,
+    by: &UserId,
+    at: Timestamp,
+    pair: &str,
+    mentor: &UserId,
+    associate: &UserId,
+) -> Doc<StageRecord> {
+    created(Doc::genesis(actor, by, at, |am| {
+        let root = automerge::ROOT;
+        am.put(&root, "pair", pair)?;
+        am.put(&root, "mentor", mentor.as_str())?;
+        am.put(&root, "associate", associate.as_str())?;
+        put_opt(am, &root, "current", None)?;
+        put_opt(am, &root, "proposed", None)?;
+        am.put(&root, "status", StageStatus::Settled.as_str())?;
+        am.put_object(&root, "entries", ObjType::List)?;
         Ok(())
     }))
 }

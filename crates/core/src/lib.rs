@@ -8,10 +8,10 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`model`] | the records as plain Rust values ([`Observation`], [`Goals`], [`MentorNotes`], [`PairIndex`], [`Program`]) and small types ([`UserId`], [`Timestamp`], [`Date`], [`Tag`], statuses) |
+//! | [`model`] | the records as plain Rust values ([`Observation`], [`Goals`], [`MentorNotes`], [`PairIndex`], [`Program`], [`StageRecord`]) and small types ([`UserId`], [`Timestamp`], [`Date`], [`Tag`], statuses) |
 //! | [`doc`] | [`Doc<S>`]: one automerge document of kind `S`, with batched commits that name their user ([`CommitInfo`]) |
 //! | [`genesis`] | creating each kind of document: its whole structure, once, by its creator |
-//! | [`ops`] | **every** edit, one function each, by document: [`ops::observation`], [`ops::goals`], [`ops::mentor_notes`], [`ops::pair_index`], [`ops::program`], and [`ops::resolve`] |
+//! | [`ops`] | **every** edit, one function each, by document: [`ops::observation`], [`ops::goals`], [`ops::mentor_notes`], [`ops::pair_index`], [`ops::program`], [`ops::stage_record`], and [`ops::resolve`] |
 //! | [`edit`] | what a person's edit means, as data the UI emits: [`edit::observation::ObservationEdit`], [`edit::goals::GoalEdit`], [`edit::Agreement`], each applied through [`ops`] |
 //! | [`conflict`] | concurrent values of a status, due date, target, ... shown with who wrote each |
 //! | [`history`] | who changed what, when; who wrote each stretch of a text |
@@ -118,4 +118,6 @@ pub mod validate;
 pub use automerge;
 pub use doc::{CommitInfo, Doc, Schema};
 pub use error::Error;
-pub use model::{Date, Goals, MentorNotes, Observation, PairIndex, Program, Tag, Timestamp, UserId};
+pub use model::{
+    Date, Goals, MentorNotes, Observation, PairIndex, Program, StageRecord, Tag, Timestamp, UserId,
+};

@@ -634,6 +634,65 @@ impl Program {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Stage record
+// ---------------------------------------------------------------------------------------------
+
+string_enum!(
+    /// Where the question of moving on stands: nothing asked, a move proposed, more evidence asked
+    /// for, or the move confirmed. Two people setting it at once is shown as needing agreement.
+    StageStatus {
+        Settled => "settled",
+        Proposed => "proposed",
+        MoreEvidence => "more-evidence",
+        Confirmed => "confirmed",
+    }
+);
+
+string_enum!(
+    /// What a stage record's entry is.
+    StageEntryKind {
+        Proposal => "proposal",
+        SelfAssessment => "self-assessment",
+        Confirmed => "confirmed",
+        MoreEvidence => "more-evidence",
+    }
+);
+
+/// A pair's place in the residency: the stage the associate is in, and every proposal to move
+/// on, self-assessment and decision, each with who and when. Seen by the pair and the program's
+/// coordinators.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct StageRecord {
+    pub schema: u64,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub pair: String,
+    pub mentor: UserId,
+    pub associate: UserId,
+    /// The stage the associate is in (a stage id of the program); `None`: the first stage.
+    pub current: Option<String>,
+    /// The stage last proposed, while a proposal is open or was answered.
+    pub proposed: Option<String>,
+    pub status: StageStatus,
+    /// Append-only, oldest first.
+    pub entries: Vec<StageEntry>,
+}
+
+/// One proposal, self-assessment or decision.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct StageEntry {
+    pub id: String,
+    pub at: Timestamp,
+    pub by: UserId,
+    pub kind: StageEntryKind,
+    /// The stage it is about.
+    pub stage: Option<String>,
+    /// The rationale, the self-assessment, or what the decision says.
+    #[autosurgeon(hydrate = "prose")]
+    pub text: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ mod records {
     mod private_notes;
     mod sample_data;
     mod sharing;
+    mod stage_record;
     mod stages;
     mod tagged_feedback;
     mod validation;

@@ -12,8 +12,14 @@ pub fn claim_of(db: &Connection, document: &str) -> Result<Option<Claim>> {
     )?
     .query_row([document], |row| {
         let kind: String = row.get(0)?;
+        let pair_id = || Ok::<_, rusqlite::Error>(row.get::<_, Option<String>>(2)?.unwrap_or_default());
         let audience = match kind.as_str() {
-            "pair" => Audience::Pair { pair_id: row.get::<_, Option<String>>(2)?.unwrap_or_default() },
+            // A pair's document with a program recorded is the pair's and its program's
+            // coordinators' (see `audience_columns`).
+            "pair" if row.get::<_, Option<String>>(3)?.is_some() => {
+                Audience::PairAndCoordinators { pair_id: pair_id()? }
+            }
+            "pair" => Audience::Pair { pair_id: pair_id()? },
             "program" => {
                 Audience::Program { program_id: row.get::<_, Option<String>>(3)?.unwrap_or_default() }
             }
@@ -24,12 +30,27 @@ pub fn claim_of(db: &Connection, document: &str) -> Result<Option<Claim>> {
     .optional()
 }
 
-fn audience_columns(audience: &Audience) -> (&'static str, Option<&str>, Option<&str>) {
-    match audience {
+/// The `audience`, `pair_id` and `program_id` columns of a claim. A pair's document that its
+/// program's coordinators see too (a stage record) is a `pair` row with the pair's program
+/// recorded: a plain pair document has none, so the two never mix, and no column or constraint
+/// had to change for it.
+fn audience_columns(
+    db: &Connection,
+    audience: &Audience,
+) -> Result<(&'static str, Option<String>, Option<String>)> {
+    Ok(match audience {
         Audience::Private => ("private", None, None),
-        Audience::Pair { pair_id } => ("pair", Some(pair_id.as_str()), None),
-        Audience::Program { program_id } => ("program", None, Some(program_id.as_str())),
-    }
+        Audience::Pair { pair_id } => ("pair", Some(pair_id.clone()), None),
+        Audience::PairAndCoordinators { pair_id } => {
+            let program: Option<String> = db
+                .prepare_cached("SELECT program_id FROM pairs WHERE id = ?1")?
+                .query_row([pair_id], |row| row.get(0))
+                .optional()?;
+            // A pair that does not exist is refused before this (no one may write to it).
+            ("pair", Some(pair_id.clone()), Some(program.ok_or(rusqlite::Error::QueryReturnedNoRows)?))
+        }
+        Audience::Program { program_id } => ("program", None, Some(program_id.clone())),
+    })
 }
 
 /// Records `claim` where it may stand, in one statement, and returns the claim that stands
@@ -41,7 +62,7 @@ fn audience_columns(audience: &Audience) -> (&'static str, Option<&str>, Option<
 /// claim call and a first sync that claim the same document at the same moment on two
 /// connections cannot both find it free: whichever comes second sees the first's row.
 pub fn record_claim(db: &Connection, claim: &Claim, now_ms: i64) -> Result<(Claim, bool)> {
-    let (kind, pair_id, program_id) = audience_columns(&claim.audience);
+    let (kind, pair_id, program_id) = audience_columns(db, &claim.audience)?;
     let changed = db
         .prepare_cached(
             "INSERT INTO documents (id, audience, owner_id, pair_id, program_id, provisional, claimed_ms)
@@ -65,6 +86,8 @@ pub fn readable_by(db: &Connection, person: &str) -> Result<Vec<String>> {
          WHERE (d.audience = 'private' AND d.owner_id = ?1)
             OR (d.audience = 'pair' AND d.pair_id IN
                   (SELECT id FROM pairs WHERE mentor_id = ?1 OR associate_id = ?1))
+            OR (d.audience = 'pair' AND d.program_id IN
+                  (SELECT program_id FROM memberships WHERE person_id = ?1 AND role = 'coordinator'))
             OR (d.audience = 'program' AND d.program_id IN
                   (SELECT program_id FROM memberships WHERE person_id = ?1))
          ORDER BY d.id",
