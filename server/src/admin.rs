@@ -169,7 +169,7 @@ pub enum AdminCommand {
         /// Email or id of the person who owns it.
         #[arg(long)]
         owner: String,
-        /// `private`, `pair:<pair id>` or `program:<program id>`.
+        /// `private`, `pair:<pair id>`, `pair-and-coordinators:<pair id>` (a stage record) or `program:<program id>`.
         #[arg(long)]
         audience: String,
     },
@@ -306,7 +306,10 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
                 None if audience == "private" => Audience::Private,
                 Some(("pair", id)) => Audience::Pair { pair_id: id.into() },
                 Some(("program", id)) => Audience::Program { program_id: id.into() },
-                _ => anyhow::bail!("--audience must be private, pair:<pair id> or program:<program id>"),
+                Some(("pair-and-coordinators", id)) => Audience::PairAndCoordinators { pair_id: id.into() },
+                _ => anyhow::bail!(
+                    "--audience must be private, pair:<pair id>, pair-and-coordinators:<pair id> or program:<program id>"
+                ),
             };
             access::claim(&db, &person(&owner)?, &document, &audience, clock.now_ms())?;
         }

@@ -1,5 +1,5 @@
 //! A new program's document: when a program gets its first coordinator, `tandem admin` writes the
-//! program document (`tandem_core::defaults`: the default competency framework and question bank)
+//! program document (`tandem_core::defaults`: the default competency framework, residency stages and question bank)
 //! into storage and claims it for the program, owned by that coordinator, who edits it from then
 //! on in the app. So a program set up only with `tandem admin` is ready on the first day.
 //!

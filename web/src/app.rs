@@ -13,7 +13,7 @@ use crate::{
     account::Account,
     api::{self, ApiError},
     console::{ConsolePage, JoinPage},
-    hosts::{AgreementPage, GoalsPage, HistoryPage, ObservationPage},
+    hosts::{AgreementPage, GoalsPage, HistoryPage, ObservationPage, PrivateNotesPage},
     lock,
     pages::{PairPage, PairsPage, SignInPage},
     repo::DocStatus,
@@ -204,6 +204,7 @@ fn screen(route: &Route) -> Html {
         Route::Agreement(pair) => html! { <AgreementPage {pair} /> },
         Route::Observation(id) => html! { <ObservationPage id={id.to_string()} /> },
         Route::History(id) => html! { <HistoryPage id={id.to_string()} /> },
+        Route::PrivateNotes(about) => html! { <PrivateNotesPage {about} /> },
         Route::Console(program, tab) => html! { <ConsolePage {program} {tab} /> },
         // An invitation is for someone new on this device: whoever is signed in here signs out first.
         Route::Join(_) => html! {

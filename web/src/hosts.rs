@@ -5,9 +5,9 @@
 use std::{collections::BTreeMap, rc::Rc};
 
 use tandem_core::{
-    Doc, Goals, Observation, Timestamp, UserId, conflict,
+    Doc, Goals, MentorNotes, Observation, Timestamp, UserId, conflict,
     conflict::Field,
-    edit::{self, Agreement, goals::GoalEdit, observation::ObservationEdit},
+    edit::{self, Agreement, goals::GoalEdit, mentor_notes::NotesEdit, observation::ObservationEdit},
     history,
 };
 use tandem_sync::DocumentId;
@@ -17,9 +17,13 @@ use yew::prelude::*;
 use crate::{
     app::{Ctx, StatusLine},
     repo::{DocStatus, docs::Kind},
-    route::Route,
+    route::{NotesAbout, Route},
     screens::{
-        agreement::NeedsAgreement, goals::GoalsScreen, history::History, observation::ObservationScreen,
+        agreement::NeedsAgreement,
+        goals::GoalsScreen,
+        history::History,
+        observation::ObservationScreen,
+        private_notes::{PrivateNotesScreen, entry_field_id},
     },
     session::Session,
     ui::time,
@@ -64,6 +68,14 @@ pub fn observation_page(props: &DocProps) -> Html {
     html! {
         <>
             <DocNav session={session.clone()} pair={observation.pair.clone()} {id} />
+            if session.me() == observation.mentor {
+                <p class="private-link">
+                    <a href={Route::PrivateNotes(NotesAbout::Observation(id)).href()}>
+                        { "Private notes on this observation" }
+                    </a>
+                    <span class="meta">{ " · only you see them" }</span>
+                </p>
+            }
             if let Some(message) = &*share_error {
                 <p class="problem" role="alert">{ message.clone() }</p>
             }
@@ -165,6 +177,176 @@ pub fn goals_page(props: &PairProps) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq, Debug)]
+pub struct PrivateNotesPageProps {
+    pub about: NotesAbout,
+}
+
+/// The mentor's private notes about a pair or an observation. Said plainly at the top: only the
+/// mentor sees them. Anyone else finds nothing here: the relay never sends them another
+/// person's private documents, and this page starts notes only for the pair's mentor.
+#[function_component(PrivateNotesPage)]
+pub fn private_notes_page(props: &PrivateNotesPageProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("inside the session");
+    let session = ctx.session.clone();
+    let error = use_state(|| None::<String>);
+    let observation = match &props.about {
+        NotesAbout::Observation(id) => id.to_string(),
+        NotesAbout::Pair(_) => String::new(),
+    };
+    use_open(&session, &observation);
+    let about = props.about.key();
+    // The pair, and (for an observation) what the notes are about, as the person reads it.
+    let (pair, subject) = match &props.about {
+        NotesAbout::Pair(pair) => (Some(pair.clone()), None),
+        NotesAbout::Observation(id) => match session.repo.read::<Observation>(id) {
+            Some(obs) => {
+                let date = obs.context.date.map_or_else(|| "no date".to_owned(), |d| d.to_string());
+                let subject = if obs.context.subject.is_empty() {
+                    "no subject".to_owned()
+                } else {
+                    obs.context.subject.clone()
+                };
+                (Some(obs.pair.clone()), Some((*id, format!("{date} · {subject}"))))
+            }
+            None => (None, None),
+        },
+    };
+    let Some(pair) = pair else {
+        let NotesAbout::Observation(id) = &props.about else { return not_found() };
+        return waiting(&session, id, "observation");
+    };
+    let account = session.account();
+    let mentor = account.seat_in(&pair) == Some("mentor");
+    let documents = if mentor { session.private_notes_about(&about) } else { Vec::new() };
+
+    let start = {
+        let (session, pair, about, error) = (session.clone(), pair.clone(), about.clone(), error.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (session, pair, about, error) = (session.clone(), pair.clone(), about.clone(), error.clone());
+            spawn_local(async move {
+                match session.new_private_notes(&pair, &about).await {
+                    Ok(id) => {
+                        let entry = crate::ids::new_item_id();
+                        let add = NotesEdit::Add { id: entry.clone(), text: String::new() };
+                        let me = session.me();
+                        session.repo.edit::<MentorNotes, _>(&id, |doc| {
+                            edit::mentor_notes::apply(doc, &me, time::now(), &add)
+                        });
+                        session.repo.commit_all();
+                        let field = entry_field_id(&id.to_string(), &entry);
+                        gloo_timers::callback::Timeout::new(0, move || {
+                            crate::screens::goals::focus_by_id(&field);
+                        })
+                        .forget();
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+
+    let heading = match &subject {
+        Some((_, what)) => format!("Private notes on the observation of {what}"),
+        None => format!("Private notes on {}", session.pair_title(&pair)),
+    };
+    let associate = account
+        .me
+        .pairs
+        .iter()
+        .find(|p| p.id == pair)
+        .and_then(|p| p.associate_id.clone())
+        .map_or_else(|| "The associate".to_owned(), |id| session.people().name_of(&id));
+    html! {
+        <>
+            <nav class="crumbs" aria-label="Where you are">
+                <a href={Route::Pairs.href()}>{ "My pairs" }</a>
+                <a href={Route::Pair(pair.clone()).href()}>{ session.pair_title(&pair) }</a>
+                if let Some((id, what)) = &subject {
+                    <a href={Route::Observation(*id).href()}>{ what.clone() }</a>
+                }
+            </nav>
+            <h1>{ heading }</h1>
+            if mentor {
+                <p class="notice private-notice" role="note">
+                    <strong>{ "Only you see these notes." }</strong>
+                    { format!(" {associate} and the program's coordinators never do: the school's server keeps them for you alone and sends them to no one else's device.") }
+                </p>
+            } else {
+                <p class="notice private-notice" role="note">
+                    { "A mentor's private notes are seen by that mentor alone, so there is nothing here for you." }
+                </p>
+            }
+            if let Some(message) = &*error {
+                <p class="problem" role="alert">{ message.clone() }</p>
+            }
+            if mentor && documents.is_empty() {
+                <p class="empty">{ "No private notes yet. Jot down what you want to bring up in the debrief, or what you noticed and are not ready to share." }</p>
+                <button type="button" class="primary" onclick={start}>{ "Write a private note" }</button>
+            }
+            { for documents.into_iter().map(|(id, notes)| {
+                let on_edit = edits(&session, id, NotesEdit::is_typing, edit::mentor_notes::apply);
+                html! {
+                    <div class="notes-doc" key={id.to_string()}>
+                        <div class="doc-tools">
+                            <StatusLine class="doc-status" status={session.repo.status(&id)}
+                                connected={session.repo.is_connected()} />
+                            <a href={Route::History(id).href()}>{ "History" }</a>
+                        </div>
+                        <PrivateNotesScreen doc_id={id.to_string()} {notes} {on_edit} />
+                    </div>
+                }
+            }) }
+            if mentor && matches!(props.about, NotesAbout::Pair(_)) {
+                <ObservationNotesList session={session.clone()} pair={pair.clone()} />
+            }
+        </>
+    }
+}
+
+#[derive(Properties)]
+struct ObservationNotesListProps {
+    session: Rc<Session>,
+    pair: String,
+}
+
+impl PartialEq for ObservationNotesListProps {
+    fn eq(&self, _: &Self) -> bool {
+        // Re-rendered with its parent, which happens on every change.
+        false
+    }
+}
+
+/// The mentor's private notes on the pair's observations, so none is out of sight (notes made
+/// on a draft stay with the draft after it is shared).
+#[function_component(ObservationNotesList)]
+fn observation_notes_list(props: &ObservationNotesListProps) -> Html {
+    let list = props.session.private_notes_on_observations(&props.pair);
+    if list.is_empty() {
+        return html! {};
+    }
+    html! {
+        <section aria-labelledby="observation-notes-title">
+            <h2 id="observation-notes-title">{ "Private notes on observations" }</h2>
+            <ul class="cards">
+                { for list.into_iter().map(|(notes_id, notes, obs_id, obs)| {
+                    let date = obs.context.date.map_or_else(|| "No date".to_owned(), |d| d.to_string());
+                    let subject = if obs.context.subject.is_empty() { "No subject" } else { obs.context.subject.as_str() };
+                    let count = notes.entries.len();
+                    html! {
+                        <li class="card" key={notes_id.to_string()}>
+                            <a href={Route::PrivateNotes(NotesAbout::Observation(obs_id)).href()}>
+                                { format!("{date} · {subject} · {}", crate::pages::status_word(obs.status)) }
+                            </a>
+                            <p class="meta">{ format!("{count} private note{}", if count == 1 { "" } else { "s" }) }</p>
+                        </li>
+                    }
+                }) }
+            </ul>
+        </section>
+    }
+}
+
 #[function_component(AgreementPage)]
 pub fn agreement_page(props: &PairProps) -> Html {
     let ctx = use_context::<Ctx>().expect("inside the session");
@@ -250,6 +432,13 @@ pub fn history_page(props: &DocProps) -> Html {
     } else if let Some(goals) = session.repo.read::<Goals>(&id) {
         let entries = session.repo.with_doc::<Goals, _>(&id, history::history).unwrap_or_default();
         (entries, "History of these goals", goals.pair.clone())
+    } else if let Some(notes) = session.repo.read::<MentorNotes>(&id) {
+        let entries = session.repo.with_doc::<MentorNotes, _>(&id, history::history).unwrap_or_default();
+        let pair = match session.repo.read::<Observation>(&notes.about.parse().unwrap_or(id)) {
+            Some(obs) => obs.pair.clone(),
+            None => notes.about.clone(),
+        };
+        (entries, "History of these private notes", pair)
     } else {
         return waiting(&session, &id, "document");
     };

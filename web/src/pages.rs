@@ -12,7 +12,7 @@ use crate::{
     account::Account,
     api::ApiError,
     app::{Ctx, InsecureContextNotice, StorageHandle, secure_context, sign_in},
-    route::{ConsoleTab, Route},
+    route::{ConsoleTab, NotesAbout, Route},
     store::IdbStorage,
 };
 
@@ -185,6 +185,9 @@ pub fn pair_page(props: &PairProps) -> Html {
                 <a href={Route::Agreement(props.pair.clone()).href()}>
                     { if conflicts > 0 { format!("Needs agreement ({conflicts})") } else { "Needs agreement".to_owned() } }
                 </a>
+                if seat == Some("mentor") {
+                    <a href={Route::PrivateNotes(NotesAbout::Pair(props.pair.clone())).href()}>{ "Private notes (only you)" }</a>
+                }
             </nav>
             <section aria-labelledby="observations-title">
                 <div class="section-head">

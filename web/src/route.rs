@@ -15,11 +15,30 @@ pub enum Route {
     Agreement(String),
     Observation(DocumentId),
     History(DocumentId),
+    /// The mentor's private notes about a pair or about one observation.
+    PrivateNotes(NotesAbout),
     /// A coordinator's console for a program: one of its screens.
     Console(String, ConsoleTab),
     /// An invitation link (`#/join/{token}`): what it invites to, and choosing a password.
     Join(String),
     NotFound,
+}
+
+/// What a mentor's private notes are about: the id written in the notes document's `about`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotesAbout {
+    Pair(String),
+    Observation(DocumentId),
+}
+
+impl NotesAbout {
+    /// The value of a notes document's `about` field.
+    pub fn key(&self) -> String {
+        match self {
+            NotesAbout::Pair(pair) => pair.clone(),
+            NotesAbout::Observation(id) => id.to_string(),
+        }
+    }
 }
 
 /// The screens of a program's console.
@@ -46,8 +65,12 @@ impl Route {
             ["pair", pair] => Route::Pair((*pair).to_owned()),
             ["pair", pair, "goals"] => Route::Goals((*pair).to_owned()),
             ["pair", pair, "agreement"] => Route::Agreement((*pair).to_owned()),
+            ["pair", pair, "private"] => Route::PrivateNotes(NotesAbout::Pair((*pair).to_owned())),
             ["doc", id] => id.parse().map_or(Route::NotFound, Route::Observation),
             ["doc", id, "history"] => id.parse().map_or(Route::NotFound, Route::History),
+            ["doc", id, "private"] => {
+                id.parse().map_or(Route::NotFound, |id| Route::PrivateNotes(NotesAbout::Observation(id)))
+            }
             ["console", program] => Route::Console((*program).to_owned(), ConsoleTab::Overview),
             ["console", program, "people"] => Route::Console((*program).to_owned(), ConsoleTab::People),
             ["console", program, "pairs"] => Route::Console((*program).to_owned(), ConsoleTab::Pairs),
@@ -67,6 +90,8 @@ impl Route {
             Route::Agreement(pair) => format!("#/pair/{}/agreement", part(pair)),
             Route::Observation(id) => format!("#/doc/{id}"),
             Route::History(id) => format!("#/doc/{id}/history"),
+            Route::PrivateNotes(NotesAbout::Pair(pair)) => format!("#/pair/{}/private", part(pair)),
+            Route::PrivateNotes(NotesAbout::Observation(id)) => format!("#/doc/{id}/private"),
             Route::Console(program, ConsoleTab::Overview) => format!("#/console/{}", part(program)),
             Route::Console(program, ConsoleTab::People) => format!("#/console/{}/people", part(program)),
             Route::Console(program, ConsoleTab::Pairs) => format!("#/console/{}/pairs", part(program)),
@@ -105,6 +130,8 @@ mod tests {
             Route::Agreement("p1".into()),
             Route::Observation(doc),
             Route::History(doc),
+            Route::PrivateNotes(NotesAbout::Pair("p 1".into())),
+            Route::PrivateNotes(NotesAbout::Observation(doc)),
             Route::Console("north 1".into(), ConsoleTab::Overview),
             Route::Console("north".into(), ConsoleTab::People),
             Route::Console("north".into(), ConsoleTab::Pairs),

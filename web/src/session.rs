@@ -6,7 +6,7 @@ use std::{cell::RefCell, rc::Rc};
 
 use tandem_api::Audience;
 use tandem_core::{
-    Goals, Observation, Program, UserId, genesis,
+    Goals, MentorNotes, Observation, Program, UserId, genesis,
     model::{ContextInit, ObservationStatus},
     ops, share,
 };
@@ -140,6 +140,59 @@ impl Session {
     /// The pair's goals documents (normally one; two if both made one offline at once).
     pub fn goals_of(&self, pair_id: &str) -> Vec<(DocumentId, Rc<Goals>)> {
         self.repo.all::<Goals>().into_iter().filter(|(_, goals)| goals.pair == pair_id).collect()
+    }
+
+    /// The mentor's private notes about a pair or an observation (`about`), on this device. Only
+    /// their owner ever has them: the relay sends a private document to no one else. Normally
+    /// one; two if the mentor started them on two devices offline at once.
+    pub fn private_notes_about(&self, about: &str) -> Vec<(DocumentId, Rc<MentorNotes>)> {
+        let me = self.me();
+        let mut list: Vec<_> = self
+            .repo
+            .all::<MentorNotes>()
+            .into_iter()
+            .filter(|(_, notes)| notes.about == about && notes.owner == me)
+            .collect();
+        list.sort_by_key(|(_, notes)| notes.created_at);
+        list
+    }
+
+    /// Every private note document of the signed-in mentor that is about one of the pair's
+    /// observations, with that observation (so the pair's page can list them).
+    pub fn private_notes_on_observations(
+        &self,
+        pair_id: &str,
+    ) -> Vec<(DocumentId, Rc<MentorNotes>, DocumentId, Rc<Observation>)> {
+        let me = self.me();
+        let observations: Vec<(DocumentId, Rc<Observation>)> =
+            self.repo.all::<Observation>().into_iter().filter(|(_, obs)| obs.pair == pair_id).collect();
+        let mut list = Vec::new();
+        for (id, notes) in self.repo.all::<MentorNotes>() {
+            if notes.owner != me {
+                continue;
+            }
+            if let Some((obs_id, obs)) =
+                observations.iter().find(|(obs_id, _)| obs_id.to_string() == notes.about)
+            {
+                list.push((id, notes, *obs_id, obs.clone()));
+            }
+        }
+        list.sort_by_key(|(_, _, _, obs)| std::cmp::Reverse((obs.context.date, obs.created_at)));
+        list
+    }
+
+    /// Starts the mentor's private notes about `about` (a pair they mentor, or one of its
+    /// observations), private to them on the relay. Only the pair's mentor may.
+    pub async fn new_private_notes(&self, pair_id: &str, about: &str) -> Result<DocumentId, String> {
+        let (mentor, _) = self.seats(pair_id)?;
+        let me = self.me();
+        if me != mentor {
+            return Err("only the pair's mentor keeps private notes".to_owned());
+        }
+        let doc = genesis::mentor_notes(self.repo.actor(), &me, time::now(), about);
+        let id = self.repo.create(doc)?;
+        self.made(&id, Audience::Private).await;
+        Ok(id)
     }
 
     /// Starts a draft observation of the pair's associate, dated today. Only the mentor may.

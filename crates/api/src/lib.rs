@@ -157,12 +157,14 @@ pub struct PasswordChange {
 
 /// Who may see a document: recorded by the relay when the document is claimed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Audience {
     /// Its owner only (drafts, mentor notes).
     Private,
     /// The mentor and the associate of one pair, whoever sits in those seats now.
     Pair { pair_id: String },
+    /// One pair and the coordinators of its program (the pair's stage record): they all write.
+    PairAndCoordinators { pair_id: String },
     /// Everyone in the program reads; its coordinators write.
     Program { program_id: String },
 }

@@ -122,6 +122,10 @@ fn audiences_are_tagged_by_kind() {
     check(Audience::Private, r#"{"kind":"private"}"#);
     check(Audience::Pair { pair_id: "pair-1".into() }, r#"{"kind":"pair","pair_id":"pair-1"}"#);
     check(Audience::Program { program_id: "prog".into() }, r#"{"kind":"program","program_id":"prog"}"#);
+    check(
+        Audience::PairAndCoordinators { pair_id: "pair-1".into() },
+        r#"{"kind":"pair-and-coordinators","pair_id":"pair-1"}"#,
+    );
 }
 
 #[test]

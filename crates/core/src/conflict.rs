@@ -13,18 +13,33 @@ use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, Value};
 
 use crate::doc::{Doc, Schema};
 use crate::history::Attribution;
-use crate::model::{Goals, Observation, Timestamp, UserId};
+use crate::model::{Goals, Observation, StageRecord, Timestamp, UserId};
 use crate::ops::find;
 
 /// Which field is in conflict.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
     ObservationStatus,
-    GoalStatus { goal: String },
-    GoalDue { goal: String },
-    GoalBaseline { goal: String },
-    GoalTarget { goal: String },
-    GoalReworkedInto { goal: String },
+    GoalStatus {
+        goal: String,
+    },
+    GoalDue {
+        goal: String,
+    },
+    GoalBaseline {
+        goal: String,
+    },
+    GoalTarget {
+        goal: String,
+    },
+    GoalReworkedInto {
+        goal: String,
+    },
+    /// A stage record's status (proposed, more evidence asked for, confirmed).
+    StageStatus,
+    /// The stage a stage record says was proposed, or that the associate is in.
+    StageProposed,
+    StageCurrent,
 }
 
 impl fmt::Display for Field {
@@ -36,6 +51,9 @@ impl fmt::Display for Field {
             Field::GoalBaseline { goal } => write!(f, "goals/{goal}/measure/baseline"),
             Field::GoalTarget { goal } => write!(f, "goals/{goal}/measure/target"),
             Field::GoalReworkedInto { goal } => write!(f, "goals/{goal}/reworked_into"),
+            Field::StageStatus => write!(f, "status"),
+            Field::StageProposed => write!(f, "proposed"),
+            Field::StageCurrent => write!(f, "current"),
         }
     }
 }
@@ -114,6 +132,17 @@ pub fn observation(doc: &mut Doc<Observation>) -> Vec<Conflict> {
     let attribution = Attribution::of(doc);
     let mut out = Vec::new();
     check(doc, &attribution, &automerge::ROOT, "status", Field::ObservationStatus, &mut out);
+    out
+}
+
+/// Conflicts in a pair's stage record: its status (a proposal and a decision made at once), the
+/// stage proposed, and the current stage. Commits the open batch first.
+pub fn stage_record(doc: &mut Doc<StageRecord>) -> Vec<Conflict> {
+    let attribution = Attribution::of(doc);
+    let mut out = Vec::new();
+    check(doc, &attribution, &automerge::ROOT, "status", Field::StageStatus, &mut out);
+    check(doc, &attribution, &automerge::ROOT, "proposed", Field::StageProposed, &mut out);
+    check(doc, &attribution, &automerge::ROOT, "current", Field::StageCurrent, &mut out);
     out
 }
 

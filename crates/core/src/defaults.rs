@@ -1,5 +1,5 @@
-//! What a new program starts with: a small competency framework and a bank of open-ended coaching
-//! questions, so that a program set up with `tandem admin create-program` is ready to use on the
+//! What a new program starts with: a small competency framework, four residency stages and a bank
+//! of open-ended coaching questions, so that a program set up with `tandem admin create-program` is ready to use on the
 //! first day. Coordinators change both in the app afterwards (a new framework version, questions
 //! added, reworded or removed).
 //!
@@ -14,7 +14,7 @@ use crate::doc::Doc;
 use crate::error::Error;
 use crate::genesis;
 use crate::model::{Program, Timestamp, UserId};
-use crate::ops::program::{self as p, CompetencyInit};
+use crate::ops::program::{self as p, CompetencyInit, RequirementInit, StageInit};
 
 /// The title of the first framework version.
 pub const FRAMEWORK_TITLE: &str = "Teaching competencies";
@@ -160,11 +160,78 @@ pub const QUESTIONS: [(&str, &str, &str); 30] = [
     ("q-next-obstacle", "Next steps", "What might get in the way, and how will you plan around it?"),
 ];
 
-/// A new program's document: its name, the default framework (version 1) and question bank,
+/// Level positions in [`LEVELS`], for the stages' bars.
+const DEVELOPING: u64 = 1;
+const PROFICIENT: u64 = 2;
+
+/// A stage's bar: (competency id, shared observations needed, lowest level that counts).
+type Bar = (&'static str, u64, u64);
+
+/// The four default stages, in order: (id, name, the responsibility it brings, the bar to start it).
+/// An associate starts in the first, so it asks for nothing; each later one asks for more of the
+/// four areas, at a higher level, before the associate takes more of the teaching on.
+pub const STAGES: [(&str, &str, &str, &[Bar]); 4] = [
+    (
+        "s-alongside",
+        "Alongside",
+        "Plans with the mentor, teaches small groups and leads routines such as the lesson's opening, while the mentor leads the class.",
+        &[],
+    ),
+    (
+        "s-parts",
+        "Leading parts of lessons",
+        "Plans and teaches whole sections of the mentor's lessons, with the mentor in the room and stepping in when asked.",
+        &[("c-culture", 2, DEVELOPING), ("c-content", 2, DEVELOPING)],
+    ),
+    (
+        "s-one-class",
+        "Teaching one class",
+        "Plans and teaches one class on their own for a unit of work, and meets the mentor each week to look at students' work.",
+        &[
+            ("c-culture", 2, PROFICIENT),
+            ("c-content", 2, PROFICIENT),
+            ("c-ownership", 1, DEVELOPING),
+            ("c-demonstration", 1, DEVELOPING),
+        ],
+    ),
+    (
+        "s-full",
+        "Full responsibility",
+        "Plans and teaches the mentor's whole timetable for several weeks; the mentor steps back to observe and coach.",
+        &[
+            ("c-culture", 2, PROFICIENT),
+            ("c-content", 2, PROFICIENT),
+            ("c-ownership", 2, PROFICIENT),
+            ("c-demonstration", 2, PROFICIENT),
+        ],
+    ),
+];
+
+/// Adds the default stages after any the program has.
+pub fn add_default_stages(program: &mut Doc<Program>, by: &UserId, at: Timestamp) -> Result<(), Error> {
+    for (id, name, responsibility, bars) in STAGES {
+        let ids: Vec<String> = bars.iter().map(|(competency, _, _)| format!("{id}/{competency}")).collect();
+        let requirements: Vec<RequirementInit<'_>> = bars
+            .iter()
+            .zip(&ids)
+            .map(|((competency, observations, level), id)| RequirementInit {
+                id,
+                competency,
+                observations: *observations,
+                level: *level,
+            })
+            .collect();
+        p::add_stage(program, by, at, &StageInit { id, name, responsibility, requirements: &requirements })?;
+    }
+    Ok(())
+}
+
+/// A new program's document: its name, the default framework (version 1), stages and question bank,
 /// written by `by` (the relay's setup, or the program's first coordinator) at `at`.
 pub fn program(actor: ActorId, by: &UserId, at: Timestamp, name: &str) -> Result<Doc<Program>, Error> {
     let mut program = genesis::program(actor, by, at, name);
     publish_default_framework(&mut program, by, at, 1)?;
+    add_default_stages(&mut program, by, at)?;
     for (id, theme, text) in QUESTIONS {
         p::add_bank_question(&mut program, by, at, id, text, theme)?;
     }

@@ -20,7 +20,7 @@ use autosurgeon::Hydrate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::model::{Goals, MentorNotes, Observation, PairIndex, Program, Timestamp, UserId};
+use crate::model::{Goals, MentorNotes, Observation, PairIndex, Program, StageRecord, Timestamp, UserId};
 
 /// A kind of document: its name in the `kind` field, and the newest schema version this build
 /// knows.
@@ -38,6 +38,7 @@ mod sealed {
     impl Sealed for crate::model::Goals {}
     impl Sealed for crate::model::PairIndex {}
     impl Sealed for crate::model::Program {}
+    impl Sealed for crate::model::StageRecord {}
 }
 
 impl Schema for Observation {
@@ -58,6 +59,10 @@ impl Schema for PairIndex {
 }
 impl Schema for Program {
     const KIND: &'static str = "program";
+    const VERSION: u64 = 1;
+}
+impl Schema for StageRecord {
+    const KIND: &'static str = "stage-record";
     const VERSION: u64 = 1;
 }
 

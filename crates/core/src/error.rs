@@ -50,6 +50,11 @@ pub enum Error {
     #[error("this is a Tandem {kind} record; edit it in the app, not as a raw document")]
     RawEditOfRecord { kind: String },
 
+    /// The edit is one its maker may not make in this record (another person's private notes, a
+    /// stage decision by someone who does not decide): the record's own rule, kept on every device.
+    #[error("{0}; ask the person whose part it is")]
+    NotAllowed(String),
+
     /// automerge refused an operation; this is a bug in this crate rather than in the caller.
     #[error("automerge refused an edit ({0}); please report this")]
     Automerge(#[source] Box<AutomergeError>),

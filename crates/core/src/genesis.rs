@@ -17,7 +17,8 @@ use automerge::{ActorId, AutoCommit, ObjType};
 use crate::doc::Doc;
 use crate::error::Error;
 use crate::model::{
-    ContextInit, Goals, MentorNotes, Observation, ObservationStatus, PairIndex, Program, Timestamp, UserId,
+    ContextInit, Goals, MentorNotes, Observation, ObservationStatus, PairIndex, Program, StageRecord,
+    StageStatus, Timestamp, UserId,
 };
 use crate::ops::{put_opt, put_text};
 
@@ -68,6 +69,7 @@ pub(crate) fn observation_layout(
     am.put_object(&root, "next_steps", ObjType::List)?;
     am.put(&root, "status", status.as_str())?;
     am.put_object(&root, "acknowledgements", ObjType::Map)?;
+    am.put_object(&root, "ratings", ObjType::List)?;
     Ok(())
 }
 
@@ -109,14 +111,61 @@ pub fn pair_index(
     }))
 }
 
+/// Starts a pair's stage record: the associate in the first stage, nothing proposed.
+pub fn stage_record(
+    actor: ActorId,
+    by: &UserId,
+    at: Timestamp,
+    pair: &str,
+    mentor: &UserId,
+    associate: &UserId,
+) -> Doc<StageRecord> {
+    created(Doc::genesis(actor, by, at, |am| {
+        let root = automerge::ROOT;
+        am.put(&root, "pair", pair)?;
+        am.put(&root, "mentor", mentor.as_str())?;
+        am.put(&root, "associate", associate.as_str())?;
+        put_opt(am, &root, "current", None)?;
+        put_opt(am, &root, "proposed", None)?;
+        am.put(&root, "status", StageStatus::Settled.as_str())?;
+        am.put_object(&root, "entries", ObjType::List)?;
+        Ok(())
+    }))
+}
+
 /// Starts a program (done by its first coordinator).
 pub fn program(actor: ActorId, by: &UserId, at: Timestamp, name: &str) -> Doc<Program> {
+    // No `stages` here: every program gets that list from the one deterministic change in
+    // `ensure_stages`, when its first stage is added, however the program began.
     created(Doc::genesis(actor, by, at, |am| {
         am.put(automerge::ROOT, "name", name)?;
         am.put_object(automerge::ROOT, "frameworks", ObjType::List)?;
         am.put_object(automerge::ROOT, "question_bank", ObjType::List)?;
         Ok(())
     }))
+}
+
+/// The actor of the one change that creates a program's `stages` list.
+const STAGES_ACTOR: &[u8] = b"tandem:program:stages";
+
+/// Gives a program its `stages` list if it has none, with a deterministic change: a fixed actor,
+/// no dependencies, time 0, no message, the same single operation. Programs written before
+/// stages existed lack the list, and any coordinator's device may be the first to add a stage,
+/// offline; every device that adds the list makes byte-identical bytes, so automerge keeps one
+/// change and one list, and no device's stages vanish in a merge (see [`crate::migrate`]).
+/// New programs get it the same way (with their first stage), so there is one list however a
+/// program began.
+pub(crate) fn ensure_stages(doc: &mut Doc<Program>) -> Result<bool, Error> {
+    if doc.root_child("stages", ObjType::List).is_ok() {
+        return Ok(false);
+    }
+    let mut am = AutoCommit::new_with_encoding(automerge::TextEncoding::UnicodeCodePoint)
+        .with_actor(ActorId::from(STAGES_ACTOR));
+    am.put_object(automerge::ROOT, "stages", ObjType::List)?;
+    am.commit_with(automerge::transaction::CommitOptions::default().with_time(0));
+    let change = am.get_last_local_change().expect("the change just committed");
+    doc.automerge().apply_changes([change])?;
+    Ok(true)
 }
 
 /// Writing to a fresh, empty document only fails if this crate has a bug.

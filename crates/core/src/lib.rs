@@ -8,18 +8,19 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`model`] | the records as plain Rust values ([`Observation`], [`Goals`], [`MentorNotes`], [`PairIndex`], [`Program`]) and small types ([`UserId`], [`Timestamp`], [`Date`], [`Tag`], statuses) |
+//! | [`model`] | the records as plain Rust values ([`Observation`], [`Goals`], [`MentorNotes`], [`PairIndex`], [`Program`], [`StageRecord`]) and small types ([`UserId`], [`Timestamp`], [`Date`], [`Tag`], statuses) |
 //! | [`doc`] | [`Doc<S>`]: one automerge document of kind `S`, with batched commits that name their user ([`CommitInfo`]) |
 //! | [`genesis`] | creating each kind of document: its whole structure, once, by its creator |
-//! | [`ops`] | **every** edit, one function each, by document: [`ops::observation`], [`ops::goals`], [`ops::mentor_notes`], [`ops::pair_index`], [`ops::program`], and [`ops::resolve`] |
+//! | [`ops`] | **every** edit, one function each, by document: [`ops::observation`], [`ops::goals`], [`ops::mentor_notes`], [`ops::pair_index`], [`ops::program`], [`ops::stage_record`], and [`ops::resolve`] |
 //! | [`edit`] | what a person's edit means, as data the UI emits: [`edit::observation::ObservationEdit`], [`edit::goals::GoalEdit`], [`edit::Agreement`], each applied through [`ops`] |
 //! | [`conflict`] | concurrent values of a status, due date, target, ... shown with who wrote each |
 //! | [`history`] | who changed what, when; who wrote each stretch of a text |
 //! | [`feedback`] | the glows and grows a reader sees: the written points, then the running notes tagged Glow or Grow |
+//! | [`readiness`] | what an associate has shown, competency by competency, with the notes that show it, and how far that goes towards a stage |
 //! | [`validate`] | SMART and strengths-first checks, returning [`validate::Problem`]s |
 //! | [`share`] | a shared observation as a history-free snapshot of the draft |
 //! | [`migrate`] | schema versions and the rules for adding one |
-//! | [`defaults`] | what a new program starts with: a four-area competency framework with levels, and 30 open-ended coaching questions by theme |
+//! | [`defaults`] | what a new program starts with: a four-area competency framework with levels, four residency stages, and 30 open-ended coaching questions by theme |
 //! | [`sample`] | a realistic demo program for the relay's demo mode |
 //! | [`raw`] | documents that are not records (any automerge-repo client's JSON-shaped ones): append and set, never create structure |
 //! | [`error`] | the one [`Error`] enum: malformed bytes, wrong kind or shape, missing items |
@@ -109,6 +110,7 @@ pub mod migrate;
 pub mod model;
 pub mod ops;
 pub mod raw;
+pub mod readiness;
 pub mod sample;
 pub mod share;
 pub mod validate;
@@ -116,4 +118,6 @@ pub mod validate;
 pub use automerge;
 pub use doc::{CommitInfo, Doc, Schema};
 pub use error::Error;
-pub use model::{Date, Goals, MentorNotes, Observation, PairIndex, Program, Tag, Timestamp, UserId};
+pub use model::{
+    Date, Goals, MentorNotes, Observation, PairIndex, Program, StageRecord, Tag, Timestamp, UserId,
+};

@@ -21,7 +21,10 @@
 //!   regenerated, and a test that they load and upgrade.
 //!
 //! Today every kind is at version 1, so [`upgrade`] has nothing to do; it exists so that callers
-//! already call it after loading.
+//! already call it after loading. Fields added since version 1 were added the way these rules
+//! allow without a version: a program's `stages` list by the deterministic change of
+//! `genesis::ensure_stages` when its first stage is added; an observation's `ratings` list in the
+//! genesis of every observation made since (older ones read with no ratings).
 
 use automerge::ScalarValue;
 use automerge::transaction::Transactable;

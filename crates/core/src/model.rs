@@ -266,6 +266,47 @@ pub struct Observation {
     pub status: ObservationStatus,
     /// Who acknowledged receipt (not agreement), and when. Keys are user ids.
     pub acknowledgements: BTreeMap<String, Timestamp>,
+    /// The mentor's ratings of the competencies the lesson gave evidence for, append-only (a
+    /// later rating of the same competency supersedes an earlier one: [`Observation::ratings`]).
+    /// Observations started before ratings existed have none, and no list to add them to.
+    #[autosurgeon(missing = "Vec::new", rename = "ratings")]
+    pub rating_log: Vec<Rating>,
+}
+
+/// A mentor's rating of one competency in one observed lesson: a level of the framework version
+/// it was made under, counted by position so a renamed level keeps its place.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct Rating {
+    pub id: String,
+    /// The competency's id, stable across framework versions.
+    pub competency: String,
+    /// The framework version the rating was made under.
+    pub framework: u64,
+    /// The level's position, 0 for the first ("Beginning" in the defaults).
+    pub level: u64,
+    pub by: UserId,
+    pub at: Timestamp,
+}
+
+impl Observation {
+    /// The standing rating of each competency rated: the latest by time (ties broken by id, so
+    /// every device reads the same one), in the order competencies were first rated.
+    pub fn ratings(&self) -> Vec<&Rating> {
+        let mut standing: Vec<&Rating> = Vec::new();
+        for rating in &self.rating_log {
+            match standing.iter_mut().find(|r| r.competency == rating.competency) {
+                Some(r) if (rating.at, &rating.id) > (r.at, &r.id) => *r = rating,
+                Some(_) => {}
+                None => standing.push(rating),
+            }
+        }
+        standing
+    }
+
+    /// Whether the pair sees it: shared, or further along. A draft is the mentor's alone.
+    pub fn is_shared(&self) -> bool {
+        self.status != ObservationStatus::Draft
+    }
 }
 
 /// The lesson the observation is about.
@@ -496,6 +537,35 @@ pub struct Program {
     /// competency keep meaning what they meant when they were written.
     pub frameworks: Vec<Framework>,
     pub question_bank: Vec<BankQuestion>,
+    /// The residency's stages, in order: what an associate takes on at each, and what they show
+    /// first. Programs written before stages existed have none until a coordinator adds one.
+    #[autosurgeon(missing = "Vec::new")]
+    pub stages: Vec<Stage>,
+}
+
+/// One stage of the residency.
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate)]
+pub struct Stage {
+    pub id: String,
+    pub name: String,
+    /// The responsibility the stage brings ("teaches one class on their own").
+    #[autosurgeon(hydrate = "prose")]
+    pub responsibility: String,
+    /// What an associate shows before they start the stage.
+    pub requirements: Vec<Requirement>,
+}
+
+/// A competency to evidence and the bar: `observations` shared observations rated at `level` or
+/// above.
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate)]
+pub struct Requirement {
+    pub id: String,
+    /// The competency's id, stable across framework versions.
+    pub competency: String,
+    /// How many shared observations must show it.
+    pub observations: u64,
+    /// The lowest level that counts, by position (0 for the first).
+    pub level: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Hydrate)]
@@ -539,6 +609,19 @@ impl Program {
         self.frameworks.iter().max_by_key(|f| f.version)
     }
 
+    /// The competency with this id as the newest framework version that has it describes it:
+    /// a renamed competency reads with its new name everywhere, old ratings included.
+    pub fn competency(&self, id: &str) -> Option<&Competency> {
+        let mut versions: Vec<&Framework> = self.frameworks.iter().collect();
+        versions.sort_by_key(|f| std::cmp::Reverse(f.version));
+        versions.into_iter().find_map(|f| f.competencies.iter().find(|c| c.id == id))
+    }
+
+    /// The stage with this id, and its position.
+    pub fn stage(&self, id: &str) -> Option<(usize, &Stage)> {
+        self.stages.iter().enumerate().find(|(_, s)| s.id == id)
+    }
+
     /// The themes of the question bank, in the order their first question appears.
     pub fn themes(&self) -> Vec<&str> {
         let mut themes: Vec<&str> = Vec::new();
@@ -549,6 +632,65 @@ impl Program {
         }
         themes
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage record
+// ---------------------------------------------------------------------------------------------
+
+string_enum!(
+    /// Where the question of moving on stands: nothing asked, a move proposed, more evidence asked
+    /// for, or the move confirmed. Two people setting it at once is shown as needing agreement.
+    StageStatus {
+        Settled => "settled",
+        Proposed => "proposed",
+        MoreEvidence => "more-evidence",
+        Confirmed => "confirmed",
+    }
+);
+
+string_enum!(
+    /// What a stage record's entry is.
+    StageEntryKind {
+        Proposal => "proposal",
+        SelfAssessment => "self-assessment",
+        Confirmed => "confirmed",
+        MoreEvidence => "more-evidence",
+    }
+);
+
+/// A pair's place in the residency: the stage the associate is in, and every proposal to move
+/// on, self-assessment and decision, each with who and when. Seen by the pair and the program's
+/// coordinators.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct StageRecord {
+    pub schema: u64,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub pair: String,
+    pub mentor: UserId,
+    pub associate: UserId,
+    /// The stage the associate is in (a stage id of the program); `None`: the first stage.
+    pub current: Option<String>,
+    /// The stage last proposed, while a proposal is open or was answered.
+    pub proposed: Option<String>,
+    pub status: StageStatus,
+    /// Append-only, oldest first.
+    pub entries: Vec<StageEntry>,
+}
+
+/// One proposal, self-assessment or decision.
+#[derive(Debug, Clone, PartialEq, Hydrate)]
+pub struct StageEntry {
+    pub id: String,
+    pub at: Timestamp,
+    pub by: UserId,
+    pub kind: StageEntryKind,
+    /// The stage it is about.
+    pub stage: Option<String>,
+    /// The rationale, the self-assessment, or what the decision says.
+    #[autosurgeon(hydrate = "prose")]
+    pub text: String,
 }
 
 #[cfg(test)]

@@ -72,6 +72,16 @@ pub fn snapshot(
         let reflection = child(am, &root, "reflection", automerge::ObjType::Text)
             .map_err(|e| Error::Shape { kind: "observation", detail: e.0 })?;
         am.splice_text(&reflection, 0, 0, &obs.reflection)?;
+        // The ratings the mentor gave while sharing: the evidence a stage's readiness counts.
+        let ratings = list(am, "ratings")?;
+        for r in &obs.rating_log {
+            let item = push_item(am, &ratings, &r.id)?;
+            am.put(&item, "competency", r.competency.as_str())?;
+            am.put(&item, "framework", automerge::ScalarValue::Uint(r.framework))?;
+            am.put(&item, "level", automerge::ScalarValue::Uint(r.level))?;
+            am.put(&item, "by", r.by.as_str())?;
+            put_time(am, &item, "at", r.at)?;
+        }
         let steps = list(am, "next_steps")?;
         for step in &obs.next_steps {
             let item = push_item(am, &steps, &step.id)?;

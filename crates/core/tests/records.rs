@@ -11,8 +11,11 @@ mod records {
     mod fixtures;
     mod goal_edits;
     mod observation_edits;
+    mod private_notes;
     mod sample_data;
     mod sharing;
+    mod stage_record;
+    mod stages;
     mod tagged_feedback;
     mod validation;
 }

@@ -13,8 +13,14 @@ pub fn claim_of(db: &Db, document: &str) -> Result<Option<Claim>> {
         &[&document],
         |row| {
             let kind: String = row.get(0)?;
+            let pair_id = || Ok::<_, DbError>(row.get::<Option<String>>(2)?.unwrap_or_default());
             let audience = match kind.as_str() {
-                "pair" => Audience::Pair { pair_id: row.get::<Option<String>>(2)?.unwrap_or_default() },
+                // A pair's document with a program recorded is the pair's and its program's
+                // coordinators' (see `audience_columns`).
+                "pair" if row.get::<Option<String>>(3)?.is_some() => {
+                    Audience::PairAndCoordinators { pair_id: pair_id()? }
+                }
+                "pair" => Audience::Pair { pair_id: pair_id()? },
                 "program" => {
                     Audience::Program { program_id: row.get::<Option<String>>(3)?.unwrap_or_default() }
                 }
@@ -25,12 +31,22 @@ pub fn claim_of(db: &Db, document: &str) -> Result<Option<Claim>> {
     )
 }
 
-fn audience_columns(audience: &Audience) -> (&'static str, Option<&str>, Option<&str>) {
-    match audience {
+/// The `audience`, `pair_id` and `program_id` columns of a claim. A pair's document that its
+/// program's coordinators see too (a stage record) is a `pair` row with the pair's program
+/// recorded: a plain pair document has none, so the two never mix, and no column or constraint
+/// had to change for it.
+fn audience_columns(db: &Db, audience: &Audience) -> Result<(&'static str, Option<String>, Option<String>)> {
+    Ok(match audience {
         Audience::Private => ("private", None, None),
-        Audience::Pair { pair_id } => ("pair", Some(pair_id.as_str()), None),
-        Audience::Program { program_id } => ("program", None, Some(program_id.as_str())),
-    }
+        Audience::Pair { pair_id } => ("pair", Some(pair_id.clone()), None),
+        Audience::PairAndCoordinators { pair_id } => {
+            let program: Option<String> =
+                db.query_opt("SELECT program_id FROM pairs WHERE id = ?1", &[pair_id], |row| row.get(0))?;
+            // A pair that does not exist is refused before this (no one may write to it).
+            ("pair", Some(pair_id.clone()), Some(program.ok_or(DbError::Missing("the claimed pair"))?))
+        }
+        Audience::Program { program_id } => ("program", None, Some(program_id.clone())),
+    })
 }
 
 /// Records `claim` where it may stand, in one statement, and returns the claim that stands
@@ -43,7 +59,7 @@ fn audience_columns(audience: &Audience) -> (&'static str, Option<&str>, Option<
 /// connections (or two relays sharing PostgreSQL) cannot both find it free: whichever comes second
 /// sees the first's row.
 pub fn record_claim(db: &Db, claim: &Claim, now_ms: i64) -> Result<(Claim, bool)> {
-    let (kind, pair_id, program_id) = audience_columns(&claim.audience);
+    let (kind, pair_id, program_id) = audience_columns(db, &claim.audience)?;
     let changed = db.execute(
         "INSERT INTO documents (id, audience, owner_id, pair_id, program_id, provisional, claimed_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -66,6 +82,8 @@ pub fn readable_by(db: &Db, person: &str) -> Result<Vec<String>> {
          WHERE (d.audience = 'private' AND d.owner_id = ?1)
             OR (d.audience = 'pair' AND d.pair_id IN
                   (SELECT id FROM pairs WHERE mentor_id = ?1 OR associate_id = ?1))
+            OR (d.audience = 'pair' AND d.program_id IN
+                  (SELECT program_id FROM memberships WHERE person_id = ?1 AND role = 'coordinator'))
             OR (d.audience = 'program' AND d.program_id IN
                   (SELECT program_id FROM memberships WHERE person_id = ?1))
          ORDER BY d.id",

@@ -99,6 +99,7 @@ impl World {
 pub const PRIVATE: &str = r#"{"kind": "private"}"#;
 pub const PAIR_1: &str = r#"{"kind": "pair", "pair_id": "pair-1"}"#;
 pub const PROGRAM: &str = r#"{"kind": "program", "program_id": "prog"}"#;
+pub const STAGE_1: &str = r#"{"kind": "pair-and-coordinators", "pair_id": "pair-1"}"#;
 
 pub fn notes_doc() -> Automerge {
     let mut doc = Automerge::new();
@@ -147,6 +148,8 @@ enum Audience {
     Pair,
     /// The program's document (the coordinator's).
     Program,
+    /// Pair-1's stage record: the pair and the program's coordinators.
+    Stage,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -185,6 +188,10 @@ const MATRIX: &[(Who, Audience, Op, Outcome)] = &[
     (Mentor, Audience::Program, Op::Read, Allowed),
     (Associate, Audience::Program, Op::Read, Allowed),
     (Outsider, Audience::Program, Op::Read, Allowed),
+    (Mentor, Audience::Stage, Op::Read, Allowed),
+    (Associate, Audience::Stage, Op::Read, Allowed),
+    (Coordinator, Audience::Stage, Op::Read, Allowed),
+    (Outsider, Audience::Stage, Op::Read, Denied),
     // Writing (only where the person can read; elsewhere there is nothing to write to).
     (Mentor, Audience::Private, Op::Write, Allowed),
     (Mentor, Audience::Pair, Op::Write, Allowed),
@@ -193,6 +200,9 @@ const MATRIX: &[(Who, Audience, Op, Outcome)] = &[
     (Mentor, Audience::Program, Op::Write, Denied),
     (Associate, Audience::Program, Op::Write, Denied),
     (Outsider, Audience::Program, Op::Write, Denied),
+    (Mentor, Audience::Stage, Op::Write, Allowed),
+    (Associate, Audience::Stage, Op::Write, Allowed),
+    (Coordinator, Audience::Stage, Op::Write, Allowed),
     // Claiming a new document for the audience.
     (Coordinator, Audience::Private, Op::Claim, Allowed),
     (Associate, Audience::Private, Op::Claim, Allowed),
@@ -201,6 +211,10 @@ const MATRIX: &[(Who, Audience, Op, Outcome)] = &[
     (Coordinator, Audience::Pair, Op::Claim, Denied),
     (Outsider, Audience::Pair, Op::Claim, Denied),
     (Coordinator, Audience::Program, Op::Claim, Allowed),
+    (Mentor, Audience::Stage, Op::Claim, Allowed),
+    (Associate, Audience::Stage, Op::Claim, Allowed),
+    (Coordinator, Audience::Stage, Op::Claim, Allowed),
+    (Outsider, Audience::Stage, Op::Claim, Denied),
     (Mentor, Audience::Program, Op::Claim, Denied),
     (Associate, Audience::Program, Op::Claim, Denied),
 ];
@@ -210,6 +224,7 @@ struct Docs {
     private: (Client, DocumentId),
     pair: (Client, DocumentId),
     program: (Client, DocumentId),
+    stage: (Client, DocumentId),
 }
 
 impl Docs {
@@ -218,6 +233,7 @@ impl Docs {
             Audience::Private => &self.private,
             Audience::Pair => &self.pair,
             Audience::Program => &self.program,
+            Audience::Stage => &self.stage,
         }
     }
 }
@@ -286,6 +302,7 @@ async fn check(
                 Audience::Private => PRIVATE,
                 Audience::Pair => PAIR_1,
                 Audience::Program => PROGRAM,
+                Audience::Stage => STAGE_1,
             };
             let (status, body) = world.claim(who, fresh, audience);
             let want = if expected == Allowed { 201 } else { 403 };
@@ -310,6 +327,7 @@ async fn every_cell_of_the_access_matrix_holds_on_the_real_relay() {
         private: world.create(Mentor, PRIVATE).await,
         pair: world.create(Mentor, PAIR_1).await,
         program: world.create(Coordinator, PROGRAM).await,
+        stage: world.create(Mentor, STAGE_1).await,
     };
     for (cell, entry) in MATRIX.iter().enumerate() {
         check(&world, &docs, cell, *entry).await;

@@ -38,6 +38,9 @@ pub fn field_words(field: &Field, goal_titles: &BTreeMap<String, String>) -> Str
         Field::GoalBaseline { goal } => of_goal("Baseline", goal),
         Field::GoalTarget { goal } => of_goal("Target", goal),
         Field::GoalReworkedInto { goal } => of_goal("Successor", goal),
+        Field::StageStatus => "Whether the associate moves on to the next stage".to_owned(),
+        Field::StageProposed => "The stage proposed".to_owned(),
+        Field::StageCurrent => "The associate's stage".to_owned(),
     }
 }
 

@@ -12,11 +12,13 @@
 //! | [`goals`] | a pair's SMART goals: builder with live hints, check-ins, wins, how each ended |
 //! | [`agreement`] | "needs agreement": concurrent values of a status or a goal's numbers, resolved by a person |
 //! | [`history`] | who wrote what, when |
+//! | [`private_notes`] | the mentor's private notes about the pair or an observation, seen by no one else |
 
 pub mod agreement;
 pub mod goals;
 pub mod history;
 pub mod observation;
+pub mod private_notes;
 
 /// Names are looked up in one place, `crate::people`; screens take them as props.
 pub use crate::people::People;

@@ -12,6 +12,8 @@
 //! |---|---|
 //! | [`observation`] | [`ObservationEdit`](observation::ObservationEdit) and its [`apply`](observation::apply) |
 //! | [`goals`] | [`GoalEdit`](goals::GoalEdit) and its [`apply`](goals::apply) |
+//! | [`stage_record`] | [`StageEdit`](stage_record::StageEdit) and its [`apply`](stage_record::apply): who proposes, self-assesses and decides |
+//! | [`mentor_notes`] | [`NotesEdit`](mentor_notes::NotesEdit) and its [`apply`](mentor_notes::apply): the owner's edits only |
 //! | this module | [`Splice`], one text edit; [`Agreement`] and [`resolve`], a person's choice of a conflicted value |
 //!
 //! Every id an edit creates (note, goal, action, check-in) is chosen when the edit is made, not
@@ -24,12 +26,14 @@
 //! follows the document wherever the operations do.
 
 pub mod goals;
+pub mod mentor_notes;
 pub mod observation;
+pub mod stage_record;
 
 use crate::conflict::{self, ClaimValue, Conflict, Field};
 use crate::doc::{Doc, Schema};
 use crate::error::Error;
-use crate::model::{Goals, Observation, Timestamp, UserId};
+use crate::model::{Goals, Observation, StageRecord, Timestamp, UserId};
 
 /// One edit to a text: delete `delete` characters at `index`, then insert `insert` there.
 /// Positions count Unicode code points, as everywhere in the core.
@@ -57,6 +61,12 @@ pub trait Agreeable: Schema {
 impl Agreeable for Observation {
     fn conflicts(doc: &mut Doc<Self>) -> Vec<Conflict> {
         conflict::observation(doc)
+    }
+}
+
+impl Agreeable for StageRecord {
+    fn conflicts(doc: &mut Doc<Self>) -> Vec<Conflict> {
+        conflict::stage_record(doc)
     }
 }
 

@@ -15,7 +15,7 @@
 //! Text positions and lengths count Unicode code points.
 //!
 //! The submodules follow the documents: [`observation`], [`goals`], [`mentor_notes`],
-//! [`pair_index`], [`program`]; [`resolve`] settles a reported [`crate::conflict::Conflict`].
+//! [`pair_index`], [`program`], [`stage_record`]; [`resolve`] settles a reported [`crate::conflict::Conflict`].
 //! What a person's edit in the app means in terms of these operations (one edit may be several
 //! of them) is [`crate::edit`].
 
@@ -24,6 +24,7 @@ pub mod mentor_notes;
 pub mod observation;
 pub mod pair_index;
 pub mod program;
+pub mod stage_record;
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value};

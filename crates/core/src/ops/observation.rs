@@ -2,7 +2,7 @@
 //! questions and answers, reflection, next steps, status, acknowledgements.
 
 use automerge::transaction::Transactable;
-use automerge::{ObjId, ObjType, ReadDoc};
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue};
 
 use super::{TextField, delete_item, ensure_new, push_item, put_opt, put_text, put_time};
 use crate::doc::Doc;
@@ -373,4 +373,30 @@ fn delete_from(
     doc.root_item(list, what, id)?;
     let am = doc.begin(by, at, &format!("{list}/{id}/deleted"));
     delete_item(am, &obj, what, id)
+}
+
+/// Rates a competency the lesson gave evidence for, at a level of framework version `framework`
+/// (by position, 0 for the first). Ratings are appended, never edited: a new rating of the same
+/// competency supersedes the earlier one for readers ([`Observation::ratings`]), and both stay.
+/// Observations started before ratings existed have no list for them and are refused.
+#[allow(clippy::too_many_arguments)]
+pub fn rate(
+    doc: &mut Doc<Observation>,
+    by: &UserId,
+    at: Timestamp,
+    id: &str,
+    competency: &str,
+    framework: u64,
+    level: u64,
+) -> Result<(), Error> {
+    let list = doc.root_child("ratings", ObjType::List)?;
+    ensure_new(doc.automerge_ref(), &list, "rating", id)?;
+    let am = doc.begin(by, at, &format!("ratings/{competency}"));
+    let item = push_item(am, &list, id)?;
+    am.put(&item, "competency", competency)?;
+    am.put(&item, "framework", ScalarValue::Uint(framework))?;
+    am.put(&item, "level", ScalarValue::Uint(level))?;
+    am.put(&item, "by", by.as_str())?;
+    put_time(am, &item, "at", at)?;
+    Ok(())
 }

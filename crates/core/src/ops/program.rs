@@ -116,3 +116,161 @@ pub fn delete_bank_question(
     let am = doc.begin(by, at, &format!("question_bank/{id}/deleted"));
     delete_item(am, &list, "bank question", id)
 }
+
+/// A requirement of a stage being added: `observations` shared observations rated at `level`
+/// (by position) or above in `competency`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequirementInit<'a> {
+    pub id: &'a str,
+    pub competency: &'a str,
+    pub observations: u64,
+    pub level: u64,
+}
+
+/// A stage being added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageInit<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub responsibility: &'a str,
+    pub requirements: &'a [RequirementInit<'a>],
+}
+
+/// The stages list, added first to a program written before stages existed (deterministically:
+/// [`crate::genesis`]).
+fn stages_list(doc: &mut Doc<Program>) -> Result<ObjId, Error> {
+    crate::genesis::ensure_stages(doc)?;
+    doc.root_child("stages", ObjType::List)
+}
+
+/// Appends a stage: it comes after every stage there.
+pub fn add_stage(
+    doc: &mut Doc<Program>,
+    by: &UserId,
+    at: Timestamp,
+    stage: &StageInit<'_>,
+) -> Result<(), Error> {
+    let list = stages_list(doc)?;
+    ensure_new(doc.automerge_ref(), &list, "stage", stage.id)?;
+    let am = doc.begin(by, at, &format!("stages/{}", stage.id));
+    let item = push_item(am, &list, stage.id)?;
+    am.put(&item, "name", stage.name)?;
+    put_text(am, &item, "responsibility", stage.responsibility)?;
+    // Inside the new stage's item, so created once, by whoever adds the stage.
+    let requirements = am.put_object(&item, "requirements", ObjType::List)?;
+    for r in stage.requirements {
+        write_requirement(am, &requirements, r)?;
+    }
+    Ok(())
+}
+
+fn write_requirement(
+    am: &mut automerge::AutoCommit,
+    list: &ObjId,
+    r: &RequirementInit<'_>,
+) -> Result<(), Error> {
+    let item = push_item(am, list, r.id)?;
+    am.put(&item, "competency", r.competency)?;
+    am.put(&item, "observations", ScalarValue::Uint(r.observations))?;
+    am.put(&item, "level", ScalarValue::Uint(r.level))?;
+    Ok(())
+}
+
+fn stage_item(doc: &Doc<Program>, stage: &str) -> Result<ObjId, Error> {
+    doc.root_item("stages", "stage", stage)
+}
+
+/// Renames a stage (a short name: last writer wins).
+pub fn rename_stage(
+    doc: &mut Doc<Program>,
+    by: &UserId,
+    at: Timestamp,
+    stage: &str,
+    name: &str,
+) -> Result<(), Error> {
+    let item = stage_item(doc, stage)?;
+    doc.begin(by, at, &format!("stages/{stage}/name")).put(&item, "name", name)?;
+    Ok(())
+}
+
+/// The responsibility a stage brings, as prose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageResponsibility<'a>(pub &'a str);
+
+impl TextField<Program> for StageResponsibility<'_> {
+    fn locate(&self, doc: &Doc<Program>) -> Result<ObjId, Error> {
+        let item = stage_item(doc, self.0)?;
+        doc.child_of(&item, "responsibility", ObjType::Text)
+    }
+
+    fn label(&self) -> String {
+        format!("stages/{}/responsibility", self.0)
+    }
+}
+
+pub fn splice_stage_responsibility(
+    doc: &mut Doc<Program>,
+    by: &UserId,
+    at: Timestamp,
+    stage: &str,
+    pos: usize,
+    delete: usize,
+    insert: &str,
+) -> Result<(), Error> {
+    super::splice_text(doc, by, at, &StageResponsibility(stage), pos, delete, insert)
+}
+
+/// Adds a competency to evidence before a stage.
+pub fn add_requirement(
+    doc: &mut Doc<Program>,
+    by: &UserId,
+    at: Timestamp,
+    stage: &str,
+    requirement: &RequirementInit<'_>,
+) -> Result<(), Error> {
+    let item = stage_item(doc, stage)?;
+    let list = doc.child_of(&item, "requirements", ObjType::List)?;
+    ensure_new(doc.automerge_ref(), &list, "requirement", requirement.id)?;
+    let am = doc.begin(by, at, &format!("stages/{stage}/requirements/{}", requirement.id));
+    write_requirement(am, &list, requirement)
+}
+
+/// Changes a requirement's bar: how many observations, at which level.
+pub fn set_requirement_bar(
+    doc: &mut Doc<Program>,
+    by: &UserId,
+    at: Timestamp,
+    stage: &str,
+    requirement: &str,
+    observations: u64,
+    level: u64,
+) -> Result<(), Error> {
+    let item = stage_item(doc, stage)?;
+    let list = doc.child_of(&item, "requirements", ObjType::List)?;
+    let (_, req) = super::find(doc.automerge_ref(), &list, requirement)
+        .ok_or_else(|| Error::NotFound { what: "requirement", id: requirement.to_owned() })?;
+    let am = doc.begin(by, at, &format!("stages/{stage}/requirements/{requirement}"));
+    am.put(&req, "observations", ScalarValue::Uint(observations))?;
+    am.put(&req, "level", ScalarValue::Uint(level))?;
+    Ok(())
+}
+
+pub fn delete_requirement(
+    doc: &mut Doc<Program>,
+    by: &UserId,
+    at: Timestamp,
+    stage: &str,
+    requirement: &str,
+) -> Result<(), Error> {
+    let item = stage_item(doc, stage)?;
+    let list = doc.child_of(&item, "requirements", ObjType::List)?;
+    let am = doc.begin(by, at, &format!("stages/{stage}/requirements/{requirement}/deleted"));
+    delete_item(am, &list, "requirement", requirement)
+}
+
+pub fn delete_stage(doc: &mut Doc<Program>, by: &UserId, at: Timestamp, stage: &str) -> Result<(), Error> {
+    let list = stages_list(doc)?;
+    stage_item(doc, stage)?;
+    let am = doc.begin(by, at, &format!("stages/{stage}/deleted"));
+    delete_item(am, &list, "stage", stage)
+}

@@ -116,3 +116,19 @@ fn v1_observations_still_load_and_take_new_edits_that_merge() {
     assert_eq!(read.notes.len(), 4);
     assert!(read.notes[0].text.starts_with("10:05 Kits"));
 }
+
+/// Written once by a one-off test in the commit that added stage records (removed before it
+/// was committed): a proposal, a self-assessment and a confirmation.
+const STAGE_RECORD: &[u8] = include_bytes!("../fixtures/v1/stage-record.automerge");
+
+#[test]
+fn the_v1_stage_record_still_loads_with_every_decision_and_who_made_it() {
+    let mut doc = open::<tandem_core::StageRecord>(STAGE_RECORD);
+    let record = doc.read().unwrap();
+    assert_eq!(record.current.as_deref(), Some("s-parts"));
+    assert_eq!(record.status, tandem_core::model::StageStatus::Confirmed);
+    let who: Vec<&str> = record.entries.iter().map(|e| e.by.as_str()).collect();
+    assert_eq!(who, ["u-mentor", "u-associate", "u-coordinator"]);
+    assert_eq!(record.entries[1].text, "Ready, I think");
+    assert!(conflict::stage_record(&mut doc).is_empty());
+}

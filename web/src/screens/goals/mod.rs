@@ -81,7 +81,7 @@ impl FocusLater {
 
     /// Focuses the requested element if it is on the page; gives up after a few renders (the edit
     /// that would have created it failed).
-    fn try_now(&self) {
+    pub(crate) fn try_now(&self) {
         let Some((id, tries)) = self.0.borrow().clone() else { return };
         if focus_by_id(&id) || tries >= 5 {
             *self.0.borrow_mut() = None;

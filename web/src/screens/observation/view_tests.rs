@@ -58,6 +58,7 @@ fn program() -> Rc<Program> {
             BankQuestion { id: "b-1".into(), text: "What went as planned?".into(), theme: "Reflect".into() },
             BankQuestion { id: "b-2".into(), text: "What will you try next?".into(), theme: "Next".into() },
         ],
+        stages: vec![],
     })
 }
 
