@@ -11,6 +11,7 @@ mod records {
     mod fixtures;
     mod goal_edits;
     mod observation_edits;
+    mod restoring;
     mod sample_data;
     mod sharing;
     mod tagged_feedback;
