@@ -29,11 +29,12 @@ export const PHONE = { width: 390, height: 844, isMobile: true, hasTouch: true }
 export const SMALL_PHONE = { width: 360, height: 800, isMobile: true, hasTouch: true };
 
 /**
- * A browser with its own profile, and every page's console errors collected in `errors`.
+ * A browser with its own profile, and every page's console errors collected in `errors`;
+ * `locale` (e.g. "en-GB") sets the browser's language, else Chromium's default.
  * `relaunch()` closes the browser and starts it again on the same profile (what survives is what
  * the device stored); `close()` closes it and deletes the profile.
  */
-export async function openBrowser({ width = 1024, height = 768, isMobile = false, hasTouch = false } = {}) {
+export async function openBrowser({ width = 1024, height = 768, isMobile = false, hasTouch = false, locale } = {}) {
   const profile = await mkdtemp(join(tmpdir(), "tandem-chromium-"));
   const errors = [];
   const launch = async () => {
@@ -44,6 +45,8 @@ export async function openBrowser({ width = 1024, height = 768, isMobile = false
       viewport: { width, height },
       isMobile,
       hasTouch,
+      // The browser's language (navigator.language, Intl's default, the date field's format).
+      ...(locale ? { locale } : {}),
     });
     const watch = (page) => {
       page.on("console", (message) => {

@@ -15,6 +15,7 @@ use crate::{
     console::{ConsolePage, JoinPage},
     hosts::{AgreementPage, GoalsPage, HistoryPage, ObservationPage, PrivateNotesPage},
     lock,
+    offline::OfflineReady,
     pages::{PairPage, PairsPage, SignInPage},
     repo::DocStatus,
     route::{ConsoleTab, Route},
@@ -162,6 +163,7 @@ pub fn app() -> Html {
                     <Header {on_signed_out} {on_locked} />
                     <main class="page" id="main">
                         if !secure_context() { <InsecureContextNotice /> }
+                        <OfflineReady />
                         { screen(&route) }
                     </main>
                 </ContextProvider<Ctx>>

@@ -22,7 +22,10 @@ use crate::{
     people::UNKNOWN,
     route::{ConsoleTab, Route},
     store::IdbStorage,
-    ui::time,
+    ui::{
+        time,
+        words::{count, plural},
+    },
 };
 
 /// A role as a word for a label, and with its article ("an associate").
@@ -80,10 +83,6 @@ fn seat_name(view: &ProgramView, seat: &Option<String>) -> String {
 /// A pair whose seats are both empty has ended.
 fn ended(pair: &Pair) -> bool {
     pair.mentor_id.is_none() && pair.associate_id.is_none()
-}
-
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -210,11 +209,11 @@ fn overview(props: &TabProps) -> Html {
             <section aria-labelledby="overview-people">
                 <h2 id="overview-people">{ "People and pairs" }</h2>
                 <ul class="stats">
-                    <li><strong>{ view.people.len() }</strong>{ if view.people.len() == 1 { " person" } else { " people" } }</li>
-                    <li><strong>{ in_role(Role::Mentor) }</strong>{ if in_role(Role::Mentor) == 1 { " mentor" } else { " mentors" } }</li>
-                    <li><strong>{ in_role(Role::Associate) }</strong>{ if in_role(Role::Associate) == 1 { " associate" } else { " associates" } }</li>
-                    <li><strong>{ in_role(Role::Coordinator) }</strong>{ if in_role(Role::Coordinator) == 1 { " coordinator" } else { " coordinators" } }</li>
-                    <li><strong>{ active }</strong>{ if active == 1 { " pair" } else { " pairs" } }</li>
+                    <li><strong>{ view.people.len() }</strong>{ format!(" {}", plural(view.people.len(), "person", "people")) }</li>
+                    <li><strong>{ in_role(Role::Mentor) }</strong>{ format!(" {}", plural(in_role(Role::Mentor), "mentor", "mentors")) }</li>
+                    <li><strong>{ in_role(Role::Associate) }</strong>{ format!(" {}", plural(in_role(Role::Associate), "associate", "associates")) }</li>
+                    <li><strong>{ in_role(Role::Coordinator) }</strong>{ format!(" {}", plural(in_role(Role::Coordinator), "coordinator", "coordinators")) }</li>
+                    <li><strong>{ active }</strong>{ format!(" {}", plural(active, "pair", "pairs")) }</li>
                 </ul>
                 if open_seat > 0 || ended_pairs > 0 {
                     <p class="meta">

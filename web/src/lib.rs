@@ -7,8 +7,9 @@
 //!   the components they share (no I/O);
 //! - [`store`]: IndexedDB in automerge-repo's storage layout;
 //! - [`repo`]: the documents and their sync: the sync engine driven over a WebSocket and IndexedDB;
-//! - [`api`], [`account`], [`session`], [`lock`]: the relay's JSON API, what the device knows
-//!   about the signed-in person, the session that ties them to the repo, and the offline lock;
+//! - [`api`], [`account`], [`session`], [`lock`], [`offline`]: the relay's JSON API, what the
+//!   device knows about the signed-in person, the session that ties them to the repo, the offline
+//!   lock, and the word that the device is ready to work offline;
 //! - [`app`], [`pages`], [`hosts`]: the frame (start-up, sign-in, header, routes), the screens
 //!   that are not one document, and the hosts that connect document screens to the repo;
 //! - [`console`]: the coordinator's console (a program's people, invitations, pairs and
@@ -24,6 +25,7 @@ pub mod console;
 pub mod hosts;
 pub mod ids;
 pub mod lock;
+pub mod offline;
 pub mod pages;
 pub mod people;
 pub mod repo;

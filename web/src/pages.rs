@@ -14,6 +14,7 @@ use crate::{
     app::{Ctx, InsecureContextNotice, StorageHandle, secure_context, sign_in},
     route::{ConsoleTab, NotesAbout, Route},
     store::IdbStorage,
+    ui::{time, words::count},
 };
 
 #[derive(Properties, PartialEq, Debug)]
@@ -135,7 +136,7 @@ pub fn pairs_page() -> Html {
                         <li class="card">
                             <a href={Route::Pair(pair.id.clone()).href()}>{ session.pair_title(&pair.id) }</a>
                             <p class="meta">
-                                { format!("You are the {seat} · {observations} observation{}", if observations == 1 { "" } else { "s" }) }
+                                { format!("You are the {seat} · {}", count(observations, "observation", "observations")) }
                                 if let Some(cohort) = cohort { { format!(" · {}", cohort.name) } }
                             </p>
                         </li>
@@ -210,7 +211,7 @@ pub fn pair_page(props: &PairProps) -> Html {
                 }
                 <ul class="cards">
                     { for observations.iter().map(|(id, obs)| {
-                        let date = obs.context.date.map_or_else(|| "No date".to_owned(), |d| d.to_string());
+                        let date = obs.context.date.map_or_else(|| "No date".to_owned(), time::day);
                         let subject = if obs.context.subject.is_empty() { "No subject" } else { obs.context.subject.as_str() };
                         let status = status_word(obs.status);
                         let waiting = seat == Some("associate") && obs.status == ObservationStatus::Shared
@@ -219,7 +220,7 @@ pub fn pair_page(props: &PairProps) -> Html {
                             <li class={classes!("card", waiting.then_some("attention"))}>
                                 <a href={Route::Observation(*id).href()}>{ format!("{date} · {subject} · {status}") }</a>
                                 <p class="meta">
-                                    { format!("{} notes · {} questions", obs.notes.len(), obs.questions.len()) }
+                                    { format!("{} · {}", count(obs.notes.len(), "note", "notes"), count(obs.questions.len(), "question", "questions")) }
                                     if waiting { { " · new for you" } }
                                 </p>
                             </li>

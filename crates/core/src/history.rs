@@ -9,12 +9,13 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use automerge::{ActorId, ChangeHash, ObjId as ExId, ReadDoc};
+use automerge::{ActorId, ChangeHash, ObjId as ExId, ObjType, ROOT, ReadDoc, Value};
 
 use crate::doc::{CommitInfo, Doc, Schema};
 use crate::error::Error;
-use crate::model::{Timestamp, UserId};
+use crate::model::{Observation, Timestamp, UserId};
 use crate::ops::TextField;
+use crate::ops::observation::Removed;
 
 /// One change in a document's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +45,65 @@ pub fn history<S: Schema>(doc: &mut Doc<S>) -> Vec<HistoryEntry> {
             }
         })
         .collect()
+}
+
+/// An item deleted from an observation and not put back since: what it was just before the
+/// deletion, where it stood, and who deleted it when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deletion {
+    pub item: Removed,
+    /// Its position in its list just before it was deleted.
+    pub index: usize,
+    /// Who deleted it; `None` for another automerge client.
+    pub by: Option<UserId>,
+    pub at: Timestamp,
+}
+
+/// The items deleted from an observation that are not in it now, newest deletion first. automerge
+/// keeps every change, so each item is read as the document stood just before the change that
+/// deleted it (its dependencies). Commits the open batch first.
+pub fn deleted(doc: &mut Doc<Observation>) -> Result<Vec<Deletion>, Error> {
+    let now = doc.read()?;
+    let mut found: Vec<Deletion> = Vec::new();
+    let changes: Vec<(Option<String>, Vec<ChangeHash>)> = doc
+        .automerge()
+        .get_changes_meta(&[])
+        .into_iter()
+        .map(|meta| (meta.message.map(|m| m.into_owned()), meta.deps))
+        .collect();
+    for (message, deps) in changes {
+        let Some(info) = CommitInfo::parse(message.as_deref()) else { continue };
+        let targets: Vec<(String, String)> = info
+            .touched
+            .iter()
+            .filter_map(|label| {
+                let [list, id, "deleted"] = label.split('/').collect::<Vec<_>>()[..] else { return None };
+                Some((list.to_owned(), id.to_owned()))
+            })
+            .collect();
+        if targets.is_empty() {
+            continue;
+        }
+        let before = doc.automerge().fork_at(&deps).map_err(Error::malformed)?;
+        for (list, id) in targets {
+            if Removed::find(&now, &list, &id).is_some() {
+                continue;
+            }
+            // Where it stood, from the document before the change; what it held, from the item
+            // itself, which automerge still has: the change may also hold the last keystrokes
+            // typed into it (one batch), and those belong to what is restored.
+            let Ok(Some((Value::Object(ObjType::List), list_obj))) = before.get(&ROOT, list.as_str()) else {
+                continue;
+            };
+            let Some((index, obj)) = crate::ops::find(&before, &list_obj, &id) else { continue };
+            let Some(item) = Removed::hydrate(doc.automerge_ref(), &list, &obj) else { continue };
+            // Deleted, restored and deleted again: the latest deletion says what it was last.
+            found.retain(|d| !(d.item.list() == item.list() && d.item.id() == item.id()));
+            found.push(Deletion { item, index, by: Some(info.user_id()), at: info.time() });
+        }
+    }
+    found.sort_by_key(|d| std::cmp::Reverse(d.at));
+    Ok(found)
 }
 
 /// A stretch of text written by one user.

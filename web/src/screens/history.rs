@@ -176,7 +176,7 @@ pub fn group(entries: &[HistoryEntry], goal_titles: &BTreeMap<String, String>) -
     groups
 }
 
-/// "2026-11-22 09:41", or "2026-11-22 09:30–09:41" for a run within one day.
+/// "11/22/2026 09:41", or "11/22/2026 09:30–09:41" for a run within one day (in en-US).
 fn when(group: &Group) -> Html {
     if clock(group.from) == clock(group.to) && local_date(group.from) == local_date(group.to) {
         return html! { <time>{ date_time(group.to) }</time> };

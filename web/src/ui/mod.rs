@@ -2,3 +2,4 @@
 
 pub mod prose;
 pub mod time;
+pub mod words;

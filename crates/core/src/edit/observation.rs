@@ -1,7 +1,7 @@
 //! An edit to an observation, as data, and [`apply`], which writes it through
 //! [`crate::ops::observation`].
 
-pub use crate::ops::observation::{ContextField, Feedback, ObservationText};
+pub use crate::ops::observation::{ContextField, Feedback, ObservationText, Removed};
 
 use super::Splice;
 use crate::doc::Doc;
@@ -75,6 +75,12 @@ pub enum ObservationEdit {
     DeleteNextStep {
         id: String,
     },
+    /// Puts back the item `id` deleted from root list `list` ("notes", "glows", "grows",
+    /// "questions", "next_steps"), whole and where it stood: Undo, or restoring from history.
+    Restore {
+        list: String,
+        id: String,
+    },
     SetStatus(ObservationStatus),
     /// The person applying it has received the feedback (receipt, not agreement).
     Acknowledge,
@@ -116,6 +122,7 @@ pub fn apply(
         E::AddNextStep { id, text, goal } => ops::add_next_step(doc, by, at, id, text, goal.as_deref()),
         E::LinkNextStep { id, goal } => ops::link_next_step(doc, by, at, id, goal.as_deref()),
         E::DeleteNextStep { id } => ops::delete_next_step(doc, by, at, id),
+        E::Restore { list, id } => ops::restore_deleted(doc, by, at, list, id),
         E::SetStatus(status) => ops::set_status(doc, by, at, *status),
         E::Acknowledge => ops::acknowledge(doc, by, at),
     }

@@ -7,7 +7,9 @@ use automerge::{ObjId, ObjType, ReadDoc, ScalarValue};
 use super::{TextField, delete_item, ensure_new, push_item, put_opt, put_text, put_time};
 use crate::doc::Doc;
 use crate::error::Error;
-use crate::model::{Date, Observation, ObservationStatus, Tag, Timestamp, UserId};
+use crate::model::{
+    Date, NextStep, Note, Observation, ObservationStatus, Point, Question, Tag, Timestamp, UserId,
+};
 
 /// A prose field of an observation, naming list items by their ids.
 ///
@@ -335,6 +337,139 @@ pub fn delete_next_step(
     id: &str,
 ) -> Result<(), Error> {
     delete_from(doc, by, at, "next_steps", "next step", id)
+}
+
+/// An item taken out of one of an observation's lists, whole, as it was: what Undo and the
+/// history put back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Removed {
+    Note(Note),
+    Glow(Point),
+    Grow(Point),
+    Question(Question),
+    NextStep(NextStep),
+}
+
+impl Removed {
+    /// The item's id (unchanged by restoring it).
+    pub fn id(&self) -> &str {
+        match self {
+            Removed::Note(n) => &n.id,
+            Removed::Glow(p) | Removed::Grow(p) => &p.id,
+            Removed::Question(q) => &q.id,
+            Removed::NextStep(s) => &s.id,
+        }
+    }
+
+    /// The root list it belongs in.
+    pub fn list(&self) -> &'static str {
+        match self {
+            Removed::Note(_) => "notes",
+            Removed::Glow(_) => "glows",
+            Removed::Grow(_) => "grows",
+            Removed::Question(_) => "questions",
+            Removed::NextStep(_) => "next_steps",
+        }
+    }
+
+    /// What it is, in a word, for people and errors.
+    pub fn what(&self) -> &'static str {
+        match self {
+            Removed::Note(_) => "note",
+            Removed::Glow(_) => "glow",
+            Removed::Grow(_) => "grow",
+            Removed::Question(_) => "question",
+            Removed::NextStep(_) => "next step",
+        }
+    }
+
+    /// The item at `obj`, an element of root list `list`, read from the document (also after it
+    /// was deleted from the list: automerge keeps the object).
+    pub(crate) fn hydrate(am: &automerge::AutoCommit, list: &str, obj: &ObjId) -> Option<Removed> {
+        use autosurgeon::Hydrate;
+        Some(match list {
+            "notes" => Removed::Note(Note::hydrate_map(am, obj).ok()?),
+            "glows" => Removed::Glow(Point::hydrate_map(am, obj).ok()?),
+            "grows" => Removed::Grow(Point::hydrate_map(am, obj).ok()?),
+            "questions" => Removed::Question(Question::hydrate_map(am, obj).ok()?),
+            "next_steps" => Removed::NextStep(NextStep::hydrate_map(am, obj).ok()?),
+            _ => return None,
+        })
+    }
+
+    /// The item `id` of root list `list` in a record, and its position there.
+    pub fn find(obs: &Observation, list: &str, id: &str) -> Option<(Removed, usize)> {
+        fn pick<T: Clone>(items: &[T], id: &str, key: impl Fn(&T) -> &str) -> Option<(T, usize)> {
+            items.iter().position(|i| key(i) == id).map(|at| (items[at].clone(), at))
+        }
+        match list {
+            "notes" => pick(&obs.notes, id, |n| &n.id).map(|(n, i)| (Removed::Note(n), i)),
+            "glows" => pick(&obs.glows, id, |p| &p.id).map(|(p, i)| (Removed::Glow(p), i)),
+            "grows" => pick(&obs.grows, id, |p| &p.id).map(|(p, i)| (Removed::Grow(p), i)),
+            "questions" => pick(&obs.questions, id, |q| &q.id).map(|(q, i)| (Removed::Question(q), i)),
+            "next_steps" => pick(&obs.next_steps, id, |s| &s.id).map(|(s, i)| (Removed::NextStep(s), i)),
+            _ => None,
+        }
+    }
+}
+
+/// Puts a removed item back at `index` of its list (or at the end, if the list is shorter now),
+/// whole: a note keeps its time, author and tags, a question its answer. It is a new list item
+/// with the old id, its prose new `Text` holding the old words; the old one stays in history.
+/// Fails with [`Error::DuplicateId`] if the item is there (already restored).
+pub fn restore(
+    doc: &mut Doc<Observation>,
+    by: &UserId,
+    at: Timestamp,
+    item: &Removed,
+    index: usize,
+) -> Result<(), Error> {
+    let list = doc.root_child(item.list(), ObjType::List)?;
+    let id = item.id();
+    ensure_new(doc.automerge_ref(), &list, item.what(), id)?;
+    let am = doc.begin(by, at, &format!("{}/{id}/restored", item.list()));
+    let obj = am.insert_object(&list, index.min(am.length(&list)), ObjType::Map)?;
+    am.put(&obj, "id", id)?;
+    match item {
+        Removed::Note(note) => {
+            put_time(am, &obj, "at", note.at)?;
+            am.put(&obj, "by", note.by.as_str())?;
+            put_text(am, &obj, "text", &note.text)?;
+            let tags = am.put_object(&obj, "tags", ObjType::List)?;
+            for (i, tag) in note.tags.iter().enumerate() {
+                am.insert(&tags, i, tag.encode())?;
+            }
+        }
+        Removed::Glow(point) | Removed::Grow(point) => {
+            put_text(am, &obj, "text", &point.text)?;
+        }
+        Removed::Question(q) => {
+            put_opt(am, &obj, "bank_id", q.bank_id.as_deref())?;
+            put_text(am, &obj, "prompt", &q.prompt)?;
+            put_text(am, &obj, "answer", &q.answer)?;
+        }
+        Removed::NextStep(step) => {
+            put_text(am, &obj, "text", &step.text)?;
+            put_opt(am, &obj, "goal", step.goal.as_deref())?;
+        }
+    }
+    Ok(())
+}
+
+/// Puts back the item `id` most recently deleted from root list `list`, as it was when it was
+/// deleted and where it stood (see [`crate::history::deleted`]): Undo, and restoring from history.
+pub fn restore_deleted(
+    doc: &mut Doc<Observation>,
+    by: &UserId,
+    at: Timestamp,
+    list: &str,
+    id: &str,
+) -> Result<(), Error> {
+    let deletion = crate::history::deleted(doc)?
+        .into_iter()
+        .find(|d| d.item.list() == list && d.item.id() == id)
+        .ok_or_else(|| Error::NotFound { what: "deleted item", id: id.to_owned() })?;
+    restore(doc, by, at, &deletion.item, deletion.index)
 }
 
 /// Sets the status. Concurrent different statuses are reported by

@@ -10,7 +10,10 @@ use tandem_core::{
 use yew::prelude::*;
 
 use super::{display_title, field_id, focus_by_id};
-use crate::{screens::People, ui::time::date_time};
+use crate::{
+    screens::People,
+    ui::time::{date_time, day},
+};
 
 /// A heading of the given level (2–6).
 pub fn heading(level: u8, id: Option<String>, class: &'static str, content: Html) -> Html {
@@ -125,7 +128,7 @@ pub fn progress(props: &ProgressProps) -> Html {
     }
 }
 
-/// "Mei Chen · 2026-11-22 09:41 · 60% · note", newest first.
+/// "Mei Chen · 11/22/2026 09:41 · 60% · note", newest first.
 pub fn checkin_list(checkins: &[CheckIn], people: &People) -> Html {
     if checkins.is_empty() {
         return html! {};
@@ -225,9 +228,9 @@ pub fn ending(doc_id: &str, goal: &Goal, titles: &BTreeMap<String, String>) -> H
     }
 }
 
-/// "Due 2026-12-01", "No due date".
+/// "Due 12/01/2026" (in en-US), "No due date".
 pub fn due_words(due: Option<Date>) -> String {
-    due.map_or_else(|| "No due date".to_owned(), |d| format!("Due {d}"))
+    due.map_or_else(|| "No due date".to_owned(), |d| format!("Due {}", day(d)))
 }
 
 #[derive(Properties, PartialEq, Debug)]
@@ -257,7 +260,7 @@ pub fn goal_details(doc_id: &str, goal: &Goal, people: &People, level: u8) -> Ht
                 <div><dt>{ "Baseline" }</dt><dd>{ text_or(&goal.measure.baseline, "Not set") }</dd></div>
                 <div><dt>{ "Target" }</dt><dd>{ text_or(&goal.measure.target, "Not set") }</dd></div>
                 <div><dt>{ "Realistic" }</dt><dd>{ text_or(&goal.realistic, "Not written yet") }</dd></div>
-                <div><dt>{ "Due date" }</dt><dd>{ goal.due.map_or_else(|| "Not set".to_owned(), |d| d.to_string()) }</dd></div>
+                <div><dt>{ "Due date" }</dt><dd>{ goal.due.map_or_else(|| "Not set".to_owned(), day) }</dd></div>
             </dl>
             { heading(level, None, "goal-section-heading", html! { "Actions" }) }
             if goal.actions.is_empty() {

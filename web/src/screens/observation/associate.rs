@@ -18,7 +18,7 @@ use crate::{
     splice::Splice,
     ui::{
         prose::ProseField,
-        time::{clock, date_time},
+        time::{clock, date_time, day},
     },
 };
 
@@ -127,7 +127,7 @@ pub fn associate_view(props: &AssociateViewProps) -> Html {
             <header class="obs-head">
                 { heading_h1(obs) }
                 <p class="obs-byline">
-                    { format!("{mentor} observed {associate}'s lesson") }
+                    { byline(&mentor, &associate, props.me == obs.associate) }
                     <span class="obs-status" data-status={obs.status.as_str()}>
                         { status_label(obs.status) }
                     </span>
@@ -157,6 +157,16 @@ pub fn associate_view(props: &AssociateViewProps) -> Html {
     }
 }
 
+/// Who observed whose lesson, from the reader's point of view: the associate reads about her own
+/// lesson ("Grace Okafor observed your lesson"), anyone else about the associate's.
+pub(super) fn byline(mentor: &str, associate: &str, reader_is_associate: bool) -> String {
+    if reader_is_associate {
+        format!("{mentor} observed your lesson")
+    } else {
+        format!("{mentor} observed {associate}'s lesson")
+    }
+}
+
 /// `text`, or a muted placeholder when it is blank.
 pub(super) fn prose_or(text: &str, empty: &'static str) -> Html {
     if text.trim().is_empty() {
@@ -169,7 +179,7 @@ pub(super) fn prose_or(text: &str, empty: &'static str) -> Html {
 /// The lesson's context as a description list.
 fn context_list(obs: &Observation) -> Html {
     let c = &obs.context;
-    let date = c.date.map(|d| d.to_string()).unwrap_or_default();
+    let date = c.date.map(day).unwrap_or_default();
     let rows = [
         ("Date", date.as_str()),
         ("Class", c.class.as_str()),

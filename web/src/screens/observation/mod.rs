@@ -82,7 +82,8 @@ impl Ids {
     }
 }
 
-/// The page heading both views share, `Observation · 2026-11-22 · Science`; also a good
+/// The page heading both views share, `Observation · 11/22/2026 · Science` (the date as the
+/// reader's locale writes it); also a good
 /// document title for the host.
 pub fn heading(obs: &Observation) -> String {
     let (date, subject) = heading_parts(obs);
@@ -90,13 +91,13 @@ pub fn heading(obs: &Observation) -> String {
 }
 
 fn heading_parts(obs: &Observation) -> (String, &str) {
-    let date = obs.context.date.map_or_else(|| "no date".to_owned(), |d| d.to_string());
+    let date = obs.context.date.map_or_else(|| "no date".to_owned(), crate::ui::time::day);
     let subject = obs.context.subject.trim();
     (date, if subject.is_empty() { "no subject" } else { subject })
 }
 
-/// The `<h1>`: the text of [`heading`], with the date kept on one line (its hyphens would
-/// otherwise let a phone break it).
+/// The `<h1>`: the text of [`heading`], with the date kept on one line (its slashes, dots or
+/// hyphens would otherwise let a phone break it).
 pub(crate) fn heading_h1(obs: &Observation) -> Html {
     let (date, subject) = heading_parts(obs);
     html! {
@@ -155,7 +156,7 @@ pub(crate) fn use_pending_focus() -> PendingFocus {
     pending
 }
 
-/// The acknowledgement line: "Acknowledged by Mei Chen at 2026-11-22 09:41" for each person.
+/// The acknowledgement line: "Acknowledged by Mei Chen at 11/22/2026 09:41" for each person.
 pub(crate) fn acknowledgements(obs: &Observation, people: &People) -> Vec<String> {
     obs.acknowledgements
         .iter()

@@ -111,7 +111,10 @@ fn the_heading_names_the_lessons_date_and_subject() {
     for edit in &edits {
         apply(&mut doc, &mentor(), T0, edit).unwrap();
     }
-    assert_eq!(super::heading(&doc.read().unwrap()), "Observation · 2026-11-22 · Science");
+    // The date as the reader's locale writes it (see `ui::time`), as the date field shows it.
+    let day = crate::ui::time::day(Date::new(2026, 11, 22).unwrap());
+    assert_eq!(super::heading(&doc.read().unwrap()), format!("Observation · {day} · Science"));
+    assert!(!super::heading(&doc.read().unwrap()).contains("2026-11-22"));
 }
 
 #[wasm_bindgen_test]
@@ -305,4 +308,29 @@ async fn an_acknowledged_observation_shows_when_instead_of_the_button() {
     assert!(mentor_page.root.text_content().unwrap().contains(&expected));
     assert!(mentor_page.button("Mark as debriefed").is_some());
     assert!(mentor_page.button("Mark as closed").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn the_associate_reads_about_her_own_lesson_and_anyone_else_about_hers() {
+    let own = Rendered::new("doc-h", associate(), observation()).await;
+    let byline =
+        |page: &Rendered| page.root.query_selector(".obs-byline").unwrap().unwrap().text_content().unwrap();
+    assert!(byline(&own).starts_with("Ana Ruiz observed your lesson"), "{}", byline(&own));
+
+    let coordinator = Rendered::new("doc-i", UserId::new("u-coord"), observation()).await;
+    assert!(
+        byline(&coordinator).starts_with("Ana Ruiz observed Mei Chen's lesson"),
+        "{}",
+        byline(&coordinator)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_lessons_date_reads_in_the_readers_locale() {
+    let mut obs = observation();
+    obs.context.date = Date::new(2026, 12, 1);
+    let page = Rendered::new("doc-j", associate(), obs).await;
+    let facts = page.root.query_selector(".obs-facts").unwrap().unwrap().text_content().unwrap();
+    assert!(facts.contains(&crate::ui::time::day(Date::new(2026, 12, 1).unwrap())), "{facts}");
+    assert!(!facts.contains("2026-12-01"), "{facts}");
 }
