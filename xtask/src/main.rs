@@ -5,10 +5,13 @@
 //! - `cargo xtask dist`: build the web app into `web/dist` (wasm-bindgen, wasm-opt, brotli).
 //! - `cargo xtask test`: everything CI runs, in order of cost: formatting, clippy, native tests,
 //!   wasm32 builds, the web app, and the browser and JavaScript-peer tests.
+//! - `cargo xtask fuzz [--minutes N] [--parallel] [--minimise] [TARGET...]`: coverage-guided fuzzing of the
+//!   `fuzz/` targets on nightly (installed when missing), with a summary per target.
 //! - `cargo xtask install`: only the installs (wasm target, wasm-bindgen CLI, npm packages,
 //!   Chromium). Every other command runs it first; it is quick when everything is present.
 
 mod dist;
+mod fuzz;
 mod install;
 mod shell;
 mod test;
@@ -30,9 +33,12 @@ fn main() -> anyhow::Result<()> {
             dist::build(&root)
         }
         Some("test") => test::run(&root),
+        Some("fuzz") => fuzz::run(&root, &args[1..]),
         Some("install") => install::for_tests(&root),
         _ => {
-            eprintln!("usage: cargo xtask <serve [-- tandem serve flags] | dist | test | install>");
+            eprintln!(
+                "usage: cargo xtask <serve [-- tandem serve flags] | dist | test | fuzz [--minutes N] [--parallel] [--minimise] [TARGET...] | install>"
+            );
             std::process::exit(2);
         }
     }
