@@ -365,48 +365,60 @@ mod tests {
 
     #[test]
     fn a_stage_record_is_the_pairs_and_its_programs_coordinators_and_no_one_elses() {
-        let (_dir, db) = crate::storage::scratch();
-        let program = create_program(&db, Some("prog"), "P").unwrap();
-        let other = create_program(&db, Some("other"), "O").unwrap();
-        let person = |id: &str| add_person(&db, Some(id), &format!("{id}@x.example"), id, None).unwrap().id;
-        let (coordinator, mentor, associate) = (person("c"), person("m"), person("a"));
-        let (stranger_mentor, other_coordinator) = (person("m2"), person("c2"));
-        set_membership(&db, &program, &coordinator, Role::Coordinator).unwrap();
-        set_membership(&db, &program, &mentor, Role::Mentor).unwrap();
-        set_membership(&db, &program, &associate, Role::Associate).unwrap();
-        set_membership(&db, &program, &stranger_mentor, Role::Mentor).unwrap();
-        set_membership(&db, &other, &other_coordinator, Role::Coordinator).unwrap();
-        add_pair(&db, &program, Some("pair-1"), &mentor, &associate, None).unwrap();
-        let stage = Audience::PairAndCoordinators { pair_id: "pair-1".into() };
-        let record = DocumentId::from_bytes([3; 16]).to_string();
-        let notes = DocumentId::from_bytes([4; 16]).to_string();
-        assert_eq!(
-            claim(&db, &mentor, &record, &stage, 0).unwrap().audience,
-            stage,
-            "the claim reads back as made"
-        );
-        claim(&db, &mentor, &notes, &Audience::Pair { pair_id: "pair-1".into() }, 0).unwrap();
-        let table = [
-            (&mentor, &record, Access::Write),
-            (&associate, &record, Access::Write),
-            (&coordinator, &record, Access::Write),
-            (&stranger_mentor, &record, Access::None),
-            (&other_coordinator, &record, Access::None),
-            // A plain pair document stays the pair's alone: coaching is kept apart from evaluation.
-            (&coordinator, &notes, Access::None),
-        ];
-        for (person, doc, expected) in table {
-            assert_eq!(access(&db, person, doc).unwrap(), expected, "{person} on {doc}");
-        }
-        let listed = |person: &str| {
-            readable_documents(&db, person).unwrap().into_iter().map(|(c, _)| c.id).collect::<Vec<_>>()
-        };
-        assert_eq!(listed(&coordinator), vec![record.clone()], "the coordinator lists the stage record only");
-        assert!(listed(&other_coordinator).is_empty() && listed(&stranger_mentor).is_empty());
-        let fresh = DocumentId::from_bytes([5; 16]).to_string();
-        assert!(matches!(claim(&db, &stranger_mentor, &fresh, &stage, 0), Err(AccountError::Forbidden(_))));
-        assert!(matches!(claim(&db, &other_coordinator, &fresh, &stage, 0), Err(AccountError::Forbidden(_))));
-        claim(&db, &coordinator, &fresh, &stage, 0).unwrap();
+        crate::storage::on_each_backend(|db| {
+            let program = create_program(db, Some("prog"), "P").unwrap();
+            let other = create_program(db, Some("other"), "O").unwrap();
+            let person =
+                |id: &str| add_person(db, Some(id), &format!("{id}@x.example"), id, None).unwrap().id;
+            let (coordinator, mentor, associate) = (person("c"), person("m"), person("a"));
+            let (stranger_mentor, other_coordinator) = (person("m2"), person("c2"));
+            set_membership(db, &program, &coordinator, Role::Coordinator).unwrap();
+            set_membership(db, &program, &mentor, Role::Mentor).unwrap();
+            set_membership(db, &program, &associate, Role::Associate).unwrap();
+            set_membership(db, &program, &stranger_mentor, Role::Mentor).unwrap();
+            set_membership(db, &other, &other_coordinator, Role::Coordinator).unwrap();
+            add_pair(db, &program, Some("pair-1"), &mentor, &associate, None).unwrap();
+            let stage = Audience::PairAndCoordinators { pair_id: "pair-1".into() };
+            let record = DocumentId::from_bytes([3; 16]).to_string();
+            let notes = DocumentId::from_bytes([4; 16]).to_string();
+            assert_eq!(
+                claim(db, &mentor, &record, &stage, 0).unwrap().audience,
+                stage,
+                "the claim reads back as made"
+            );
+            claim(db, &mentor, &notes, &Audience::Pair { pair_id: "pair-1".into() }, 0).unwrap();
+            let table = [
+                (&mentor, &record, Access::Write),
+                (&associate, &record, Access::Write),
+                (&coordinator, &record, Access::Write),
+                (&stranger_mentor, &record, Access::None),
+                (&other_coordinator, &record, Access::None),
+                // A plain pair document stays the pair's alone: coaching is kept apart from evaluation.
+                (&coordinator, &notes, Access::None),
+            ];
+            for (person, doc, expected) in table {
+                assert_eq!(access(db, person, doc).unwrap(), expected, "{person} on {doc}");
+            }
+            let listed = |person: &str| {
+                readable_documents(db, person).unwrap().into_iter().map(|(c, _)| c.id).collect::<Vec<_>>()
+            };
+            assert_eq!(
+                listed(&coordinator),
+                vec![record.clone()],
+                "the coordinator lists the stage record only"
+            );
+            assert!(listed(&other_coordinator).is_empty() && listed(&stranger_mentor).is_empty());
+            let fresh = DocumentId::from_bytes([5; 16]).to_string();
+            assert!(matches!(
+                claim(db, &stranger_mentor, &fresh, &stage, 0),
+                Err(AccountError::Forbidden(_))
+            ));
+            assert!(matches!(
+                claim(db, &other_coordinator, &fresh, &stage, 0),
+                Err(AccountError::Forbidden(_))
+            ));
+            claim(db, &coordinator, &fresh, &stage, 0).unwrap();
+        });
     }
 
     fn race_id(n: u16) -> DocumentId {

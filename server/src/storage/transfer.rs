@@ -521,7 +521,9 @@ mod tests {
         let storage = Storage::open_in(dir).unwrap();
         let db = storage.connect().unwrap();
         accounts::create_program(&db, Some("prog"), "Residency").unwrap();
-        let mentor = accounts::add_person(&db, Some("u-m"), "m@x.example", "Mentor", Some("mentor password one")).unwrap();
+        let mentor =
+            accounts::add_person(&db, Some("u-m"), "m@x.example", "Mentor", Some("mentor password one"))
+                .unwrap();
         let associate = accounts::add_person(&db, Some("u-a"), "a@x.example", "Associate", None).unwrap();
         accounts::set_membership(&db, "prog", &mentor.id, tandem_api::Role::Mentor).unwrap();
         accounts::set_membership(&db, "prog", &associate.id, tandem_api::Role::Associate).unwrap();

@@ -266,9 +266,12 @@ async fn a_sqlite_deployment_copied_into_postgres_serves_the_mentor_everything_i
     }
     within("the SQLite relay to store the notes", device.synced(id)).await.unwrap();
     let http = Http::new(before.addr());
-    let (status, body) = http.request("POST", "/api/documents", Some(&token), Some(&format!(
-        r#"{{"id": "{id}", "audience": {{"kind": "private"}}}}"#
-    )));
+    let (status, body) = http.request(
+        "POST",
+        "/api/documents",
+        Some(&token),
+        Some(&format!(r#"{{"id": "{id}", "audience": {{"kind": "private"}}}}"#)),
+    );
     assert_eq!(status, 201, "{body}");
     let (status, listed_before) = http.request("GET", "/api/documents", Some(&token), None);
     assert_eq!(status, 200, "{listed_before}");
@@ -276,7 +279,8 @@ async fn a_sqlite_deployment_copied_into_postgres_serves_the_mentor_everything_i
     before.stop().unwrap();
 
     let sqlite = sqlite_dir.to_str().unwrap();
-    let report = tandem_tests::admin(&sqlite_dir, &["copy", "--from", sqlite, "--to", database.url()], None).unwrap();
+    let report =
+        tandem_tests::admin(&sqlite_dir, &["copy", "--from", sqlite, "--to", database.url()], None).unwrap();
     assert!(report.starts_with("copied and checked"), "{report}");
 
     let after = Relay::start(&data.path().join("postgres"), &["--database", database.url()]).unwrap();
@@ -296,7 +300,7 @@ async fn a_sqlite_deployment_copied_into_postgres_serves_the_mentor_everything_i
 /// The notes of a document some of whose notes a JavaScript device wrote: automerge-js makes a
 /// pushed string a text object, our test documents a plain string.
 fn notes_of_any_writer(doc: Option<&automerge::Automerge>) -> Vec<String> {
-    use automerge::{ReadDoc, ROOT, Value};
+    use automerge::{ROOT, ReadDoc, Value};
     let Some(doc) = doc else { return Vec::new() };
     let Some((_, list)) = doc.get(ROOT, "notes").unwrap() else { return Vec::new() };
     (0..doc.length(&list))
@@ -326,7 +330,8 @@ async fn a_javascript_automerge_repo_client_on_relay_b_syncs_with_our_native_cli
         .spawn()
         .expect("node runs (installed by `cargo xtask install`)");
     let mut lines = std::io::BufReader::new(js.stdout.take().unwrap()).lines();
-    let first = tokio::task::block_in_place(|| lines.next()).expect("the JavaScript peer printed the notes").unwrap();
+    let first =
+        tokio::task::block_in_place(|| lines.next()).expect("the JavaScript peer printed the notes").unwrap();
     assert_eq!(first, r#"["native on A"]"#, "what A stored reached the JavaScript client on B");
 
     within("the JavaScript note to reach A", async {
@@ -336,7 +341,8 @@ async fn a_javascript_automerge_repo_client_on_relay_b_syncs_with_our_native_cli
     })
     .await;
     native.change(id, |d| add_note(d, "reply to JavaScript on B")).await.unwrap();
-    let replied = tokio::task::block_in_place(|| lines.next()).expect("the JavaScript peer saw the reply").unwrap();
+    let replied =
+        tokio::task::block_in_place(|| lines.next()).expect("the JavaScript peer saw the reply").unwrap();
     assert_eq!(replied, "replied");
     let status = tokio::task::block_in_place(|| js.wait()).unwrap();
     assert!(status.success(), "the JavaScript peer exits cleanly: {status}");
