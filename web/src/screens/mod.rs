@@ -12,8 +12,10 @@
 //! | [`goals`] | a pair's SMART goals: builder with live hints, check-ins, wins, how each ended |
 //! | [`agreement`] | "needs agreement": concurrent values of a status or a goal's numbers, resolved by a person |
 //! | [`history`] | who wrote what, when |
+//! | [`deleted`] | what was deleted from an observation, restored from its history |
 
 pub mod agreement;
+pub mod deleted;
 pub mod goals;
 pub mod history;
 pub mod observation;
