@@ -20,6 +20,7 @@ use crate::{
     route::{NotesAbout, Route},
     screens::{
         agreement::NeedsAgreement,
+        deleted::DeletedItems,
         goals::GoalsScreen,
         history::History,
         observation::ObservationScreen,
@@ -426,8 +427,21 @@ pub fn history_page(props: &DocProps) -> Html {
     let session = ctx.session.clone();
     use_open(&session, &props.id);
     let Ok(id) = props.id.parse::<DocumentId>() else { return not_found() };
+    // The mentor writes the lists items are deleted from, so the mentor restores them.
+    let mut deleted = None;
     let (entries, title, pair) = if let Some(obs) = session.repo.read::<Observation>(&id) {
         let entries = session.repo.with_doc::<Observation, _>(&id, history::history).unwrap_or_default();
+        if obs.mentor == session.me() {
+            let items = session.repo.with_doc::<Observation, _>(&id, history::deleted);
+            deleted = Some(match items {
+                Some(Ok(items)) => items,
+                Some(Err(e)) => {
+                    web_sys::console::warn_1(&format!("deleted items not read: {e}").into());
+                    Vec::new()
+                }
+                None => Vec::new(),
+            });
+        }
         (entries, "History of this observation", obs.pair.clone())
     } else if let Some(goals) = session.repo.read::<Goals>(&id) {
         let entries = session.repo.with_doc::<Goals, _>(&id, history::history).unwrap_or_default();
@@ -449,6 +463,11 @@ pub fn history_page(props: &DocProps) -> Html {
                 <a href={Route::Pair(pair.clone()).href()}>{ session.pair_title(&pair) }</a>
             </nav>
             <History title={title} entries={Rc::new(entries)} people={session.people()} />
+            if let Some(items) = deleted {
+                <DeletedItems items={Rc::new(items)} people={session.people()}
+                    on_restore={edits(&session, id, ObservationEdit::is_typing, edit::observation::apply)
+                        .reform(|(list, id)| ObservationEdit::Restore { list, id })} />
+            }
         </>
     }
 }

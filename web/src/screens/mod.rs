@@ -13,8 +13,10 @@
 //! | [`agreement`] | "needs agreement": concurrent values of a status or a goal's numbers, resolved by a person |
 //! | [`history`] | who wrote what, when |
 //! | [`private_notes`] | the mentor's private notes about the pair or an observation, seen by no one else |
+//! | [`deleted`] | what was deleted from an observation, restored from its history |
 
 pub mod agreement;
+pub mod deleted;
 pub mod goals;
 pub mod history;
 pub mod observation;

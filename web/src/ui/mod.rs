@@ -2,4 +2,5 @@
 
 pub mod prose;
 pub mod time;
+pub mod undo;
 pub mod words;

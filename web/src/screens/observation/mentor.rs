@@ -26,7 +26,7 @@ use crate::{
     ids::new_item_id,
     screens::People,
     splice::Splice,
-    ui::{prose::ProseField, time::clock},
+    ui::{prose::ProseField, time::clock, undo::UndoToast},
 };
 
 #[derive(Properties, PartialEq, Debug)]
@@ -48,6 +48,22 @@ struct Ctx<'a> {
     associate: String,
     on_edit: &'a Callback<ObservationEdit>,
     focus: &'a PendingFocus,
+    /// The last thing deleted, while Undo is offered.
+    deleted: &'a UseStateHandle<Option<LastDelete>>,
+    /// The question whose deletion waits for a confirmation (it has the associate's answer).
+    confirming: &'a UseStateHandle<Option<String>>,
+}
+
+/// What the Undo toast puts back: the item `id` of root list `list`.
+#[derive(Debug, Clone, PartialEq)]
+struct LastDelete {
+    list: &'static str,
+    id: String,
+    message: &'static str,
+    /// Counts deletes, so each one restarts the toast's time.
+    serial: u32,
+    /// Where the focus goes once it is back: the item's own field.
+    field: String,
 }
 
 impl Ctx<'_> {
@@ -66,13 +82,23 @@ impl Ctx<'_> {
         })
     }
 
-    /// A click handler that deletes something and moves focus to `then` (the button that adds
-    /// more of the same), so keyboard focus is not lost with the deleted item.
+    /// A click handler that deletes something, offers Undo, and moves focus to `then` (the
+    /// button that adds more of the same), so keyboard focus is not lost with the deleted item.
     fn delete_then_focus(&self, edit: ObservationEdit, then: String) -> Callback<MouseEvent> {
-        let (on_edit, focus) = (self.on_edit.clone(), self.focus.clone());
-        Callback::from(move |_: MouseEvent| {
+        let delete = self.delete_now(edit, then);
+        Callback::from(move |_: MouseEvent| delete.emit(()))
+    }
+
+    fn delete_now(&self, edit: ObservationEdit, then: String) -> Callback<()> {
+        let (on_edit, focus, deleted) = (self.on_edit.clone(), self.focus.clone(), self.deleted.clone());
+        let undo = undo_of(self.ids, &edit);
+        Callback::from(move |()| {
             *focus.borrow_mut() = Some(then.clone());
             on_edit.emit(edit.clone());
+            if let Some((list, id, message, field)) = undo.clone() {
+                let serial = deleted.as_ref().map_or(0, |d| d.serial + 1);
+                deleted.set(Some(LastDelete { list, id, message, serial, field }));
+            }
         })
     }
 
@@ -91,11 +117,36 @@ impl Ctx<'_> {
     }
 }
 
+/// What Undo needs to know about a delete: the list, the item, what to say, and the field to
+/// focus once the item is back.
+fn undo_of(ids: &Ids, edit: &ObservationEdit) -> Option<(&'static str, String, &'static str, String)> {
+    Some(match edit {
+        ObservationEdit::DeleteNote { id } => {
+            ("notes", id.clone(), "Note deleted.", ids.of(&format!("note-{id}")))
+        }
+        ObservationEdit::DeletePoint { kind: Feedback::Glow, id } => {
+            ("glows", id.clone(), "Glow deleted.", ids.of(&format!("glow-{id}")))
+        }
+        ObservationEdit::DeletePoint { kind: Feedback::Grow, id } => {
+            ("grows", id.clone(), "Grow deleted.", ids.of(&format!("grow-{id}")))
+        }
+        ObservationEdit::DeleteQuestion { id } => {
+            ("questions", id.clone(), "Question deleted.", ids.of(&format!("q-{id}-prompt")))
+        }
+        ObservationEdit::DeleteNextStep { id } => {
+            ("next_steps", id.clone(), "Next step deleted.", ids.of(&format!("next-{id}")))
+        }
+        _ => return None,
+    })
+}
+
 #[function_component(MentorEditor)]
 pub fn mentor_editor(props: &MentorEditorProps) -> Html {
     let focus = use_pending_focus();
     let picker_open = use_state(|| false);
     let share_open = use_state(|| false);
+    let deleted = use_state(|| None::<LastDelete>);
+    let confirming = use_state(|| None::<String>);
     let obs = &*props.observation;
     let ctx = Ctx {
         ids: &props.ids,
@@ -104,7 +155,25 @@ pub fn mentor_editor(props: &MentorEditorProps) -> Html {
         associate: props.people.name(&obs.associate),
         on_edit: &props.on_edit,
         focus: &focus,
+        deleted: &deleted,
+        confirming: &confirming,
     };
+    let toast = deleted.as_ref().map(|last| {
+        let undo = {
+            let (on_edit, focus, deleted, last) =
+                (props.on_edit.clone(), focus.clone(), deleted.clone(), last.clone());
+            Callback::from(move |()| {
+                *focus.borrow_mut() = Some(last.field.clone());
+                on_edit.emit(ObservationEdit::Restore { list: last.list.to_owned(), id: last.id.clone() });
+                deleted.set(None);
+            })
+        };
+        let close = {
+            let deleted = deleted.clone();
+            Callback::from(move |()| deleted.set(None))
+        };
+        html! { <UndoToast message={last.message} serial={last.serial} on_undo={undo} on_close={close} /> }
+    });
 
     html! {
         <article class="obs obs--mentor">
@@ -126,6 +195,7 @@ pub fn mentor_editor(props: &MentorEditorProps) -> Html {
                 </div>
             </div>
             { share_and_status(&ctx, &props.people, &share_open, &props.on_share) }
+            { for toast }
         </article>
     }
 }
@@ -465,8 +535,39 @@ fn questions_editor(ctx: &Ctx<'_>, picker_open: &UseStateHandle<bool>) -> Html {
 }
 
 fn question_editor(ctx: &Ctx<'_>, n: usize, q: &tandem_core::model::Question) -> Html {
-    let delete = ctx
-        .delete_then_focus(ObservationEdit::DeleteQuestion { id: q.id.clone() }, ctx.ids.of("add-question"));
+    let delete_now =
+        ctx.delete_now(ObservationEdit::DeleteQuestion { id: q.id.clone() }, ctx.ids.of("add-question"));
+    let answered = !q.answer.trim().is_empty();
+    let confirm_h = ctx.ids.of(&format!("q-{}-confirm-h", q.id));
+    // The associate's answer would go with the question: ask first (Undo still follows).
+    let delete = {
+        let (delete_now, confirming, focus, id, confirm_h) =
+            (delete_now.clone(), ctx.confirming.clone(), ctx.focus.clone(), q.id.clone(), confirm_h.clone());
+        Callback::from(move |_: MouseEvent| {
+            if answered {
+                *focus.borrow_mut() = Some(confirm_h.clone());
+                confirming.set(Some(id.clone()));
+            } else {
+                delete_now.emit(());
+            }
+        })
+    };
+    let asking = ctx.confirming.as_deref() == Some(q.id.as_str());
+    let keep = {
+        let (confirming, focus, delete_id) =
+            (ctx.confirming.clone(), ctx.focus.clone(), ctx.ids.of(&format!("q-{}-delete", q.id)));
+        Callback::from(move |_: MouseEvent| {
+            *focus.borrow_mut() = Some(delete_id.clone());
+            confirming.set(None);
+        })
+    };
+    let confirm = {
+        let (confirming, delete_now) = (ctx.confirming.clone(), delete_now.clone());
+        Callback::from(move |_: MouseEvent| {
+            confirming.set(None);
+            delete_now.emit(());
+        })
+    };
     let hint = q.bank_id.is_some().then_some(AttrValue::from("From the question bank."));
     html! {
         <li key={q.id.clone()} class="obs-list-item obs-question">
@@ -477,9 +578,22 @@ fn question_editor(ctx: &Ctx<'_>, n: usize, q: &tandem_core::model::Question) ->
                 <p class="obs-answer-label">{ format!("{}'s answer", ctx.associate) }</p>
                 <p class="obs-prose">{ prose_or(&q.answer, "No answer yet") }</p>
             </div>
-            <button type="button" class="obs-button obs-quiet obs-delete" onclick={delete}>
+            <button type="button" class="obs-button obs-quiet obs-delete" id={ctx.ids.of(&format!("q-{}-delete", q.id))}
+                onclick={delete}>
                 { "Delete" }<span class="visually-hidden">{ format!(" question {n}") }</span>
             </button>
+            if asking {
+                <div class="obs-confirm" role="alertdialog" aria-modal="false" aria-labelledby={confirm_h.clone()}>
+                    <h3 id={confirm_h} tabindex="-1">{ format!("Delete question {n} and {}'s answer?", ctx.associate) }</h3>
+                    <p>{ "You can undo it for a few seconds, and restore it later from History." }</p>
+                    <div class="obs-actions">
+                        <button type="button" class="obs-button obs-danger" onclick={confirm}>
+                            { "Delete question and answer" }
+                        </button>
+                        <button type="button" class="obs-button" onclick={keep}>{ "Keep it" }</button>
+                    </div>
+                </div>
+            }
         </li>
     }
 }
