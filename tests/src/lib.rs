@@ -2,6 +2,9 @@
 //! its own data directory, and stopping it the way an operator (SIGTERM) or a crash (SIGKILL)
 //! would.
 //!
+//! [`faults`] is the faulty network between clients and a relay, [`kills`] the SIGKILL soak
+//! (both in `tandem-soak` and, short, in the end-to-end tests).
+//!
 //! The binary is the one `cargo xtask test` builds before the tests run (`target/debug/tandem`),
 //! or the one `TANDEM_BIN` names.
 
@@ -13,6 +16,9 @@ use std::{
 };
 
 use anyhow::{Context, bail};
+
+pub mod faults;
+pub mod kills;
 
 /// The `tandem` binary under test.
 pub fn tandem_binary() -> PathBuf {
@@ -112,6 +118,15 @@ impl Relay {
         self.child.kill()?;
         self.child.wait()?;
         Ok(())
+    }
+
+    /// Kills the relay (SIGKILL), runs `between` on its data directory while nothing holds it,
+    /// then starts a new relay on the same port and data directory.
+    pub fn kill_then_restart<T>(self, between: impl FnOnce(&Path) -> T) -> anyhow::Result<(Self, T)> {
+        let (addr, data_dir, extra_args) = (self.addr, self.data_dir.clone(), self.extra_args.clone());
+        self.kill()?;
+        let result = between(&data_dir);
+        Ok((Self::spawn(addr, &data_dir, extra_args)?, result))
     }
 
     /// Kills the relay and starts a new one on the same port and data directory.

@@ -23,9 +23,10 @@ use crate::shell;
 const TARGETS: [&str; 4] = ["codec", "engine", "chunks", "api_json"];
 /// libFuzzer's options: a slow input is a finding (work per frame must stay bounded), so is one
 /// that needs more than 2 GB; scripts and frames longer than 16 KB add nothing the shorter ones
-/// do not.
+/// do not. The timeout is wall-clock: niced on a busy machine, a process waits seconds for a
+/// core (an engine script that takes 40 ms of CPU tripped a 10 s timeout here), so it is long.
 const LIBFUZZER_OPTIONS: [&str; 4] =
-    ["-timeout=10", "-rss_limit_mb=2048", "-max_len=16384", "-print_final_stats=1"];
+    ["-timeout=120", "-rss_limit_mb=2048", "-max_len=16384", "-print_final_stats=1"];
 
 /// What one target's run did.
 #[derive(Debug)]
@@ -122,6 +123,10 @@ fn fuzz_command(root: &Path, args: &[&str]) -> Command {
         .arg("--target-dir")
         .arg(crate::dist::target_dir(root).join("fuzz"))
         .args(&args[1..])
+        // The workspace's release profile links with thin LTO (for the relay); four fuzz
+        // binaries each LTO-linking the whole graph took most of an hour on a busy machine, and
+        // LTO adds nothing to fuzzing.
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
         // The stable toolchain's `cargo` in the environment would override `+nightly`.
         .env_remove("CARGO")
         .env_remove("RUSTC")

@@ -7,6 +7,8 @@
 //!   wasm32 builds, the web app, and the browser and JavaScript-peer tests.
 //! - `cargo xtask fuzz [--minutes N] [--parallel] [--minimise] [TARGET...]`: coverage-guided fuzzing of the
 //!   `fuzz/` targets on nightly (installed when missing), with a summary per target.
+//! - `cargo xtask soak [--schedules N] [--kills N] [--seed S] [--writers W]`: the long fault
+//!   runs against the real relay (`tandem-soak`): 100 fault schedules by default.
 //! - `cargo xtask install`: only the installs (wasm target, wasm-bindgen CLI, npm packages,
 //!   Chromium). Every other command runs it first; it is quick when everything is present.
 
@@ -34,10 +36,11 @@ fn main() -> anyhow::Result<()> {
         }
         Some("test") => test::run(&root),
         Some("fuzz") => fuzz::run(&root, &args[1..]),
+        Some("soak") => soak(&root, &args[1..]),
         Some("install") => install::for_tests(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve [-- tandem serve flags] | dist | test | fuzz [--minutes N] [--parallel] [--minimise] [TARGET...] | install>"
+                "usage: cargo xtask <serve [-- tandem serve flags] | dist | test | fuzz [--minutes N] [--parallel] [--minimise] [TARGET...] | soak [--schedules N] [--kills N] | install>"
             );
             std::process::exit(2);
         }
@@ -56,4 +59,13 @@ fn serve(root: &Path, extra: &[String]) -> anyhow::Result<()> {
     let mut relay = std::process::Command::new(dist::target_dir(root).join("release/tandem"));
     relay.arg("serve").arg("--web-dir").arg(root.join(dist::DIST_DIR)).args(extra);
     shell::run(&mut relay)
+}
+
+/// Builds the relay and `tandem-soak` (debug, like the tests) and runs the soak with `extra`.
+fn soak(root: &Path, extra: &[String]) -> anyhow::Result<()> {
+    shell::run(shell::cargo().args(["build", "--package", "tandem-server", "--bin", "tandem"]))?;
+    shell::run(shell::cargo().args(["build", "--package", "tandem-tests", "--bin", "tandem-soak"]))?;
+    let mut soak = std::process::Command::new(dist::target_dir(root).join("debug/tandem-soak"));
+    soak.args(extra).env("TANDEM_BIN", dist::target_dir(root).join("debug/tandem"));
+    shell::run(&mut soak)
 }
