@@ -1,6 +1,7 @@
 //! Our relay's own view of a run, from its Prometheus `/metrics`: how long it took from receiving
-//! changes to having stored them and answered (`tandem_sync_latency_seconds`). Set beside the
-//! clients' edit-to-arrival latency, it tells the relay's share from the clients' and the machine's.
+//! changes to having stored them and answered (`tandem_sync_latency_seconds`), set beside the
+//! clients' edit-to-arrival latency, tells the relay's share from the clients' and the machine's;
+//! on PostgreSQL, how many of other relays' announcements it heard (`tandem_announcements`).
 
 use std::time::Duration;
 
@@ -9,6 +10,43 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A histogram's cumulative buckets: (upper bound in seconds, count at or below it).
 pub type Buckets = Vec<(f64, u64)>;
+
+/// What one relay's `/metrics` (or several relays' summed) said at one moment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    pub latency: Buckets,
+    pub announcements: u64,
+}
+
+impl Snapshot {
+    pub fn of(text: &str) -> Self {
+        Self {
+            latency: buckets(text, "tandem_sync_latency_seconds"),
+            announcements: counter(text, "tandem_announcements_total").unwrap_or(0),
+        }
+    }
+
+    /// Two relays' snapshots as one: counts added, bucket by bucket.
+    pub fn plus(&self, other: &Self) -> Self {
+        let latency = self
+            .latency
+            .iter()
+            .map(|&(bound, count)| {
+                let theirs = other.latency.iter().find(|(b, _)| *b == bound).map_or(0, |(_, c)| *c);
+                (bound, count + theirs)
+            })
+            .collect();
+        Self { latency, announcements: self.announcements + other.announcements }
+    }
+}
+
+/// The value of counter `name` (with its `_total` suffix) in a Prometheus text exposition.
+pub fn counter(text: &str, name: &str) -> Option<u64> {
+    text.lines().find_map(|line| {
+        let value = line.strip_prefix(name)?.strip_prefix(' ')?;
+        value.trim().parse::<f64>().ok().map(|value| value as u64)
+    })
+}
 
 /// Fetches `/metrics` from the relay at `address` (`host:port`) with a bare HTTP/1.0 request.
 pub async fn fetch(address: &str) -> anyhow::Result<String> {
@@ -72,7 +110,24 @@ tandem_sync_latency_seconds_bucket{le=\"0.002\"} 90
 tandem_sync_latency_seconds_bucket{le=\"0.004\"} 99
 tandem_sync_latency_seconds_bucket{le=\"+Inf\"} 100
 tandem_messages_total{direction=\"in\"} 11504
+tandem_announcements_total 42
 ";
+
+    #[test]
+    fn counters_are_read_by_their_whole_name() {
+        assert_eq!(counter(TEXT, "tandem_announcements_total"), Some(42));
+        assert_eq!(counter(TEXT, "tandem_announcements"), None, "a prefix of a name is not the name");
+        assert_eq!(counter(TEXT, "tandem_messages_total"), None, "a labelled series is not the counter");
+    }
+
+    #[test]
+    fn two_relays_snapshots_add_up_bucket_by_bucket() {
+        let one = Snapshot::of(TEXT);
+        assert_eq!(one.announcements, 42);
+        let both = one.plus(&one);
+        assert_eq!(both.announcements, 84);
+        assert_eq!(both.latency, vec![(0.001, 120), (0.002, 180), (0.004, 198), (f64::INFINITY, 200)]);
+    }
 
     #[test]
     fn percentiles_are_the_bounds_of_the_buckets_that_hold_them() {

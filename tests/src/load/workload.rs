@@ -1,6 +1,7 @@
 //! The load: pairs of native clients editing shared documents at a fixed total rate.
 //!
-//! Clients `2i` and `2i + 1` form pair `i` and share its documents; the first creates them (their
+//! Clients `2i` and `2i + 1` form pair `i` and share its documents (with two relays, `2i` syncs
+//! through the first and `2i + 1` through the second, so every measured edit crosses relays); the first creates them (their
 //! genesis: an empty `notes` list), the second opens them. Each document then receives `edits`
 //! edits, alternately by the two clients. An edit appends a small timestamped item to `notes` and
 //! sets the author's own counter (`n0` or `n1`, written by that author only) to how many edits it
@@ -29,7 +30,12 @@ use tandem_core::raw;
 use tandem_sync::{DocumentId, runtime::optional};
 use tokio::{sync::mpsc, task::JoinSet};
 
-use super::{proc_stats::Usage, relay_metrics, stats::Summary};
+use super::{
+    postgres::{self, Counts, Probe},
+    proc_stats::Usage,
+    relay_metrics,
+    stats::Summary,
+};
 
 /// The first poll of a document comes this long after its edit was due.
 const FIRST_POLL: Duration = Duration::from_millis(1);
@@ -116,7 +122,10 @@ pub struct Outcome {
     pub traffic: Traffic,
     /// Connections beyond each client's first.
     pub reconnects: u64,
-    /// The relay process: peak RSS over its life, CPU ticks during the load and over its life.
+    /// Relay processes serving the clients.
+    pub relays: usize,
+    /// The relay processes: peak RSS over their lives (summed), CPU ticks during the load and
+    /// over their lives (summed).
     pub relay_peak_rss_kib: u64,
     pub relay_load_cpu_ticks: u64,
     pub relay_total_cpu_ticks: u64,
@@ -125,6 +134,33 @@ pub struct Outcome {
     pub relay_latency_p99: Option<Duration>,
     /// This process's CPU ticks during the load (it shares the machine with the relay).
     pub generator_cpu_ticks: u64,
+    /// Other relays' announcements our relays heard during the load (`tandem_announcements`).
+    pub announcements_heard: u64,
+    /// What the load cost PostgreSQL, for relays on PostgreSQL.
+    pub database: Option<DatabaseCost>,
+}
+
+/// What the load cost PostgreSQL: see [`super::postgres`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DatabaseCost {
+    pub counts: Counts,
+    /// Notifications on the relays' channel, and their payloads' bytes.
+    pub notifications: u64,
+    pub notification_bytes: u64,
+    /// CPU ticks of the server's own processes and of this database's backends.
+    pub server_cpu_ticks: u64,
+}
+
+/// The relays a run goes through.
+#[derive(Debug)]
+pub struct Under<'a> {
+    /// Their sync URLs: client `i` connects to `urls[i % urls.len()]`.
+    pub urls: &'a [String],
+    pub pids: &'a [u32],
+    /// `host:port` of each one's `/metrics` (none for the reference server).
+    pub metrics_addresses: &'a [String],
+    /// Their database's probe, for relays on PostgreSQL.
+    pub probe: Option<&'a mut Probe>,
 }
 
 impl Outcome {
@@ -195,19 +231,14 @@ struct Observed {
     polls: u64,
 }
 
-/// Runs `spec` against the relay at `url` (process `relay_pid`, with its `/metrics` at
-/// `metrics_address` if it has one), giving up `spec.max_time` after starting.
-pub async fn run(
-    url: &str,
-    relay_pid: u32,
-    metrics_address: Option<&str>,
-    spec: &Spec,
-) -> anyhow::Result<Outcome> {
+/// Runs `spec` against the relays `under`, giving up `spec.max_time` after starting.
+pub async fn run(under: Under<'_>, spec: &Spec) -> anyhow::Result<Outcome> {
+    let Under { urls, pids, metrics_addresses, mut probe } = under;
+    anyhow::ensure!(!urls.is_empty(), "no relay to load");
     let started = Instant::now();
     let deadline = started + spec.max_time;
-    let relay = relay_pid.to_string();
-    let mut outcome = Outcome { expected: spec.total_edits(), ..Outcome::default() };
-    let clients: Vec<Client> = (0..spec.clients).map(|_| Client::start(url)).collect();
+    let mut outcome = Outcome { expected: spec.total_edits(), relays: urls.len(), ..Outcome::default() };
+    let clients: Vec<Client> = (0..spec.clients).map(|i| Client::start(&urls[i % urls.len()])).collect();
 
     let ids = match tokio::time::timeout_at(deadline.into(), setup(&clients, spec)).await {
         Ok(ids) => ids?,
@@ -219,9 +250,16 @@ pub async fn run(
     };
     outcome.setup = started.elapsed();
 
+    // Setup's writes must be in the statistics before the load's are counted.
+    let database_before = match probe.as_deref_mut() {
+        Some(probe) => Some(tokio::task::block_in_place(|| probe.settled_counts())?),
+        None => None,
+    };
+    let notifications_before = probe.as_deref().map(Probe::notifications);
+    let server_before = probe.as_deref().map(|probe| postgres::server_cpu_ticks(probe.database()));
     let traffic_before = total_traffic(&clients).await?;
-    let relay_latency_before = relay_latency_buckets(metrics_address).await?;
-    let relay_before = Usage::of(&relay)?;
+    let metrics_before = relay_metrics_now(metrics_addresses).await?;
+    let relay_before = relays_usage(pids)?;
     let generator_before = Usage::of("self")?;
     let start = Instant::now();
 
@@ -299,13 +337,32 @@ pub async fn run(
     }
     outcome.load_time = start.elapsed();
 
-    if let Some(after) = relay_latency_buckets(metrics_address).await? {
-        let during = relay_metrics::since(&after, &relay_latency_before.unwrap_or_default());
+    let relay_after = relays_usage(pids)?;
+    let generator_after = Usage::of("self")?;
+    let server_after = probe.as_deref().map(|probe| postgres::server_cpu_ticks(probe.database()));
+    if let Some((after, before)) = relay_metrics_now(metrics_addresses).await?.zip(metrics_before) {
+        let during = relay_metrics::since(&after.latency, &before.latency);
         outcome.relay_latency_p50 = relay_metrics::percentile_bound(&during, 50.0);
         outcome.relay_latency_p99 = relay_metrics::percentile_bound(&during, 99.0);
+        outcome.announcements_heard = after.announcements.saturating_sub(before.announcements);
     }
-    let relay_after = Usage::of(&relay)?;
-    let generator_after = Usage::of("self")?;
+    if let (
+        Some(probe),
+        Some(counts_before),
+        Some((heard_before, bytes_before)),
+        Some(cpu_before),
+        Some(cpu_after),
+    ) = (probe, database_before, notifications_before, server_before, server_after)
+    {
+        let counts = tokio::task::block_in_place(|| probe.settled_counts())?;
+        let (heard, bytes) = probe.notifications();
+        outcome.database = Some(DatabaseCost {
+            counts: counts.since(counts_before),
+            notifications: heard - heard_before,
+            notification_bytes: bytes - bytes_before,
+            server_cpu_ticks: postgres::ticks_between(&cpu_before, &cpu_after),
+        });
+    }
     let traffic_after = total_traffic(&clients).await?;
     outcome.relay_peak_rss_kib = relay_after.peak_rss_kib;
     outcome.relay_load_cpu_ticks = relay_after.cpu_ticks - relay_before.cpu_ticks;
@@ -503,12 +560,28 @@ async fn edits_held(clients: &[Client], ids: &[Vec<DocumentId>]) -> anyhow::Resu
     Ok(held)
 }
 
-async fn relay_latency_buckets(
-    metrics_address: Option<&str>,
-) -> anyhow::Result<Option<relay_metrics::Buckets>> {
-    let Some(address) = metrics_address else { return Ok(None) };
-    let text = relay_metrics::fetch(address).await?;
-    Ok(Some(relay_metrics::buckets(&text, "tandem_sync_latency_seconds")))
+/// What our relays' `/metrics` say now, summed over the relays (None for the reference server).
+async fn relay_metrics_now(addresses: &[String]) -> anyhow::Result<Option<relay_metrics::Snapshot>> {
+    let mut total: Option<relay_metrics::Snapshot> = None;
+    for address in addresses {
+        let snapshot = relay_metrics::Snapshot::of(&relay_metrics::fetch(address).await?);
+        total = Some(match total {
+            Some(total) => total.plus(&snapshot),
+            None => snapshot,
+        });
+    }
+    Ok(total)
+}
+
+/// The relays' usage, summed: what serving the clients took, however many processes share it.
+fn relays_usage(pids: &[u32]) -> anyhow::Result<Usage> {
+    let mut total = Usage::default();
+    for pid in pids {
+        let usage = Usage::of(&pid.to_string())?;
+        total.peak_rss_kib += usage.peak_rss_kib;
+        total.cpu_ticks += usage.cpu_ticks;
+    }
+    Ok(total)
 }
 
 async fn total_traffic(clients: &[Client]) -> anyhow::Result<Traffic> {
