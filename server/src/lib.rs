@@ -54,7 +54,7 @@ use tokio::{net::TcpListener, sync::watch};
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use crate::{
-    accounts::throttle::Throttle,
+    accounts::Hasher,
     api::AuthConfig,
     client_addr::TrustedProxies,
     clock::Clock,
@@ -91,7 +91,8 @@ pub struct AppState {
     /// The accounts' own database connection (people, sessions, claims); statements are short.
     pub accounts: Arc<Mutex<rusqlite::Connection>>,
     pub auth: Arc<AuthConfig>,
-    pub throttle: Arc<Throttle>,
+    /// Where passwords are hashed and verified: the blocking pool, a few at a time, no lock held.
+    pub passwords: Hasher,
     /// Proxies whose forwarding headers are believed ([`client_addr`]).
     pub trusted_proxies: Arc<TrustedProxies>,
     /// Sessions and tokens ended while a socket they opened may be live ([`sync::ends`]).
@@ -126,7 +127,7 @@ impl AppState {
         Ok(Self {
             accounts,
             auth: Arc::new(config.auth.clone()),
-            throttle: Arc::new(Throttle::new(config.auth.throttle.clone())),
+            passwords: Hasher::default(),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             session_ends: SessionEnds::default(),
             clock,

@@ -24,7 +24,8 @@
 //! [`AppError`]'s `{"error": "..."}` with 400 (malformed or breaks a rule), 401 (not signed in),
 //! 403 (signed in but not allowed), 404, 409 (conflicts with what exists), 410 (an invitation used
 //! or expired), 413 (too large) or
-//! 429 (too many failed sign-ins; `Retry-After` says when to try again).
+//! 429 (too many failed password attempts: signing in, a password change's current password, an
+//! invitation for an existing account; `Retry-After` says when to try again).
 //!
 //! A state-changing request from a page on another origin answers 403 ([`crate::origin`]).
 //!
@@ -38,6 +39,7 @@ mod documents;
 mod invitations;
 mod me;
 mod pairs;
+mod passwords;
 mod programs;
 mod session;
 
@@ -104,7 +106,8 @@ pub fn routes() -> Router<AppState> {
         .fallback(|| async { AppError::new(StatusCode::NOT_FOUND, "there is no such API route") })
 }
 
-/// Runs `f` with the accounts database on a blocking thread (argon2 and SQLite both block).
+/// Runs `f` with the accounts database on a blocking thread (SQLite blocks). Keep `f` short: every
+/// request waits for this lock; argon2 runs outside it, on [`accounts::Hasher`].
 pub(crate) async fn with_db<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,

@@ -441,3 +441,60 @@ pub fn use_invitation(db: &Connection, hash: &str, now_ms: i64) -> Result<bool> 
     )?;
     Ok(updated == 1)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Password attempts, counted per key (a SHA-256 digest; see `accounts::throttle`).
+
+/// Counts an attempt under `key` at `now_ms` unless the key is delayed past `now_ms`; a key whose
+/// last attempt was at or before `forget_before` starts over. The key's attempts, counting this
+/// one, or `None` when it is delayed (and nothing was counted). One statement, so concurrent
+/// attempts each see the ones before.
+pub fn count_attempt(db: &Connection, key: &str, now_ms: i64, forget_before: i64) -> Result<Option<u32>> {
+    db.prepare_cached(
+        "INSERT INTO sign_in_attempts (key_hash, attempts, last_ms, delayed_until_ms) VALUES (?1, 1, ?2, 0)
+         ON CONFLICT (key_hash) DO UPDATE SET
+             attempts = CASE WHEN sign_in_attempts.last_ms <= ?3 THEN 1 ELSE sign_in_attempts.attempts + 1 END,
+             last_ms = ?2
+         WHERE sign_in_attempts.delayed_until_ms <= ?2
+         RETURNING attempts",
+    )?
+    .query_row(params![key, now_ms, forget_before], |row| row.get(0))
+    .optional()
+}
+
+/// Delays the key's next attempt until `until_ms`.
+pub fn delay_attempts(db: &Connection, key: &str, until_ms: i64) -> Result<()> {
+    db.execute(
+        "UPDATE sign_in_attempts SET delayed_until_ms = ?2 WHERE key_hash = ?1",
+        params![key, until_ms],
+    )?;
+    Ok(())
+}
+
+/// Until when the key is delayed, if it is stored.
+pub fn attempts_delayed_until(db: &Connection, key: &str) -> Result<Option<i64>> {
+    db.query_row("SELECT delayed_until_ms FROM sign_in_attempts WHERE key_hash = ?1", [key], |row| row.get(0))
+        .optional()
+}
+
+/// Takes one attempt off the key; below `free` attempts it is no longer delayed.
+pub fn give_back_attempt(db: &Connection, key: &str, free: u32) -> Result<()> {
+    db.execute(
+        "UPDATE sign_in_attempts SET attempts = attempts - 1,
+             delayed_until_ms = CASE WHEN attempts - 1 < ?2 THEN 0 ELSE delayed_until_ms END
+         WHERE key_hash = ?1 AND attempts > 0",
+        params![key, free],
+    )?;
+    Ok(())
+}
+
+/// Forgets the key's attempts.
+pub fn forget_attempts(db: &Connection, key: &str) -> Result<()> {
+    db.execute("DELETE FROM sign_in_attempts WHERE key_hash = ?1", [key])?;
+    Ok(())
+}
+
+/// Forgets every key whose last attempt was at or before `before_ms`; how many.
+pub fn forget_attempts_before(db: &Connection, before_ms: i64) -> Result<usize> {
+    db.execute("DELETE FROM sign_in_attempts WHERE last_ms <= ?1", [before_ms])
+}

@@ -3,7 +3,8 @@
 //! second backend has one place to implement.
 //!
 //! - [`chunks`]: document chunks under automerge-repo's keys, and the writer thread;
-//! - [`accounts`]: programs, people, memberships, cohorts, pairs, sessions, tokens and invitations;
+//! - [`accounts`]: programs, people, memberships, cohorts, pairs, sessions, tokens, invitations and
+//!   counted password attempts;
 //! - [`documents`]: each claimed document's audience.
 //!
 //! One file, `tandem.sqlite3`, in the data directory. WAL mode lets readers run beside the one
@@ -94,6 +95,15 @@ const MIGRATIONS: &[&str] = &[
          used_ms INTEGER
      ) WITHOUT ROWID;
      CREATE INDEX invitations_by_program ON invitations (program_id);",
+    // 4: password attempts, counted per key (an account from an address, an address, an
+    // account), kept so a restart does not reset them. Keys are SHA-256 digests.
+    "CREATE TABLE sign_in_attempts (
+         key_hash TEXT PRIMARY KEY,
+         attempts INTEGER NOT NULL,
+         last_ms INTEGER NOT NULL,
+         delayed_until_ms INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE INDEX sign_in_attempts_by_time ON sign_in_attempts (last_ms);",
 ];
 
 #[derive(Debug, thiserror::Error)]
