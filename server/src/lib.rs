@@ -124,12 +124,14 @@ impl AppState {
         let sync =
             SyncHub::start(storage.clone(), metrics.clone(), config.sync.clone(), peer_id, clock.clone())?;
         let accounts = Arc::new(Mutex::new(storage.connect()?));
+        let session_ends = SessionEnds::default();
+        session_ends.follow(&storage, clock.clone())?;
         Ok(Self {
             accounts,
             auth: Arc::new(config.auth.clone()),
             passwords: Hasher::default(),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
-            session_ends: SessionEnds::default(),
+            session_ends,
             clock,
             storage,
             metrics,

@@ -123,6 +123,10 @@ struct ServeArgs {
     /// answers only requests from this machine.
     #[arg(long, env = "TANDEM_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Hours a session may go unused before it ends and its person signs in again (their open
+    /// sockets close). Access tokens do not idle out; they expire.
+    #[arg(long, env = "TANDEM_SESSION_IDLE_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..=24 * 365))]
+    session_idle_hours: u64,
     /// Load a sample residency with known sign-ins (printed at start) to try Tandem with.
     #[arg(long)]
     demo: bool,
@@ -169,6 +173,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies,
         allowed_origins: args.allowed_origins.clone(),
         metrics_token: args.metrics_token.clone(),
+        session_idle: Duration::from_secs(args.session_idle_hours * 3600),
         ..Default::default()
     };
     let config = Config { data_dir: args.data, web_dir: args.web_dir, sync, auth, trusted_proxies };

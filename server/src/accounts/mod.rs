@@ -37,7 +37,7 @@ pub use programs::{
 };
 pub use sessions::{
     Credential, SecretKind, authenticate, create_session, credential, credential_by_hash, end_session,
-    password_of_email, password_of_person, secret_hash, set_password, set_password_hash,
+    password_of_email, password_of_person, secret_hash, set_password, set_password_hash, touch,
 };
 pub use tandem_api::{Cohort, Colleague, Membership, Pair, Person, Role};
 pub use tokens::{

@@ -63,13 +63,36 @@ pub struct Credential {
     /// When it ends by itself, `None` for a token made to never expire (before tokens expired
     /// by default).
     pub expires_ms: Option<i64>,
+    /// When it was last used, to within [`TOUCH_EVERY_MS`].
+    pub last_used_ms: Option<i64>,
 }
+
+/// A session's last use is written at most this often, so a busy device does not write on
+/// every request.
+pub const TOUCH_EVERY_MS: i64 = 60_000;
 
 impl Credential {
     /// Whether it has expired at `now_ms`.
     pub fn expired(&self, now_ms: i64) -> bool {
         self.expires_ms.is_some_and(|end| end <= now_ms)
     }
+
+    /// Whether a session has gone unused for `idle_ms` at `now_ms` (it then ends). Tokens do not
+    /// idle out: they belong to devices and scripts that sync now and then, and expire instead.
+    pub fn idle(&self, now_ms: i64, idle_ms: i64) -> bool {
+        self.kind == SecretKind::Session
+            && self.last_used_ms.is_some_and(|used| used.saturating_add(idle_ms) <= now_ms)
+    }
+
+    /// Whether its last use is old enough to be written again ([`touch`]).
+    pub fn due_for_touch(&self, now_ms: i64) -> bool {
+        self.last_used_ms.is_none_or(|used| now_ms - used >= TOUCH_EVERY_MS)
+    }
+}
+
+/// Records that the session or token with `hash` was used at `now_ms`.
+pub fn touch(db: &Connection, hash: &str, now_ms: i64) -> Result<()> {
+    Ok(db_accounts::touch_secret(db, hash, now_ms)?)
 }
 
 /// The session or token `secret` names, if it exists and has not expired.
@@ -87,6 +110,7 @@ pub fn credential_by_hash(db: &Connection, hash: &str, now_ms: i64) -> Result<Op
         hash: hash.to_owned(),
         kind: row.kind,
         expires_ms: row.expires_ms,
+        last_used_ms: row.last_used_ms,
     }))
 }
 

@@ -43,7 +43,7 @@ pub(super) async fn change_password(
     let (id, keep) = (signed_in.person.clone(), signed_in.secret.clone());
     with_db(&state, move |db| Ok(accounts::set_password_hash(db, &id, &hash, Some(&keep))?)).await?;
     let keep = accounts::secret_hash(&signed_in.secret);
-    state.session_ends.announce(Ended::SessionsOf { person: signed_in.person, except: Some(keep) });
+    super::end(&state, Ended::SessionsOf { person: signed_in.person, except: Some(keep) }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -76,6 +76,6 @@ pub(super) async fn revoke_token(
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     let hash = with_db(&state, move |db| Ok(accounts::revoke_own_token(db, &signed_in.person, &id)?)).await?;
-    state.session_ends.announce(Ended::Secret(hash));
+    super::end(&state, Ended::Secret(hash)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

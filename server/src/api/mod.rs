@@ -59,6 +59,10 @@ use crate::{AppState, accounts, error::AppError};
 /// Largest JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// How long a session may go unused: a week, so a tablet put away over a school holiday signs in
+/// again, while one used each school day never does.
+pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Sign-in and session settings.
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
@@ -66,6 +70,8 @@ pub struct AuthConfig {
     pub secure_cookies: bool,
     /// How long a session lasts after signing in.
     pub session_lifetime: Duration,
+    /// A session unused this long ends (`--session-idle-hours`); tokens expire instead.
+    pub session_idle: Duration,
     pub throttle: accounts::throttle::ThrottleConfig,
     /// Origins besides the relay's own whose pages may open `/sync` and change things through
     /// the API (`--allowed-origin`; see [`crate::origin`]).
@@ -80,6 +86,7 @@ impl Default for AuthConfig {
         Self {
             secure_cookies: false,
             session_lifetime: Duration::from_secs(30 * 24 * 3600),
+            session_idle: DEFAULT_SESSION_IDLE,
             throttle: Default::default(),
             allowed_origins: Vec::new(),
             metrics_token: None,
@@ -104,6 +111,14 @@ pub fn routes() -> Router<AppState> {
         .route("/programs/{program}/pairs", post(pairs::add_pair))
         .route("/pairs/{pair}", patch(pairs::change_pair))
         .fallback(|| async { AppError::new(StatusCode::NOT_FOUND, "there is no such API route") })
+}
+
+/// Closes this relay's sockets of what ended at once, and records it for relays beside this one
+/// ([`crate::sync::ends`]).
+pub(crate) async fn end(state: &AppState, ended: crate::sync::ends::Ended) -> Result<(), AppError> {
+    state.session_ends.announce(ended.clone());
+    let now = state.now_ms();
+    with_db(state, move |db| Ok(crate::sync::ends::record(db, &ended, now)?)).await
 }
 
 /// Runs `f` with the accounts database on a blocking thread (SQLite blocks). Keep `f` short: every

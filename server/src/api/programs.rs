@@ -98,7 +98,7 @@ pub(super) async fn remove_person(
         Ok(())
     })
     .await?;
-    state.session_ends.announce(Ended::AccessOf { person: removed });
+    super::end(&state, Ended::AccessOf { person: removed }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -45,7 +45,7 @@ pub(super) async fn sign_out(
 ) -> Result<Response, AppError> {
     let secret = signed_in.secret.clone();
     with_db(&state, move |db| Ok(accounts::end_session(db, &secret)?)).await?;
-    state.session_ends.announce(Ended::Secret(accounts::secret_hash(&signed_in.secret)));
+    super::end(&state, Ended::Secret(accounts::secret_hash(&signed_in.secret))).await?;
     let cookie = session_cookie(&state, "", 0);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }

@@ -296,7 +296,8 @@ pub fn insert_secret(db: &Connection, secret: &NewSecret<'_>) -> Result<()> {
         SecretKind::Token => "token",
     };
     db.execute(
-        "INSERT INTO sessions (token_hash, person_id, kind, label, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO sessions (token_hash, person_id, kind, label, created_ms, expires_ms, last_used_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
         params![secret.hash, secret.person_id, kind, secret.label, secret.created_ms, secret.expires_ms],
     )?;
     Ok(())
@@ -308,6 +309,8 @@ pub struct SecretRow {
     pub person_id: String,
     pub kind: SecretKind,
     pub expires_ms: Option<i64>,
+    /// When it was last used (to the minute); `None` for rows from before it was recorded.
+    pub last_used_ms: Option<i64>,
 }
 
 fn kind_from_column(name: &str) -> SecretKind {
@@ -317,7 +320,7 @@ fn kind_from_column(name: &str) -> SecretKind {
 /// The secret with this hash, if it has not expired at `now_ms`.
 pub fn secret_by_hash(db: &Connection, hash: &str, now_ms: i64) -> Result<Option<SecretRow>> {
     db.prepare_cached(
-        "SELECT person_id, kind, expires_ms FROM sessions
+        "SELECT person_id, kind, expires_ms, last_used_ms FROM sessions
          WHERE token_hash = ?1 AND (expires_ms IS NULL OR expires_ms > ?2)",
     )?
     .query_row(params![hash, now_ms], |row| {
@@ -325,9 +328,17 @@ pub fn secret_by_hash(db: &Connection, hash: &str, now_ms: i64) -> Result<Option
             person_id: row.get(0)?,
             kind: kind_from_column(&row.get::<_, String>(1)?),
             expires_ms: row.get(2)?,
+            last_used_ms: row.get(3)?,
         })
     })
     .optional()
+}
+
+/// Records that the session or token with this hash was used at `now_ms`.
+pub fn touch_secret(db: &Connection, hash: &str, now_ms: i64) -> Result<()> {
+    db.prepare_cached("UPDATE sessions SET last_used_ms = ?2 WHERE token_hash = ?1")?
+        .execute(params![hash, now_ms])?;
+    Ok(())
 }
 
 /// Ends the session or token with this hash.
@@ -497,4 +508,52 @@ pub fn forget_attempts(db: &Connection, key: &str) -> Result<()> {
 /// Forgets every key whose last attempt was at or before `before_ms`; how many.
 pub fn forget_attempts_before(db: &Connection, before_ms: i64) -> Result<usize> {
     db.execute("DELETE FROM sign_in_attempts WHERE last_ms <= ?1", [before_ms])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ended sessions and access, for every relay on the database to close the sockets concerned.
+
+/// One recorded end: its kind (`secret`, `sessions_of`, `access_of`), whose (a secret's hash or a
+/// person), and for `sessions_of` the session kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndRow {
+    pub seq: i64,
+    pub kind: String,
+    pub subject: String,
+    pub except_hash: Option<String>,
+}
+
+pub fn insert_session_end(
+    db: &Connection,
+    kind: &str,
+    subject: &str,
+    except_hash: Option<&str>,
+    now_ms: i64,
+) -> Result<()> {
+    db.execute(
+        "INSERT INTO session_ends (kind, subject, except_hash, ended_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![kind, subject, except_hash, now_ms],
+    )?;
+    Ok(())
+}
+
+/// The ends recorded after `seq`, in order.
+pub fn session_ends_after(db: &Connection, seq: i64) -> Result<Vec<EndRow>> {
+    let mut statement = db.prepare_cached(
+        "SELECT seq, kind, subject, except_hash FROM session_ends WHERE seq > ?1 ORDER BY seq",
+    )?;
+    let rows = statement.query_map([seq], |row| {
+        Ok(EndRow { seq: row.get(0)?, kind: row.get(1)?, subject: row.get(2)?, except_hash: row.get(3)? })
+    })?;
+    rows.collect()
+}
+
+/// The last end recorded so far (0 for none).
+pub fn last_session_end(db: &Connection) -> Result<i64> {
+    db.query_row("SELECT COALESCE(MAX(seq), 0) FROM session_ends", [], |row| row.get(0))
+}
+
+/// Forgets ends recorded at or before `before_ms`.
+pub fn forget_session_ends_before(db: &Connection, before_ms: i64) -> Result<usize> {
+    db.execute("DELETE FROM session_ends WHERE ended_ms <= ?1", [before_ms])
 }

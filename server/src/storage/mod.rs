@@ -104,6 +104,17 @@ const MIGRATIONS: &[&str] = &[
          delayed_until_ms INTEGER NOT NULL
      ) WITHOUT ROWID;
      CREATE INDEX sign_in_attempts_by_time ON sign_in_attempts (last_ms);",
+    // 5: when a session was last used (an idle one ends), and sessions and access ended by
+    // someone (sign-out, revocation, `tandem admin` beside the relay) for every relay on this
+    // database to close the sockets they opened; `seq` orders them, kept an hour.
+    "ALTER TABLE sessions ADD COLUMN last_used_ms INTEGER;
+     CREATE TABLE session_ends (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         kind TEXT NOT NULL CHECK (kind IN ('secret', 'sessions_of', 'access_of')),
+         subject TEXT NOT NULL,
+         except_hash TEXT,
+         ended_ms INTEGER NOT NULL
+     );",
 ];
 
 #[derive(Debug, thiserror::Error)]

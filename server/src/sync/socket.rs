@@ -82,6 +82,9 @@ pub async fn serve<S>(
     let mut last_heard = Instant::now();
     let close = |code, reason: &str| Message::Close(Some(CloseFrame { code, reason: reason.into() }));
     let expired = "the session expired; sign in again";
+    // Frames from the device are use of its session (keep-alive pongs are not): written at most
+    // once a minute, so a session syncing now and then does not idle out under a live socket.
+    let mut last_touched = credential.last_used_ms.unwrap_or(i64::MIN);
     loop {
         tokio::select! {
             incoming = stream.next() => match incoming {
@@ -92,6 +95,14 @@ pub async fn serve<S>(
                         break;
                     }
                     last_heard = Instant::now();
+                    let now = state.now_ms();
+                    if now.saturating_sub(last_touched) >= accounts::sessions::TOUCH_EVERY_MS {
+                        last_touched = now;
+                        let hash = credential.hash.clone();
+                        if let Err(error) = api::with_db(&state, move |db| Ok(accounts::touch(db, &hash, now)?)).await {
+                            tracing::warn!(?error, "could not record a session's use");
+                        }
+                    }
                     hub.frame(connection, bytes.into()).await;
                 }
                 Some(Ok(Message::Text(_))) => {
@@ -165,7 +176,8 @@ pub async fn serve<S>(
     hub.closed(connection);
 }
 
-/// Whether the session or token a socket was opened with is still valid, by the database (a
+/// Whether the session or token a socket was opened with is still valid (not ended, expired or
+/// idle), by the database (a
 /// database error counts as valid: the next tick asks again); the reason to close if not.
 async fn still_valid(state: &AppState, credential: &Credential) -> Result<(), &'static str> {
     if credential.expired(state.now_ms()) {
@@ -174,6 +186,9 @@ async fn still_valid(state: &AppState, credential: &Credential) -> Result<(), &'
     let (hash, now) = (credential.hash.clone(), state.now_ms());
     let found = api::with_db(state, move |db| Ok(accounts::credential_by_hash(db, &hash, now)?)).await;
     match found {
+        Ok(Some(stored)) if stored.idle(now, state.auth.session_idle.as_millis() as i64) => {
+            Err("the session was unused for too long; sign in again")
+        }
         Ok(Some(_)) => Ok(()),
         Ok(None) => Err("the session ended; sign in again"),
         Err(error) => {
