@@ -61,7 +61,7 @@ use crate::{
     error::AppError,
     metrics::Metrics,
     storage::Storage,
-    sync::{SyncConfig, SyncHub, ends::SessionEnds},
+    sync::{SyncConfig, SyncHub, ends::SessionEnds, sockets::SocketCounts},
 };
 
 /// Everything the relay needs to start, as the command line or a test gives it.
@@ -97,6 +97,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<TrustedProxies>,
     /// Sessions and tokens ended while a socket they opened may be live ([`sync::ends`]).
     pub session_ends: SessionEnds,
+    /// Open `/sync` sockets per person ([`sync::sockets`]).
+    pub sockets: SocketCounts,
     /// The one clock for sessions, sign-in throttling and claims; the sync engine's thread has
     /// the same one. Tests drive time with [`AppState::open_with_clock`].
     pub clock: Clock,
@@ -132,6 +134,7 @@ impl AppState {
             passwords: Hasher::default(),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             session_ends,
+            sockets: SocketCounts::default(),
             clock,
             storage,
             metrics,

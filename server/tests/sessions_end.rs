@@ -361,3 +361,34 @@ async fn another_persons_token_cannot_be_revoked_over_the_api_and_is_answered_as
     assert_eq!(relay.status_of_me(&bobs).await, StatusCode::OK, "Bob's token still works");
     assert_alive(&mut socket).await;
 }
+
+#[tokio::test]
+async fn one_person_cannot_open_thousands_of_sockets_the_one_past_the_cap_gets_429() {
+    let relay = relay(Duration::from_secs(30)).await;
+    let cookie = relay.sign_in("ann").await;
+    let cap = tandem_server::sync::DEFAULT_MAX_SOCKETS_PER_PERSON;
+    let mut open = Vec::new();
+    for _ in 0..cap {
+        open.push(relay.socket(&cookie).await);
+    }
+    let mut request = format!("ws://{}/sync", relay.addr).into_client_request().unwrap();
+    request.headers_mut().insert("Cookie", cookie.parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 429);
+            assert!(response.headers().get("retry-after").is_some(), "it says when to try again");
+        }
+        other => panic!("expected 429 past the cap, got {:?}", other.map(|_| "an open socket")),
+    }
+    let bob = relay.sign_in("bob").await;
+    assert_alive(&mut relay.socket(&bob).await).await;
+    // Closing one of Ann's frees its place, once the relay has seen it close.
+    let mut closing = open.pop().unwrap();
+    closing.close(None).await.unwrap();
+    let freed = tokio::time::timeout(BOUND, async {
+        while relay.upgrade_status(&cookie).await != 101 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    freed.await.expect("a closed socket frees its place");
+}

@@ -12,7 +12,7 @@ use axum::{
         RawQuery, State, WebSocketUpgrade,
         ws::{CloseFrame, Message, close_code, rejection::WebSocketUpgradeRejection},
     },
-    http::HeaderMap,
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
@@ -26,12 +26,15 @@ use crate::{
     error::AppError,
 };
 
+/// When a person at their socket limit is told to try again.
+const RETRY_FULL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// `GET /sync`: the automerge-repo WebSocket endpoint.
 ///
 /// The upgrade needs a session cookie or an access token (`?token=`, for clients that cannot set
 /// headers); without one the answer is 401 and no WebSocket is opened, so nothing is sent to an
-/// unauthenticated client. The connection then belongs to that session or token: it closes when
-/// that ends.
+/// unauthenticated client; a person with `--max-sockets-per-person` open already gets 429. The
+/// connection then belongs to that session or token: it closes when that ends.
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -51,15 +54,27 @@ pub async fn upgrade(
         }
         Err(error) => return error.into_response(),
     };
+    let max = state.sync.config.max_sockets_per_person;
+    let Some(slot) = state.sockets.take(&credential.person, max) else {
+        return AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "too many open connections ({max}) for this person; close the app on another device or tab"
+            ),
+        )
+        .retry_after(RETRY_FULL)
+        .into_response();
+    };
     let ws = match ws {
         Ok(ws) => ws,
         // Not a WebSocket upgrade (a plain GET, a missing header): said as every other error.
         Err(rejection) => return AppError::new(rejection.status(), rejection.body_text()).into_response(),
     };
     let limit = state.sync.config.max_frame_bytes;
-    ws.max_message_size(limit)
-        .max_frame_size(limit)
-        .on_upgrade(move |socket| serve(socket, state, credential, ends))
+    ws.max_message_size(limit).max_frame_size(limit).on_upgrade(move |socket| async move {
+        serve(socket, state, credential, ends).await;
+        drop(slot);
+    })
 }
 
 /// Runs one connection until either side closes it, the peer goes silent, the session or token
