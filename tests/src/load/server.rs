@@ -71,6 +71,8 @@ impl Server {
                     .arg(data.path().join("data"))
                     .arg("--web-dir")
                     .arg(data.path().join("no-web-app"))
+                    // Every client is the same mentor (below): as many sockets as the load has.
+                    .args(["--max-sockets-per-person", "10000"])
                     .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
                 command
             }
