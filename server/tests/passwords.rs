@@ -33,31 +33,54 @@ struct Relay {
     now: Arc<AtomicI64>,
 }
 
-fn config(dir: &tempfile::TempDir) -> Config {
+/// Where a relay keeps its database: SQLite in a directory, or a PostgreSQL schema of its own.
+struct Place {
+    dir: tempfile::TempDir,
+    database: Option<tandem_testdb::TestDatabase>,
+}
+
+impl Place {
+    fn sqlite() -> Self {
+        Self { dir: tempfile::tempdir().unwrap(), database: None }
+    }
+
+    /// `None` when there is no PostgreSQL to be had (and `CI` is not `true`: the test is skipped).
+    fn postgres() -> Option<Self> {
+        let database = tandem_testdb::TestDatabase::create()?;
+        Some(Self { dir: tempfile::tempdir().unwrap(), database: Some(database) })
+    }
+}
+
+fn config(place: &Place) -> Config {
     Config {
-        data_dir: dir.path().join("data"),
-        web_dir: dir.path().join("web"),
+        data_dir: place.dir.path().join("data"),
+        database: place.database.as_ref().map(|database| database.url().to_owned()),
+        web_dir: place.dir.path().join("web"),
         sync: SyncConfig::default(),
         auth: AuthConfig::default(),
         trusted_proxies: Default::default(),
     }
 }
 
-/// A relay on `dir`'s database (Ann in the program `p` is created on the first open).
-fn relay(dir: &tempfile::TempDir) -> Relay {
+/// A relay on `place`'s database (Ann in the program `p` is created on the first open).
+fn relay(place: &Place) -> Relay {
     let now = Arc::new(AtomicI64::new(1_000_000));
     let read = now.clone();
     let state =
-        AppState::open_with_clock(&config(dir), Clock::from_fn(move || read.load(Ordering::SeqCst))).unwrap();
-    {
-        let db = state.accounts.lock().unwrap();
-        if accounts::find_person_by_email(&db, "ann@x.example").unwrap().is_none() {
-            accounts::create_program(&db, Some("p"), "P").unwrap();
-            accounts::add_person(&db, Some("u-ann"), "ann@x.example", "Ann", Some(PASSWORD)).unwrap();
-            accounts::add_person(&db, Some("u-cora"), "cora@x.example", "Cora", Some(PASSWORD)).unwrap();
-            accounts::set_membership(&db, "p", "u-cora", accounts::Role::Coordinator).unwrap();
-        }
-    }
+        AppState::open_with_clock(&config(place), Clock::from_fn(move || read.load(Ordering::SeqCst)))
+            .unwrap();
+    // On a thread of its own: PostgreSQL's blocking client may not block the test's runtime.
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let db = state.accounts.lock().unwrap();
+            if accounts::find_person_by_email(&db, "ann@x.example").unwrap().is_none() {
+                accounts::create_program(&db, Some("p"), "P").unwrap();
+                accounts::add_person(&db, Some("u-ann"), "ann@x.example", "Ann", Some(PASSWORD)).unwrap();
+                accounts::add_person(&db, Some("u-cora"), "cora@x.example", "Cora", Some(PASSWORD)).unwrap();
+                accounts::set_membership(&db, "p", "u-cora", accounts::Role::Coordinator).unwrap();
+            }
+        });
+    });
     Relay { app: tandem_server::app(state.clone()), state, now }
 }
 
@@ -113,8 +136,18 @@ fn json(method: &str, uri: &str, cookie: Option<&str>, body: String) -> Request<
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forty_parallel_wrong_guesses_are_not_all_checked() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = Arc::new(relay(&dir));
+    forty_parallel_wrong_guesses_are_not_all_checked_on(Place::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forty_parallel_wrong_guesses_are_not_all_checked_on_postgres() {
+    if let Some(place) = Place::postgres() {
+        forty_parallel_wrong_guesses_are_not_all_checked_on(place).await;
+    }
+}
+
+async fn forty_parallel_wrong_guesses_are_not_all_checked_on(place: Place) {
+    let relay = Arc::new(relay(&place));
     let guesses = (0..40).map(|i| {
         let relay = relay.clone();
         tokio::spawn(
@@ -136,8 +169,8 @@ async fn forty_parallel_wrong_guesses_are_not_all_checked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guesser_does_not_lock_the_owner_out_from_another_address() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = relay(&dir);
+    let place = Place::sqlite();
+    let relay = relay(&place);
     for _ in 0..5 {
         assert_eq!(
             relay.sign_in(GUESSER, "ann@x.example", "not her password").await.status,
@@ -165,8 +198,18 @@ async fn a_guesser_does_not_lock_the_owner_out_from_another_address() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let first = relay(&dir);
+    throttling_survives_a_restart_on(Place::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_survives_a_restart_on_postgres() {
+    if let Some(place) = Place::postgres() {
+        throttling_survives_a_restart_on(place).await;
+    }
+}
+
+async fn throttling_survives_a_restart_on(place: Place) {
+    let first = relay(&place);
     for _ in 0..5 {
         assert_eq!(
             first.sign_in(GUESSER, "ann@x.example", "not her password").await.status,
@@ -174,15 +217,25 @@ async fn throttling_survives_a_restart() {
         );
     }
     drop(first);
-    let restarted = relay(&dir);
+    let restarted = relay(&place);
     let answer = restarted.sign_in(GUESSER, "ann@x.example", "not her password").await;
     assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS, "the count is in the database, not in memory");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_current_password_on_password_change_is_throttled() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = relay(&dir);
+    a_wrong_current_password_on_password_change_is_throttled_on(Place::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_current_password_on_password_change_is_throttled_on_postgres() {
+    if let Some(place) = Place::postgres() {
+        a_wrong_current_password_on_password_change_is_throttled_on(place).await;
+    }
+}
+
+async fn a_wrong_current_password_on_password_change_is_throttled_on(place: Place) {
+    let relay = relay(&place);
     let mine = relay.sign_in(OWNER, "ann@x.example", PASSWORD).await.cookie.unwrap();
     let other = relay.sign_in(OWNER, "ann@x.example", PASSWORD).await.cookie.unwrap();
     // A stolen session guessing the current password from the thief's address.
@@ -208,8 +261,8 @@ async fn a_wrong_current_password_on_password_change_is_throttled() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_on_an_invitation_for_an_existing_account_is_throttled() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = relay(&dir);
+    let place = Place::sqlite();
+    let relay = relay(&place);
     let link = {
         let db = relay.state.accounts.lock().unwrap();
         let now = relay.now.load(Ordering::SeqCst);
@@ -252,8 +305,8 @@ async fn a_wrong_password_on_an_invitation_for_an_existing_account_is_throttled(
 /// the burst against the burst itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn me_is_not_delayed_by_a_burst_of_sign_ins() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = Arc::new(relay(&dir));
+    let place = Place::sqlite();
+    let relay = Arc::new(relay(&place));
     let cookie = relay.sign_in(OWNER, "ann@x.example", PASSWORD).await.cookie.unwrap();
     assert_eq!(relay.me(&cookie).await, StatusCode::OK);
     let started = Instant::now();

@@ -54,6 +54,7 @@ async fn relay_with(keepalive: Duration, auth: AuthConfig) -> Relay {
     let read = now.clone();
     let config = Config {
         data_dir: dir.path().join("data"),
+        database: None,
         web_dir: dir.path().join("web"),
         sync: SyncConfig { keepalive, ..SyncConfig::default() },
         auth,

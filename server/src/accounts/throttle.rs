@@ -26,10 +26,9 @@
 
 use std::{net::IpAddr, time::Duration};
 
-use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
-use crate::storage::{accounts as db_accounts, atomically};
+use crate::storage::{Db, DbError, DbResult, accounts as db_accounts};
 
 /// How many free attempts a key has and how long it waits after them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,13 +140,13 @@ pub struct Attempt {
 /// counted) with how long is left. One transaction: attempts counted concurrently (in this relay
 /// or another on the same database) each see the ones before.
 pub fn attempt(
-    db: &Connection,
+    db: &Db,
     config: &ThrottleConfig,
     keys: [Key; 3],
     now_ms: i64,
-) -> rusqlite::Result<Result<Attempt, Duration>> {
+) -> DbResult<Result<Attempt, Duration>> {
     let forget_before = now_ms.saturating_sub(config.forget_after.as_millis() as i64);
-    atomically(db, |db| {
+    db.atomically(|db| {
         for key in &keys {
             let stored = key.stored();
             match db_accounts::count_attempt(db, &stored, now_ms, forget_before)? {
@@ -170,20 +169,20 @@ pub fn attempt(
     .map(|()| Ok(Attempt { keys }))
     .or_else(|error| match error {
         Refused(wait) => Ok(Err(wait)),
-        Sqlite(error) => Err(error),
+        Database(error) => Err(error),
     })
 }
 
 /// Why [`attempt`]'s transaction ended early.
 enum AttemptError {
     Refused(Duration),
-    Sqlite(rusqlite::Error),
+    Database(DbError),
 }
-use AttemptError::{Refused, Sqlite};
+use AttemptError::{Database, Refused};
 
-impl From<rusqlite::Error> for AttemptError {
-    fn from(error: rusqlite::Error) -> Self {
-        Sqlite(error)
+impl From<DbError> for AttemptError {
+    fn from(error: DbError) -> Self {
+        Database(error)
     }
 }
 
@@ -191,7 +190,7 @@ impl Attempt {
     /// The password was right: the account from this address starts over, and the address and
     /// the account get this attempt back (a success elsewhere must not reset what an attacker
     /// has spent on them).
-    pub fn succeeded(self, db: &Connection, config: &ThrottleConfig) -> rusqlite::Result<()> {
+    pub fn succeeded(self, db: &Db, config: &ThrottleConfig) -> DbResult<()> {
         let [source, address, account] = &self.keys;
         db_accounts::forget_attempts(db, &source.stored())?;
         for key in [address, account] {
@@ -203,7 +202,7 @@ impl Attempt {
 
 /// Drops keys with no attempt since `forget_after` before `now_ms`, so guessed emails do not
 /// pile up.
-pub fn forget_quiet(db: &Connection, config: &ThrottleConfig, now_ms: i64) -> rusqlite::Result<usize> {
+pub fn forget_quiet(db: &Db, config: &ThrottleConfig, now_ms: i64) -> DbResult<usize> {
     db_accounts::forget_attempts_before(db, now_ms.saturating_sub(config.forget_after.as_millis() as i64))
 }
 
@@ -222,101 +221,107 @@ mod tests {
     }
 
     /// Counts a failed attempt; `Err(wait)` when refused.
-    fn fail(db: &Connection, email: &str, address: &str, now: i64) -> Result<(), Duration> {
+    fn fail(db: &Db, email: &str, address: &str, now: i64) -> Result<(), Duration> {
         attempt(db, &config(), keys(email, address), now).unwrap().map(drop)
     }
 
     #[test]
     fn a_source_waits_after_its_free_attempts_and_each_further_attempt_doubles_the_wait() {
-        let (_dir, db) = crate::storage::scratch();
-        for _ in 0..3 {
-            assert_eq!(fail(&db, "a@x", "10.0.0.1", 0), Ok(()));
-        }
-        assert_eq!(fail(&db, "a@x", "10.0.0.1", 0), Err(Duration::from_secs(1)), "refused, not counted");
-        assert_eq!(fail(&db, "a@x", "10.0.0.1", 999), Err(Duration::from_millis(1)));
-        assert_eq!(fail(&db, "a@x", "10.0.0.1", 1_000), Ok(()));
-        assert_eq!(fail(&db, "a@x", "10.0.0.1", 1_000), Err(Duration::from_secs(2)));
-        assert_eq!(fail(&db, "a@x", "10.0.0.1", 3_000), Ok(()));
-        assert_eq!(fail(&db, "a@x", "10.0.0.1", 3_000), Err(Duration::from_secs(4)));
-        assert_eq!(
-            Rule { free: 1, first_delay: Duration::from_secs(1), max_delay: Duration::from_secs(60) }
-                .delay_after(40),
-            Duration::from_secs(60),
-            "capped"
-        );
+        crate::storage::on_each_backend(|db| {
+            for _ in 0..3 {
+                assert_eq!(fail(db, "a@x", "10.0.0.1", 0), Ok(()));
+            }
+            assert_eq!(fail(db, "a@x", "10.0.0.1", 0), Err(Duration::from_secs(1)), "refused, not counted");
+            assert_eq!(fail(db, "a@x", "10.0.0.1", 999), Err(Duration::from_millis(1)));
+            assert_eq!(fail(db, "a@x", "10.0.0.1", 1_000), Ok(()));
+            assert_eq!(fail(db, "a@x", "10.0.0.1", 1_000), Err(Duration::from_secs(2)));
+            assert_eq!(fail(db, "a@x", "10.0.0.1", 3_000), Ok(()));
+            assert_eq!(fail(db, "a@x", "10.0.0.1", 3_000), Err(Duration::from_secs(4)));
+            assert_eq!(
+                Rule { free: 1, first_delay: Duration::from_secs(1), max_delay: Duration::from_secs(60) }
+                    .delay_after(40),
+                Duration::from_secs(60),
+                "capped"
+            );
+        });
     }
 
     #[test]
     fn the_owner_from_another_address_is_not_locked_out_by_a_guesser() {
-        let (_dir, db) = crate::storage::scratch();
-        for _ in 0..3 {
-            fail(&db, "a@x", "10.0.0.1", 0).unwrap();
-        }
-        assert!(fail(&db, "a@x", "10.0.0.1", 0).is_err());
-        let owner = attempt(&db, &config(), keys("a@x", "10.0.0.2"), 0).unwrap().expect("not delayed");
-        owner.succeeded(&db, &config()).unwrap();
-        assert!(fail(&db, "a@x", "10.0.0.1", 0).is_err(), "the guesser's wait is not reset by the owner");
+        crate::storage::on_each_backend(|db| {
+            for _ in 0..3 {
+                fail(db, "a@x", "10.0.0.1", 0).unwrap();
+            }
+            assert!(fail(db, "a@x", "10.0.0.1", 0).is_err());
+            let owner = attempt(db, &config(), keys("a@x", "10.0.0.2"), 0).unwrap().expect("not delayed");
+            owner.succeeded(db, &config()).unwrap();
+            assert!(fail(db, "a@x", "10.0.0.1", 0).is_err(), "the guesser's wait is not reset by the owner");
+        });
     }
 
     #[test]
     fn guesses_spread_over_many_addresses_delay_the_account_only_briefly() {
-        let (_dir, db) = crate::storage::scratch();
-        for i in 0..6 {
-            fail(&db, "a@x", &format!("10.0.1.{i}"), 0).unwrap();
-        }
-        let wait = fail(&db, "a@x", "10.0.2.1", 0).unwrap_err();
-        assert_eq!(wait, Duration::from_secs(1));
-        for t in 1..20 {
-            let _ = fail(&db, "a@x", &format!("10.0.3.{t}"), t * 10_000);
-        }
-        let wait = fail(&db, "a@x", "10.0.4.1", 190_000).unwrap_err();
-        assert!(wait <= Duration::from_secs(5), "at most the account's short ceiling: {wait:?}");
-        assert_eq!(fail(&db, "b@x", "10.0.2.1", 0), Ok(()), "other accounts are not delayed");
+        crate::storage::on_each_backend(|db| {
+            for i in 0..6 {
+                fail(db, "a@x", &format!("10.0.1.{i}"), 0).unwrap();
+            }
+            let wait = fail(db, "a@x", "10.0.2.1", 0).unwrap_err();
+            assert_eq!(wait, Duration::from_secs(1));
+            for t in 1..20 {
+                let _ = fail(db, "a@x", &format!("10.0.3.{t}"), t * 10_000);
+            }
+            let wait = fail(db, "a@x", "10.0.4.1", 190_000).unwrap_err();
+            assert!(wait <= Duration::from_secs(5), "at most the account's short ceiling: {wait:?}");
+            assert_eq!(fail(db, "b@x", "10.0.2.1", 0), Ok(()), "other accounts are not delayed");
+        });
     }
 
     #[test]
     fn one_address_guessing_many_accounts_waits_too() {
-        let (_dir, db) = crate::storage::scratch();
-        for i in 0..10 {
-            fail(&db, &format!("user{i}@x"), "10.0.0.9", 0).unwrap();
-        }
-        assert!(fail(&db, "fresh@x", "10.0.0.9", 0).is_err());
-        assert_eq!(fail(&db, "fresh@x", "10.0.0.8", 0), Ok(()));
+        crate::storage::on_each_backend(|db| {
+            for i in 0..10 {
+                fail(db, &format!("user{i}@x"), "10.0.0.9", 0).unwrap();
+            }
+            assert!(fail(db, "fresh@x", "10.0.0.9", 0).is_err());
+            assert_eq!(fail(db, "fresh@x", "10.0.0.8", 0), Ok(()));
+        });
     }
 
     #[test]
     fn a_refused_attempt_counts_under_no_key() {
-        let (_dir, db) = crate::storage::scratch();
-        for i in 0..10 {
-            fail(&db, &format!("user{i}@x"), "10.0.0.9", 0).unwrap();
-        }
-        for _ in 0..20 {
-            assert!(fail(&db, "victim@x", "10.0.0.9", 0).is_err());
-        }
-        for _ in 0..3 {
-            assert_eq!(fail(&db, "victim@x", "10.0.0.1", 0), Ok(()), "the refused ones counted nothing");
-        }
+        crate::storage::on_each_backend(|db| {
+            for i in 0..10 {
+                fail(db, &format!("user{i}@x"), "10.0.0.9", 0).unwrap();
+            }
+            for _ in 0..20 {
+                assert!(fail(db, "victim@x", "10.0.0.9", 0).is_err());
+            }
+            for _ in 0..3 {
+                assert_eq!(fail(db, "victim@x", "10.0.0.1", 0), Ok(()), "the refused ones counted nothing");
+            }
+        });
     }
 
     #[test]
     fn a_success_gives_its_attempt_back_and_quiet_keys_are_forgotten() {
-        let (_dir, db) = crate::storage::scratch();
-        for _ in 0..2 {
-            fail(&db, "a@x", "10.0.0.1", 0).unwrap();
-        }
-        for _ in 0..10 {
-            attempt(&db, &config(), keys("a@x", "10.0.0.1"), 0)
-                .unwrap()
-                .unwrap()
-                .succeeded(&db, &config())
-                .unwrap();
-        }
-        for _ in 0..3 {
-            assert_eq!(fail(&db, "a@x", "10.0.0.1", 0), Ok(()));
-        }
-        assert!(fail(&db, "a@x", "10.0.0.1", 0).is_err());
-        assert_eq!(fail(&db, "a@x", "10.0.0.1", 3_600_000), Ok(()), "an hour's quiet starts over");
-        assert_eq!(forget_quiet(&db, &config(), 3_600_000 * 3).unwrap(), 3);
+        crate::storage::on_each_backend(|db| {
+            for _ in 0..2 {
+                fail(db, "a@x", "10.0.0.1", 0).unwrap();
+            }
+            for _ in 0..10 {
+                attempt(db, &config(), keys("a@x", "10.0.0.1"), 0)
+                    .unwrap()
+                    .unwrap()
+                    .succeeded(db, &config())
+                    .unwrap();
+            }
+            for _ in 0..3 {
+                assert_eq!(fail(db, "a@x", "10.0.0.1", 0), Ok(()));
+            }
+            assert!(fail(db, "a@x", "10.0.0.1", 0).is_err());
+            assert_eq!(fail(db, "a@x", "10.0.0.1", 3_600_000), Ok(()), "an hour's quiet starts over");
+            assert_eq!(forget_quiet(db, &config(), 3_600_000 * 3).unwrap(), 3);
+        });
     }
 
     #[test]

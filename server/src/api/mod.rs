@@ -54,7 +54,7 @@ use axum::{
 pub use auth::{SESSION_COOKIE, SignedIn, authenticate, credential, presented_secret};
 pub use body::Body;
 
-use crate::{AppState, accounts, error::AppError};
+use crate::{AppState, accounts, error::AppError, storage::Db};
 
 /// Largest JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -121,11 +121,11 @@ pub(crate) async fn end(state: &AppState, ended: crate::sync::ends::Ended) -> Re
     with_db(state, move |db| Ok(crate::sync::ends::record(db, &ended, now)?)).await
 }
 
-/// Runs `f` with the accounts database on a blocking thread (SQLite blocks). Keep `f` short: every
+/// Runs `f` with the accounts database on a blocking thread (the database blocks, either backend). Keep `f` short: every
 /// request waits for this lock; argon2 runs outside it, on [`accounts::Hasher`].
 pub(crate) async fn with_db<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
+    f: impl FnOnce(&Db) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
     let db = state.accounts.clone();
     tokio::task::spawn_blocking(move || f(&db.lock().expect("accounts mutex poisoned"))).await?

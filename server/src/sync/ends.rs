@@ -11,13 +11,12 @@
 
 use std::{sync::Arc, time::Duration};
 
-use rusqlite::Connection;
 use tokio::sync::broadcast;
 
 use crate::{
     accounts::{Credential, SecretKind},
     clock::Clock,
-    storage::{Storage, accounts as db_accounts},
+    storage::{Db, DbResult, Storage, accounts as db_accounts},
 };
 
 /// How often [`SessionEnds::follow`] reads what others ended.
@@ -78,7 +77,7 @@ impl Ended {
 
 /// Records what ended at `now_ms`, for every relay on this database (this one included: its
 /// own announcement comes first, the recorded one finds the socket closed).
-pub fn record(db: &Connection, ended: &Ended, now_ms: i64) -> rusqlite::Result<()> {
+pub fn record(db: &Db, ended: &Ended, now_ms: i64) -> DbResult<()> {
     let (kind, subject, except) = match ended {
         Ended::Secret(hash) => ("secret", hash, None),
         Ended::SessionsOf { person, except } => ("sessions_of", person, except.as_deref()),
@@ -108,8 +107,19 @@ impl SessionEnds {
     /// announces it here; stops when every handle of this `SessionEnds` is dropped. Must run
     /// inside a tokio runtime.
     pub fn follow(&self, storage: &Storage, clock: Clock) -> Result<(), crate::storage::StorageError> {
-        let db = Arc::new(std::sync::Mutex::new(storage.connect()?));
-        let mut seen = db_accounts::last_session_end(&db.lock().expect("ends mutex poisoned"))?;
+        // On a thread of its own: this runs on the relay's runtime, where PostgreSQL's blocking
+        // client may not block (as `Storage::open`).
+        let (db, mut seen) = std::thread::scope(|scope| {
+            scope
+                .spawn(|| -> Result<_, crate::storage::StorageError> {
+                    let db = storage.connect()?;
+                    let seen = db_accounts::last_session_end(&db)?;
+                    Ok((db, seen))
+                })
+                .join()
+        })
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        let db = Arc::new(std::sync::Mutex::new(db));
         let sender = self.0.downgrade();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(FOLLOW_EVERY);
@@ -163,6 +173,33 @@ mod tests {
         assert!(ended.closes(&credential("ann", "kept", SecretKind::Session)).is_none());
         assert!(ended.closes(&credential("ann", "tok", SecretKind::Token)).is_none());
         assert!(ended.closes(&credential("bob", "other", SecretKind::Session)).is_none());
+    }
+
+    #[test]
+    fn recorded_ends_are_read_back_in_order_after_a_seq_and_forgotten_when_old() {
+        crate::storage::on_each_backend(|db| {
+            assert_eq!(db_accounts::last_session_end(db).unwrap(), 0, "none yet");
+            let ends = [
+                Ended::Secret("h1".into()),
+                Ended::SessionsOf { person: "ann".into(), except: Some("kept".into()) },
+                Ended::AccessOf { person: "bob".into() },
+            ];
+            for (i, ended) in ends.iter().enumerate() {
+                record(db, ended, 1_000 * i as i64).unwrap();
+            }
+            let rows = db_accounts::session_ends_after(db, 0).unwrap();
+            let read: Vec<_> = rows.iter().cloned().filter_map(Ended::from_row).collect();
+            assert_eq!(read, ends);
+            assert!(rows.windows(2).all(|w| w[0].seq < w[1].seq), "in order");
+            let last = db_accounts::last_session_end(db).unwrap();
+            assert_eq!(last, rows[2].seq);
+            assert_eq!(db_accounts::session_ends_after(db, rows[0].seq).unwrap(), rows[1..]);
+            assert_eq!(db_accounts::forget_session_ends_before(db, 1_000).unwrap(), 2);
+            record(db, &Ended::Secret("h2".into()), 5_000).unwrap();
+            let after = db_accounts::session_ends_after(db, last).unwrap();
+            assert_eq!(after.len(), 1);
+            assert!(after[0].seq > last, "a seq is never given again");
+        });
     }
 
     #[test]

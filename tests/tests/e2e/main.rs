@@ -5,6 +5,7 @@ mod acme;
 mod admin_beside;
 mod bad_frames;
 mod bad_input;
+mod cross_relay;
 mod cut_connections;
 mod http;
 mod https;
