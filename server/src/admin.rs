@@ -1,5 +1,7 @@
 //! `tandem admin ...`: a coordinator's setup, run directly against a data directory's database
 //! (the relay may be running: SQLite lets both in, and the relay reads memberships per message).
+//! What ends someone's sessions or access here is recorded for a running relay, which closes the
+//! sockets concerned within a second ([`crate::sync::ends`]).
 //!
 //! Passwords are read from standard input (one line) so they stay out of shell history and `ps`.
 //! Access tokens are printed once and only their hash is kept.
@@ -15,6 +17,7 @@ use crate::{
     clock::Clock,
     setup,
     storage::Storage,
+    sync::ends::{self, Ended},
 };
 
 /// A role on the command line (`--role mentor`); the API's [`Role`] is serde-only.
@@ -86,7 +89,8 @@ pub enum AdminCommand {
         #[arg(long, value_enum)]
         role: RoleArg,
     },
-    /// Remove someone from a program and its pairs; their devices stop receiving its documents.
+    /// Remove someone from a program and its pairs; their devices stop receiving its documents, and
+    /// a running relay closes their open sockets within a second.
     RemoveFromProgram {
         #[arg(long)]
         person: String,
@@ -155,7 +159,7 @@ pub enum AdminCommand {
         person: String,
     },
     /// Revoke an access token by the id `tandem admin tokens` lists. A running relay closes the
-    /// sockets it opened within its keep-alive interval.
+    /// sockets it opened within a second.
     RevokeToken {
         #[arg(long)]
         id: String,
@@ -259,7 +263,9 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
             }
         }
         AdminCommand::RemoveFromProgram { person: key, program } => {
-            accounts::remove_membership(&db, &program, &person(&key)?)?;
+            let id = person(&key)?;
+            accounts::remove_membership(&db, &program, &id)?;
+            ends::record(&db, &Ended::AccessOf { person: id }, clock.now_ms())?;
         }
         AdminCommand::AddCohort { program, name, id } => {
             writeln!(out, "{}", accounts::add_cohort(&db, &program, id.as_deref(), &name)?.id)?;
@@ -277,11 +283,18 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
         }
         AdminCommand::LeavePair { pair, mentor, associate: _ } => {
             let seat = if mentor { Seat::Mentor } else { Seat::Associate };
+            let before = accounts::pair(&db, &pair)?;
             accounts::set_pair_seat(&db, &pair, seat, None)?;
+            let seated = if mentor { before.mentor_id } else { before.associate_id };
+            if let Some(id) = seated {
+                ends::record(&db, &Ended::AccessOf { person: id }, clock.now_ms())?;
+            }
         }
         AdminCommand::SetPassword { person: key } => {
             let password = read_password()?;
-            accounts::set_password(&db, &person(&key)?, &password, None)?;
+            let id = person(&key)?;
+            accounts::set_password(&db, &id, &password, None)?;
+            ends::record(&db, &Ended::SessionsOf { person: id, except: None }, clock.now_ms())?;
         }
         AdminCommand::Token { person: key, label, expires_days, valid_for_secs } => {
             let lifetime = valid_for_secs.map_or(i64::from(expires_days) * 24 * 3600 * 1000, |s| {
@@ -299,7 +312,8 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
             }
         }
         AdminCommand::RevokeToken { id } => {
-            accounts::revoke_token(&db, &id)?;
+            let hash = accounts::revoke_token(&db, &id)?;
+            ends::record(&db, &Ended::Secret(hash), clock.now_ms())?;
         }
         AdminCommand::Claim { document, owner, audience } => {
             let audience = match audience.split_once(':') {

@@ -54,14 +54,14 @@ use tokio::{net::TcpListener, sync::watch};
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use crate::{
-    accounts::throttle::Throttle,
+    accounts::Hasher,
     api::AuthConfig,
     client_addr::TrustedProxies,
     clock::Clock,
     error::AppError,
     metrics::Metrics,
     storage::Storage,
-    sync::{SyncConfig, SyncHub, ends::SessionEnds},
+    sync::{SyncConfig, SyncHub, ends::SessionEnds, sockets::SocketCounts},
 };
 
 /// Everything the relay needs to start, as the command line or a test gives it.
@@ -93,11 +93,14 @@ pub struct AppState {
     /// The accounts' own database connection (people, sessions, claims); statements are short.
     pub accounts: Arc<Mutex<crate::storage::Db>>,
     pub auth: Arc<AuthConfig>,
-    pub throttle: Arc<Throttle>,
+    /// Where passwords are hashed and verified: the blocking pool, a few at a time, no lock held.
+    pub passwords: Hasher,
     /// Proxies whose forwarding headers are believed ([`client_addr`]).
     pub trusted_proxies: Arc<TrustedProxies>,
     /// Sessions and tokens ended while a socket they opened may be live ([`sync::ends`]).
     pub session_ends: SessionEnds,
+    /// Open `/sync` sockets per person ([`sync::sockets`]).
+    pub sockets: SocketCounts,
     /// The one clock for sessions, sign-in throttling and claims; the sync engine's thread has
     /// the same one. Tests drive time with [`AppState::open_with_clock`].
     pub clock: Clock,
@@ -127,12 +130,15 @@ impl AppState {
         let sync =
             SyncHub::start(storage.clone(), metrics.clone(), config.sync.clone(), peer_id, clock.clone())?;
         let accounts = Arc::new(Mutex::new(storage.connect()?));
+        let session_ends = SessionEnds::default();
+        session_ends.follow(&storage, clock.clone())?;
         Ok(Self {
             accounts,
             auth: Arc::new(config.auth.clone()),
-            throttle: Arc::new(Throttle::new(config.auth.throttle.clone())),
+            passwords: Hasher::default(),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
-            session_ends: SessionEnds::default(),
+            session_ends,
+            sockets: SocketCounts::default(),
             clock,
             storage,
             metrics,

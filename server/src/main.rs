@@ -71,6 +71,10 @@ struct ServeArgs {
     /// frame (automerge's own compression of real documents stays under about 10).
     #[arg(long, env = "TANDEM_MAX_INFLATION_RATIO", default_value_t = 50, value_parser = clap::value_parser!(u64).range(2..=1100))]
     max_inflation_ratio: u64,
+    /// Open sync connections one person may have at once (each tab of each device has one); one
+    /// more is refused with 429 and Retry-After.
+    #[arg(long, env = "TANDEM_MAX_SOCKETS_PER_PERSON", default_value_t = tandem_server::sync::DEFAULT_MAX_SOCKETS_PER_PERSON as u64, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    max_sockets_per_person: u64,
     /// Seconds a document may go unused before it is dropped from memory (it stays stored).
     #[arg(long, env = "TANDEM_IDLE_EVICT_SECS", default_value_t = 300)]
     idle_evict_secs: u64,
@@ -129,6 +133,10 @@ struct ServeArgs {
     /// answers only requests from this machine.
     #[arg(long, env = "TANDEM_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Hours a session may go unused before it ends and its person signs in again (their open
+    /// sockets close). Access tokens do not idle out; they expire.
+    #[arg(long, env = "TANDEM_SESSION_IDLE_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..=24 * 365))]
+    session_idle_hours: u64,
     /// Load a sample residency with known sign-ins (printed at start) to try Tandem with.
     #[arg(long)]
     demo: bool,
@@ -167,6 +175,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_inflation_ratio: args.max_inflation_ratio,
         },
         idle_evict_after: Duration::from_secs(args.idle_evict_secs),
+        max_sockets_per_person: args.max_sockets_per_person as usize,
         ..SyncConfig::default()
     };
     let https = https_source(&args)?;
@@ -176,6 +185,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies,
         allowed_origins: args.allowed_origins.clone(),
         metrics_token: args.metrics_token.clone(),
+        session_idle: Duration::from_secs(args.session_idle_hours * 3600),
         ..Default::default()
     };
     let config = Config {

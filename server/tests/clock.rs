@@ -89,19 +89,20 @@ async fn a_session_ends_when_the_relays_clock_passes_its_lifetime() {
 }
 
 #[tokio::test]
-async fn failed_sign_ins_lock_an_account_until_the_relays_clock_passes_the_lock() {
+async fn failed_sign_ins_delay_the_account_from_that_address_until_the_relays_clock_passes_the_delay() {
     let dir = tempfile::tempdir().unwrap();
     let (app, now) = relay(&dir);
-    // The default throttle: five free failures per account, then a first lock of two seconds.
+    // The default throttle: five free attempts per account and address, then a first delay of two
+    // seconds.
     for _ in 0..5 {
         assert_eq!(sign_in(&app, "not the password").await.0, StatusCode::UNAUTHORIZED);
     }
     let (status, _, body) = sign_in(&app, PASSWORD).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "locked, even with the right password");
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "delayed, even with the right password");
     assert!(serde_json::from_slice::<ErrorBody>(&body).unwrap().error.contains("too many failed sign-ins"));
 
     now.fetch_add(1_999, Ordering::SeqCst);
     assert_eq!(sign_in(&app, PASSWORD).await.0, StatusCode::TOO_MANY_REQUESTS);
     now.fetch_add(1, Ordering::SeqCst);
-    assert_eq!(sign_in(&app, PASSWORD).await.0, StatusCode::OK, "the lock is over");
+    assert_eq!(sign_in(&app, PASSWORD).await.0, StatusCode::OK, "the delay is over");
 }

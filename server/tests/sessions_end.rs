@@ -1,6 +1,6 @@
 //! A live `/sync` socket belongs to the session or token it was opened with and closes when that
-//! ends: signing out, a password change, removal from the program, expiry, a token revoked beside
-//! the relay. The relay runs in-process on 127.0.0.1 with real WebSockets; HTTP requests go to the
+//! ends: signing out, a password change, removal from the program, expiry, an idle session, a
+//! token revoked beside the relay. The relay runs in-process on 127.0.0.1 with real WebSockets; HTTP requests go to the
 //! same state through the router. Every wait is for a condition, bounded.
 
 use std::{
@@ -41,8 +41,14 @@ struct Relay {
     _dir: tempfile::TempDir,
 }
 
-/// A relay on its own clock with a program `p`, its coordinator Cora, and Ann and Bob in a pair.
+/// A relay on its own clock with a program `p`, its coordinator Cora, and Ann and Bob in a pair;
+/// sessions last a minute.
 async fn relay(keepalive: Duration) -> Relay {
+    relay_with(keepalive, AuthConfig { session_lifetime: Duration::from_secs(60), ..AuthConfig::default() })
+        .await
+}
+
+async fn relay_with(keepalive: Duration, auth: AuthConfig) -> Relay {
     let dir = tempfile::tempdir().unwrap();
     let now = Arc::new(AtomicI64::new(1_000_000));
     let read = now.clone();
@@ -51,7 +57,7 @@ async fn relay(keepalive: Duration) -> Relay {
         database: None,
         web_dir: dir.path().join("web"),
         sync: SyncConfig { keepalive, ..SyncConfig::default() },
-        auth: AuthConfig { session_lifetime: Duration::from_secs(60), ..AuthConfig::default() },
+        auth,
         trusted_proxies: Default::default(),
     };
     let state =
@@ -263,6 +269,27 @@ async fn a_socket_closes_when_its_session_expires_by_the_relays_clock() {
 }
 
 #[tokio::test]
+async fn an_idle_session_ends_and_its_live_socket_closes() {
+    const MINUTE: i64 = 60_000;
+    let auth = AuthConfig { session_idle: Duration::from_secs(3600), ..AuthConfig::default() };
+    let relay = relay_with(Duration::from_millis(100), auth).await;
+    let cookie = relay.sign_in("ann").await;
+    let mut socket = relay.socket(&cookie).await;
+    relay.now.fetch_add(59 * MINUTE, Ordering::SeqCst);
+    assert_eq!(relay.status_of_me(&cookie).await, StatusCode::OK, "used before the hour was up");
+    relay.now.fetch_add(59 * MINUTE, Ordering::SeqCst);
+    // Through the keep-alive checks of the next few ticks, still open: the request above was use.
+    let checks = std::time::Instant::now();
+    while checks.elapsed() < Duration::from_millis(400) {
+        assert_alive(&mut socket).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    relay.now.fetch_add(2 * MINUTE, Ordering::SeqCst);
+    assert_eq!(closed_by_relay(&mut socket).await, "the session was unused for too long; sign in again");
+    assert_eq!(relay.status_of_me(&cookie).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn a_token_revoked_beside_the_relay_closes_its_sockets_at_the_next_check() {
     let relay = relay(Duration::from_millis(100)).await;
     let token = relay.token("ann");
@@ -334,4 +361,35 @@ async fn another_persons_token_cannot_be_revoked_over_the_api_and_is_answered_as
     assert_eq!(revoke_over_the_api(&relay, &ann, "0123456789ab").await, StatusCode::NOT_FOUND);
     assert_eq!(relay.status_of_me(&bobs).await, StatusCode::OK, "Bob's token still works");
     assert_alive(&mut socket).await;
+}
+
+#[tokio::test]
+async fn one_person_cannot_open_thousands_of_sockets_the_one_past_the_cap_gets_429() {
+    let relay = relay(Duration::from_secs(30)).await;
+    let cookie = relay.sign_in("ann").await;
+    let cap = tandem_server::sync::DEFAULT_MAX_SOCKETS_PER_PERSON;
+    let mut open = Vec::new();
+    for _ in 0..cap {
+        open.push(relay.socket(&cookie).await);
+    }
+    let mut request = format!("ws://{}/sync", relay.addr).into_client_request().unwrap();
+    request.headers_mut().insert("Cookie", cookie.parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 429);
+            assert!(response.headers().get("retry-after").is_some(), "it says when to try again");
+        }
+        other => panic!("expected 429 past the cap, got {:?}", other.map(|_| "an open socket")),
+    }
+    let bob = relay.sign_in("bob").await;
+    assert_alive(&mut relay.socket(&bob).await).await;
+    // Closing one of Ann's frees its place, once the relay has seen it close.
+    let mut closing = open.pop().unwrap();
+    closing.close(None).await.unwrap();
+    let freed = tokio::time::timeout(BOUND, async {
+        while relay.upgrade_status(&cookie).await != 101 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    freed.await.expect("a closed socket frees its place");
 }

@@ -9,7 +9,7 @@
 //!   someone who exists: a coordinator never sees whether an email is taken, never reads
 //!   another program's person's email, and cannot seat them without their consent.
 
-use super::{AccountError, Person, Result, Role, check_name, passwords, people, programs, sessions};
+use super::{AccountError, Person, Result, Role, check_name, people, programs, sessions};
 use crate::storage::{
     Db,
     accounts::{self as db_accounts, InvitationRow},
@@ -80,24 +80,40 @@ pub fn invitation(db: &Db, secret: &str, now_ms: i64) -> Result<Invitation> {
     }
 }
 
-/// Takes the invitation: creates the person with `password` (a new email) or checks it is the
-/// existing account's own password, gives them the role, and uses the link up. Run inside one
-/// transaction ([`crate::storage::atomically`]) so a failure keeps nothing.
-pub fn accept(db: &Db, secret: &str, password: &str, now_ms: i64) -> Result<Person> {
+/// Who takes an invitation, as its taker proved it.
+#[derive(Debug, Clone, Copy)]
+pub enum Taker<'a> {
+    /// The email's existing account, whose own password the taker gave (checked by the caller,
+    /// throttled, off the database's lock: see [`taker_of`]).
+    Existing(&'a Person),
+    /// A new account for the email, with this password (checked with
+    /// [`crate::accounts::check_password`] and hashed).
+    New { password_hash: &'a str },
+}
+
+/// Whether the invitation `secret` names an email that has an account already: then that
+/// account and its password hash, which the taker's password must match.
+pub fn taker_of(db: &Db, secret: &str, now_ms: i64) -> Result<Option<(Person, Option<String>)>> {
     let invitation = invitation(db, secret, now_ms)?;
-    let person = match people::find_person_by_email(db, &invitation.email)? {
-        Some(existing) => {
-            // Always one argon2 verification, whatever the account is like.
-            if sessions::check_sign_in(db, &existing.email, password)?.is_none() {
-                return Err(AccountError::Forbidden(
-                    "this email already has a Tandem account: enter that account's password".into(),
-                ));
-            }
-            existing
+    sessions::password_of_email(db, &invitation.email)
+}
+
+/// Takes the invitation: creates the person (a new email) or enrols the existing account, gives
+/// them the role, and uses the link up. Run inside one transaction
+/// ([`crate::storage::atomically`]) so a failure keeps nothing.
+pub fn accept(db: &Db, secret: &str, taker: Taker<'_>, now_ms: i64) -> Result<Person> {
+    let invitation = invitation(db, secret, now_ms)?;
+    let existing = people::find_person_by_email(db, &invitation.email)?;
+    let person = match (taker, existing) {
+        (Taker::Existing(person), Some(existing)) if existing.id == person.id => existing,
+        (Taker::New { password_hash }, None) => {
+            people::add_person_with_hash(db, None, &invitation.email, &invitation.name, Some(password_hash))?
         }
-        None => {
-            passwords::check_password(password)?;
-            people::add_person(db, None, &invitation.email, &invitation.name, Some(password))?
+        // The account appeared or went between the password check and now.
+        _ => {
+            return Err(AccountError::Conflict(
+                "this invitation changed while it was taken; try again".into(),
+            ));
         }
     };
     if !db_accounts::use_invitation(db, &sessions::secret_hash(secret), now_ms)? {
@@ -114,6 +130,24 @@ mod tests {
     use crate::accounts::{add_person, create_program, role_in, set_membership};
 
     const DAY: i64 = 24 * 3600 * 1000;
+
+    /// Takes an invitation as the relay does: the existing account's own password, or a new
+    /// account's password checked and hashed.
+    fn accept(db: &Db, secret: &str, password: &str, now_ms: i64) -> Result<Person> {
+        match taker_of(db, secret, now_ms)? {
+            Some((existing, hash)) => {
+                if !crate::accounts::passwords::matches(password, hash.as_deref()) {
+                    return Err(AccountError::Forbidden("not that account's password".into()));
+                }
+                super::accept(db, secret, Taker::Existing(&existing), now_ms)
+            }
+            None => {
+                crate::accounts::check_password(password)?;
+                let hash = crate::accounts::hash_password(password);
+                super::accept(db, secret, Taker::New { password_hash: &hash }, now_ms)
+            }
+        }
+    }
 
     #[test]
     fn an_invitation_works_once_and_not_after_it_expires() {

@@ -13,8 +13,8 @@
 //!   one table: a session comes from signing in, a token from `tandem admin`; both expire, and
 //!   signing out with either ends it;
 //! - [`invitations`]: one-time sign-up links, the only way to enrol someone who exists;
-//! - [`passwords`]: argon2id hashing;
-//! - [`throttle`]: slowing down repeated failed sign-ins.
+//! - [`passwords`]: argon2id hashing, on the blocking pool and never under the database's lock;
+//! - [`throttle`]: slowing down password guessing, counted in the database.
 //!
 //! The records themselves ([`Person`], [`Membership`], [`Cohort`], [`Pair`], [`Role`]) are the
 //! API's types from `tandem-api`, so what the relay stores is what it answers.
@@ -29,15 +29,15 @@ pub mod throttle;
 pub mod tokens;
 
 pub use pairs::{Seat, add_pair, pair, pairs_of_person, pairs_of_program, set_pair_seat};
-pub use passwords::{hash_password, verify_password};
-pub use people::{add_person, find_person_by_email, person, person_by_id_or_email};
+pub use passwords::{Hasher, check_password, hash_password, verify_password};
+pub use people::{add_person, add_person_with_hash, find_person_by_email, person, person_by_id_or_email};
 pub use programs::{
     add_cohort, cohorts_of, colleagues_of, create_program, members_of, memberships_of, program_exists,
     program_name, remove_membership, role_in, set_membership,
 };
 pub use sessions::{
-    Credential, SecretKind, authenticate, change_password, check_sign_in, create_session, credential,
-    credential_by_hash, end_session, secret_hash, set_password,
+    Credential, SecretKind, authenticate, create_session, credential, credential_by_hash, end_session,
+    password_of_email, password_of_person, secret_hash, set_password, set_password_hash, touch,
 };
 pub use tandem_api::{Cohort, Colleague, Membership, Pair, Person, Role};
 pub use tokens::{

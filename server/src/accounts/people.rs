@@ -13,7 +13,9 @@ pub(super) fn check_email(email: &str) -> Result<String> {
     Ok(email)
 }
 
-/// Adds a person; `password` may be `None` for someone who will only use access tokens.
+/// Adds a person; `password` may be `None` for someone who will only use access tokens. Hashes
+/// here: for `tandem admin` and the demo; the relay hashes on its [`passwords::Hasher`] and calls
+/// [`add_person_with_hash`].
 pub fn add_person(
     db: &Db,
     id: Option<&str>,
@@ -21,19 +23,32 @@ pub fn add_person(
     name: &str,
     password: Option<&str>,
 ) -> Result<Person> {
+    check_email(email)?;
+    check_name(name)?;
+    if let Some(password) = password {
+        passwords::check_password(password)?;
+    }
+    let hash = password.map(passwords::hash_password);
+    add_person_with_hash(db, id, email, name, hash.as_deref())
+}
+
+/// [`add_person`] with the password already checked ([`passwords::check_password`]) and hashed.
+pub fn add_person_with_hash(
+    db: &Db,
+    id: Option<&str>,
+    email: &str,
+    name: &str,
+    password_hash: Option<&str>,
+) -> Result<Person> {
     let email = check_email(email)?;
     check_name(name)?;
     let id = id.map_or_else(|| new_id("u"), str::to_owned);
     check_id("person", &id)?;
-    if let Some(password) = password {
-        passwords::check_password(password)?;
-    }
     if db_accounts::person_by_email(db, &email)?.is_some() {
         return Err(AccountError::Conflict(format!("someone with the email {email} already exists")));
     }
-    let hash = password.map(passwords::hash_password);
     let person = Person { id, email, name: name.to_owned() };
-    if !db_accounts::insert_person(db, &person, hash.as_deref())? {
+    if !db_accounts::insert_person(db, &person, password_hash)? {
         return Err(AccountError::Conflict(format!("a person with id {:?} already exists", person.id)));
     }
     Ok(person)

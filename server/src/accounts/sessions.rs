@@ -21,14 +21,18 @@ pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// The person whose email and password these are, or `None`. Always runs one argon2
-/// verification, so answers take as long whether or not the email exists.
-pub fn check_sign_in(db: &Db, email: &str, password: &str) -> Result<Option<Person>> {
-    let found = db_accounts::person_and_password_by_email(db, &email_key(email))?;
-    let hash = found.as_ref().and_then(|(_, hash)| hash.clone());
-    let matches =
-        passwords::verify_password(password, hash.as_deref().unwrap_or_else(|| passwords::decoy_hash()));
-    Ok(found.filter(|_| matches && hash.is_some()).map(|(person, _)| person))
+/// The person with this email and their password hash (`None` without a password), to check a
+/// sign-in against with [`passwords::matches`] once the throttle has counted the attempt, off
+/// this connection's lock.
+pub fn password_of_email(db: &Db, email: &str) -> Result<Option<(Person, Option<String>)>> {
+    Ok(db_accounts::person_and_password_by_email(db, &email_key(email))?)
+}
+
+/// A person's email and password hash, for checking their current password.
+pub fn password_of_person(db: &Db, person_id: &str) -> Result<(Person, Option<String>)> {
+    let email = person(db, person_id)?.email;
+    password_of_email(db, &email)?
+        .ok_or_else(|| AccountError::NotFound(format!("there is no person {person_id:?}")))
 }
 
 /// Starts a session for a person; returns the secret for the cookie (only its hash is stored).
@@ -59,13 +63,36 @@ pub struct Credential {
     /// When it ends by itself, `None` for a token made to never expire (before tokens expired
     /// by default).
     pub expires_ms: Option<i64>,
+    /// When it was last used, to within [`TOUCH_EVERY_MS`].
+    pub last_used_ms: Option<i64>,
 }
+
+/// A session's last use is written at most this often, so a busy device does not write on
+/// every request.
+pub const TOUCH_EVERY_MS: i64 = 60_000;
 
 impl Credential {
     /// Whether it has expired at `now_ms`.
     pub fn expired(&self, now_ms: i64) -> bool {
         self.expires_ms.is_some_and(|end| end <= now_ms)
     }
+
+    /// Whether a session has gone unused for `idle_ms` at `now_ms` (it then ends). Tokens do not
+    /// idle out: they belong to devices and scripts that sync now and then, and expire instead.
+    pub fn idle(&self, now_ms: i64, idle_ms: i64) -> bool {
+        self.kind == SecretKind::Session
+            && self.last_used_ms.is_some_and(|used| used.saturating_add(idle_ms) <= now_ms)
+    }
+
+    /// Whether its last use is old enough to be written again ([`touch`]).
+    pub fn due_for_touch(&self, now_ms: i64) -> bool {
+        self.last_used_ms.is_none_or(|used| now_ms - used >= TOUCH_EVERY_MS)
+    }
+}
+
+/// Records that the session or token with `hash` was used at `now_ms`.
+pub fn touch(db: &Db, hash: &str, now_ms: i64) -> Result<()> {
+    Ok(db_accounts::touch_secret(db, hash, now_ms)?)
 }
 
 /// The session or token `secret` names, if it exists and has not expired.
@@ -83,6 +110,7 @@ pub fn credential_by_hash(db: &Db, hash: &str, now_ms: i64) -> Result<Option<Cre
         hash: hash.to_owned(),
         kind: row.kind,
         expires_ms: row.expires_ms,
+        last_used_ms: row.last_used_ms,
     }))
 }
 
@@ -98,21 +126,20 @@ pub fn end_session(db: &Db, secret: &str) -> Result<()> {
 }
 
 /// Sets a new password and ends every session of the person except `keep` (the one that asked).
-/// Access tokens stay: they are managed with `tandem admin`.
+/// Access tokens stay: they are managed with `tandem admin`. Hashes here: for `tandem admin`; the
+/// relay hashes on its [`passwords::Hasher`] and calls [`set_password_hash`].
 pub fn set_password(db: &Db, person_id: &str, password: &str, keep: Option<&str>) -> Result<()> {
     passwords::check_password(password)?;
     person(db, person_id)?;
-    db_accounts::set_password_hash(db, person_id, &passwords::hash_password(password))?;
-    Ok(db_accounts::delete_sessions_except(db, person_id, keep.map(secret_hash).as_deref())?)
+    set_password_hash(db, person_id, &passwords::hash_password(password), keep)
 }
 
-/// Checks `current` before setting `new`: a stolen session alone cannot change the password.
-pub fn change_password(db: &Db, person_id: &str, current: &str, new: &str, keep: &str) -> Result<()> {
-    let email = person(db, person_id)?.email;
-    if check_sign_in(db, &email, current)?.is_none() {
-        return Err(AccountError::Forbidden("the current password is wrong".into()));
-    }
-    set_password(db, person_id, new, Some(keep))
+/// [`set_password`] with the new password already checked and hashed. `keep` is the secret of
+/// the session to keep, if any.
+pub fn set_password_hash(db: &Db, person_id: &str, hash: &str, keep: Option<&str>) -> Result<()> {
+    person(db, person_id)?;
+    db_accounts::set_password_hash(db, person_id, hash)?;
+    Ok(db_accounts::delete_sessions_except(db, person_id, keep.map(secret_hash).as_deref())?)
 }
 
 #[cfg(test)]
@@ -136,18 +163,34 @@ mod tests {
     }
 
     #[test]
-    fn changing_a_password_needs_the_current_one_and_ends_other_sessions() {
+    fn a_sessions_last_use_is_recorded_and_an_unused_one_idles_out() {
+        crate::storage::on_each_backend(|db| {
+            let p = add_person(db, None, "a@b.example", "A", None).unwrap();
+            let secret = create_session(db, &p.id, 1_000, i64::MAX / 2).unwrap();
+            let used = credential(db, &secret, 1_000).unwrap().unwrap();
+            assert_eq!(used.last_used_ms, Some(1_000), "created counts as used");
+            assert!(!used.due_for_touch(1_000 + TOUCH_EVERY_MS - 1));
+            assert!(used.due_for_touch(1_000 + TOUCH_EVERY_MS));
+            assert!(used.idle(11_000, 10_000) && !used.idle(10_999, 10_000));
+            touch(db, &used.hash, 50_000).unwrap();
+            let touched = credential(db, &secret, 50_000).unwrap().unwrap();
+            assert_eq!(touched.last_used_ms, Some(50_000));
+            assert!(!touched.idle(55_000, 10_000));
+        });
+    }
+
+    #[test]
+    fn setting_a_password_ends_the_persons_other_sessions_and_only_the_new_one_matches() {
         crate::storage::on_each_backend(|db| {
             let p = add_person(db, None, "a@b.example", "A", Some("first password")).unwrap();
             let mine = create_session(db, &p.id, 0, i64::MAX / 2).unwrap();
             let other = create_session(db, &p.id, 0, i64::MAX / 2).unwrap();
-            let error = change_password(db, &p.id, "not it at all", "second password", &mine).unwrap_err();
-            assert!(matches!(error, AccountError::Forbidden(_)), "{error}");
-            change_password(db, &p.id, "first password", "second password", &mine).unwrap();
+            set_password(db, &p.id, "second password", Some(&mine)).unwrap();
             assert!(authenticate(db, &mine, 1).unwrap().is_some());
             assert!(authenticate(db, &other, 1).unwrap().is_none());
-            assert!(check_sign_in(db, "a@b.example", "second password").unwrap().is_some());
-            assert!(check_sign_in(db, "a@b.example", "first password").unwrap().is_none());
+            let stored = password_of_email(db, "A@b.example").unwrap().unwrap().1;
+            assert!(passwords::matches("second password", stored.as_deref()));
+            assert!(!passwords::matches("first password", stored.as_deref()));
         });
     }
 }

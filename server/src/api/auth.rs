@@ -40,11 +40,22 @@ pub async fn authenticate(state: &AppState, secret: Option<String>) -> Result<Op
     Ok(credential(state, secret).await?.map(|c| c.person))
 }
 
-/// Checks a secret at the relay's clock; the session or token it names, or `None`.
+/// Checks a secret at the relay's clock; the session or token it names, or `None` (also for a
+/// session unused for `--session-idle-hours`). Records the use.
 pub async fn credential(state: &AppState, secret: Option<String>) -> Result<Option<Credential>, AppError> {
     let Some(secret) = secret else { return Ok(None) };
-    let now = state.now_ms();
-    with_db(state, move |db| Ok(accounts::credential(db, &secret, now)?)).await
+    let (now, idle_ms) = (state.now_ms(), state.auth.session_idle.as_millis() as i64);
+    with_db(state, move |db| {
+        let Some(credential) = accounts::credential(db, &secret, now)? else { return Ok(None) };
+        if credential.idle(now, idle_ms) {
+            return Ok(None);
+        }
+        if credential.due_for_touch(now) {
+            accounts::touch(db, &credential.hash, now)?;
+        }
+        Ok(Some(credential))
+    })
+    .await
 }
 
 fn not_signed_in() -> AppError {

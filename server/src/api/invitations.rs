@@ -11,10 +11,11 @@ use axum::{
 };
 use tandem_api::{AcceptInvitation, InvitationLink, InvitationView, NewInvitation};
 
-use super::{Body, SignedIn, auth::require_coordinator, session::session_cookie, with_db};
+use super::{Body, SignedIn, auth::require_coordinator, passwords, session::session_cookie, with_db};
 use crate::{
     AppState,
     accounts::{self, invitations},
+    client_addr::ClientAddr,
     error::AppError,
     storage::atomically,
 };
@@ -65,17 +66,38 @@ pub(super) async fn view(
     .await
 }
 
-/// Takes the invitation and signs its taker in on this device.
+/// Takes the invitation and signs its taker in on this device. For an email that has an account,
+/// the password is that account's own, checked as a sign-in is (throttled, off the lock).
 pub(super) async fn accept(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     Path(token): Path<String>,
     Body(body): Body<AcceptInvitation>,
 ) -> Result<Response, AppError> {
+    let lookup = token.clone();
+    let now = state.now_ms();
+    let existing = with_db(&state, move |db| Ok(invitations::taker_of(db, &lookup, now)?)).await?;
+    let taker = match existing {
+        Some((person, stored)) => {
+            if !passwords::check(&state, &address, &person.email, body.password, stored).await? {
+                return Err(AppError::new(
+                    StatusCode::FORBIDDEN,
+                    "this email already has a Tandem account: enter that account's password",
+                ));
+            }
+            Taken::Existing(person)
+        }
+        None => Taken::New(passwords::hash_new(&state, body.password).await?),
+    };
     let now = state.now_ms();
     let lifetime = state.auth.session_lifetime.as_millis() as i64;
     let (person, secret) = with_db(&state, move |db| {
         Ok(atomically(db, |db| {
-            let person = invitations::accept(db, &token, &body.password, now)?;
+            let taker = match &taker {
+                Taken::Existing(person) => invitations::Taker::Existing(person),
+                Taken::New(hash) => invitations::Taker::New { password_hash: hash },
+            };
+            let person = invitations::accept(db, &token, taker, now)?;
             let secret = accounts::create_session(db, &person.id, now, lifetime)?;
             Ok::<_, accounts::AccountError>((person, secret))
         })?)
@@ -83,4 +105,10 @@ pub(super) async fn accept(
     .await?;
     let cookie = session_cookie(&state, &secret, state.auth.session_lifetime.as_secs());
     Ok(([(header::SET_COOKIE, cookie)], Json(person)).into_response())
+}
+
+/// What [`invitations::Taker`] is made of, owned to cross to the database's thread.
+enum Taken {
+    Existing(accounts::Person),
+    New(String),
 }

@@ -8,8 +8,8 @@ use axum::{
 };
 use tandem_api::{Me, PasswordChange, TokenEntry};
 
-use super::{Body, SignedIn, with_db};
-use crate::{AppState, accounts, error::AppError, sync::ends::Ended};
+use super::{Body, SignedIn, passwords, with_db};
+use crate::{AppState, accounts, client_addr::ClientAddr, error::AppError, sync::ends::Ended};
 
 /// The person, their programs and roles, their pairs, and the names of the people they work with.
 pub(super) async fn me(State(state): State<AppState>, signed_in: SignedIn) -> Result<Json<Me>, AppError> {
@@ -26,20 +26,24 @@ pub(super) async fn me(State(state): State<AppState>, signed_in: SignedIn) -> Re
     .await
 }
 
-/// Changes the password (the current one is asked for) and ends the person's other sessions,
-/// closing the sockets they opened.
+/// Changes the password (the current one is asked for, and throttled like a sign-in) and ends
+/// the person's other sessions, closing the sockets they opened.
 pub(super) async fn change_password(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    ClientAddr(address): ClientAddr,
     Body(body): Body<PasswordChange>,
 ) -> Result<StatusCode, AppError> {
-    let (person, keep) = (signed_in.person.clone(), accounts::secret_hash(&signed_in.secret));
-    with_db(&state, move |db| {
-        accounts::change_password(db, &signed_in.person, &body.current, &body.new, &signed_in.secret)?;
-        Ok(())
-    })
-    .await?;
-    state.session_ends.announce(Ended::SessionsOf { person, except: Some(keep) });
+    let id = signed_in.person.clone();
+    let (person, stored) = with_db(&state, move |db| Ok(accounts::password_of_person(db, &id)?)).await?;
+    if !passwords::check(&state, &address, &person.email, body.current, stored).await? {
+        return Err(AppError::new(StatusCode::FORBIDDEN, "the current password is wrong"));
+    }
+    let hash = passwords::hash_new(&state, body.new).await?;
+    let (id, keep) = (signed_in.person.clone(), signed_in.secret.clone());
+    with_db(&state, move |db| Ok(accounts::set_password_hash(db, &id, &hash, Some(&keep))?)).await?;
+    let keep = accounts::secret_hash(&signed_in.secret);
+    super::end(&state, Ended::SessionsOf { person: signed_in.person, except: Some(keep) }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -72,6 +76,6 @@ pub(super) async fn revoke_token(
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     let hash = with_db(&state, move |db| Ok(accounts::revoke_own_token(db, &signed_in.person, &id)?)).await?;
-    state.session_ends.announce(Ended::Secret(hash));
+    super::end(&state, Ended::Secret(hash)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

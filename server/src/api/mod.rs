@@ -24,7 +24,8 @@
 //! [`AppError`]'s `{"error": "..."}` with 400 (malformed or breaks a rule), 401 (not signed in),
 //! 403 (signed in but not allowed), 404, 409 (conflicts with what exists), 410 (an invitation used
 //! or expired), 413 (too large) or
-//! 429 (too many failed sign-ins; `Retry-After` says when to try again).
+//! 429 (too many failed password attempts: signing in, a password change's current password, an
+//! invitation for an existing account; `Retry-After` says when to try again).
 //!
 //! A state-changing request from a page on another origin answers 403 ([`crate::origin`]).
 //!
@@ -38,6 +39,7 @@ mod documents;
 mod invitations;
 mod me;
 mod pairs;
+mod passwords;
 mod programs;
 mod session;
 
@@ -57,6 +59,10 @@ use crate::{AppState, accounts, error::AppError, storage::Db};
 /// Largest JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// How long a session may go unused: a week, so a tablet put away over a school holiday signs in
+/// again, while one used each school day never does.
+pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Sign-in and session settings.
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
@@ -64,6 +70,8 @@ pub struct AuthConfig {
     pub secure_cookies: bool,
     /// How long a session lasts after signing in.
     pub session_lifetime: Duration,
+    /// A session unused this long ends (`--session-idle-hours`); tokens expire instead.
+    pub session_idle: Duration,
     pub throttle: accounts::throttle::ThrottleConfig,
     /// Origins besides the relay's own whose pages may open `/sync` and change things through
     /// the API (`--allowed-origin`; see [`crate::origin`]).
@@ -78,6 +86,7 @@ impl Default for AuthConfig {
         Self {
             secure_cookies: false,
             session_lifetime: Duration::from_secs(30 * 24 * 3600),
+            session_idle: DEFAULT_SESSION_IDLE,
             throttle: Default::default(),
             allowed_origins: Vec::new(),
             metrics_token: None,
@@ -104,7 +113,16 @@ pub fn routes() -> Router<AppState> {
         .fallback(|| async { AppError::new(StatusCode::NOT_FOUND, "there is no such API route") })
 }
 
-/// Runs `f` with the accounts database on a blocking thread (argon2 and the database both block).
+/// Closes this relay's sockets of what ended at once, and records it for relays beside this one
+/// ([`crate::sync::ends`]).
+pub(crate) async fn end(state: &AppState, ended: crate::sync::ends::Ended) -> Result<(), AppError> {
+    state.session_ends.announce(ended.clone());
+    let now = state.now_ms();
+    with_db(state, move |db| Ok(crate::sync::ends::record(db, &ended, now)?)).await
+}
+
+/// Runs `f` with the accounts database on a blocking thread (the database blocks, either backend). Keep `f` short: every
+/// request waits for this lock; argon2 runs outside it, on [`accounts::Hasher`].
 pub(crate) async fn with_db<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&Db) -> Result<T, AppError> + Send + 'static,

@@ -8,7 +8,7 @@ use axum::{
 };
 use tandem_api::{Cohort, NewCohort, NewPerson, PersonInProgram, ProgramView, RoleChange};
 
-use super::{Body, SignedIn, auth::require_coordinator, with_db};
+use super::{Body, SignedIn, auth::require_coordinator, passwords, with_db};
 use crate::{AppState, accounts, error::AppError, sync::ends::Ended};
 
 /// The program's people with their roles, its cohorts and its pairs.
@@ -41,6 +41,10 @@ pub(super) async fn add_person(
     Path(program): Path<String>,
     Body(body): Body<NewPerson>,
 ) -> Result<(StatusCode, Json<PersonInProgram>), AppError> {
+    let hash = match body.password.clone() {
+        Some(password) => Some(passwords::hash_new(&state, password).await?),
+        None => None,
+    };
     with_db(&state, move |db| {
         require_coordinator(db, &program, &signed_in.person)?;
         // Someone who exists (in another program, say) is enrolled only by an invitation they
@@ -51,7 +55,7 @@ pub(super) async fn add_person(
                 "this email cannot be added directly; send an invitation instead",
             ));
         }
-        let person = accounts::add_person(db, None, &body.email, &body.name, body.password.as_deref())?;
+        let person = accounts::add_person_with_hash(db, None, &body.email, &body.name, hash.as_deref())?;
         accounts::set_membership(db, &program, &person.id, body.role)?;
         Ok((StatusCode::CREATED, Json(PersonInProgram { person, role: body.role })))
     })
@@ -94,7 +98,7 @@ pub(super) async fn remove_person(
         Ok(())
     })
     .await?;
-    state.session_ends.announce(Ended::AccessOf { person: removed });
+    super::end(&state, Ended::AccessOf { person: removed }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -288,7 +288,8 @@ pub fn insert_secret(db: &Db, secret: &NewSecret<'_>) -> Result<()> {
         SecretKind::Token => "token",
     };
     db.execute(
-        "INSERT INTO sessions (token_hash, person_id, kind, label, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO sessions (token_hash, person_id, kind, label, created_ms, expires_ms, last_used_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
         &[&secret.hash, &secret.person_id, &kind, &secret.label, &secret.created_ms, &secret.expires_ms],
     )?;
     Ok(())
@@ -300,6 +301,8 @@ pub struct SecretRow {
     pub person_id: String,
     pub kind: SecretKind,
     pub expires_ms: Option<i64>,
+    /// When it was last used (to the minute); `None` for rows from before it was recorded.
+    pub last_used_ms: Option<i64>,
 }
 
 fn kind_from_column(name: &str) -> SecretKind {
@@ -309,7 +312,7 @@ fn kind_from_column(name: &str) -> SecretKind {
 /// The secret with this hash, if it has not expired at `now_ms`.
 pub fn secret_by_hash(db: &Db, hash: &str, now_ms: i64) -> Result<Option<SecretRow>> {
     db.query_opt(
-        "SELECT person_id, kind, expires_ms FROM sessions
+        "SELECT person_id, kind, expires_ms, last_used_ms FROM sessions
          WHERE token_hash = ?1 AND (expires_ms IS NULL OR expires_ms > ?2)",
         &[&hash, &now_ms],
         |row| {
@@ -317,9 +320,16 @@ pub fn secret_by_hash(db: &Db, hash: &str, now_ms: i64) -> Result<Option<SecretR
                 person_id: row.get(0)?,
                 kind: kind_from_column(&row.get::<String>(1)?),
                 expires_ms: row.get(2)?,
+                last_used_ms: row.get(3)?,
             })
         },
     )
+}
+
+/// Records that the session or token with this hash was used at `now_ms`.
+pub fn touch_secret(db: &Db, hash: &str, now_ms: i64) -> Result<()> {
+    db.execute("UPDATE sessions SET last_used_ms = ?2 WHERE token_hash = ?1", &[&hash, &now_ms])?;
+    Ok(())
 }
 
 /// Ends the session or token with this hash.
@@ -428,4 +438,110 @@ pub fn use_invitation(db: &Db, hash: &str, now_ms: i64) -> Result<bool> {
         &[&hash, &now_ms],
     )?;
     Ok(updated == 1)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Password attempts, counted per key (a SHA-256 digest; see `accounts::throttle`).
+
+/// Counts an attempt under `key` at `now_ms` unless the key is delayed past `now_ms`; a key whose
+/// last attempt was at or before `forget_before` starts over. The key's attempts, counting this
+/// one, or `None` when it is delayed (and nothing was counted). One statement, so concurrent
+/// attempts each see the ones before (on PostgreSQL too: the upsert locks the key's row).
+pub fn count_attempt(db: &Db, key: &str, now_ms: i64, forget_before: i64) -> Result<Option<u32>> {
+    let attempts: Option<i64> = db.query_opt(
+        "INSERT INTO sign_in_attempts (key_hash, attempts, last_ms, delayed_until_ms) VALUES (?1, 1, ?2, 0)
+         ON CONFLICT (key_hash) DO UPDATE SET
+             attempts = CASE WHEN sign_in_attempts.last_ms <= ?3 THEN 1 ELSE sign_in_attempts.attempts + 1 END,
+             last_ms = ?2
+         WHERE sign_in_attempts.delayed_until_ms <= ?2
+         RETURNING attempts",
+        &[&key, &now_ms, &forget_before],
+        |row| row.get(0),
+    )?;
+    Ok(attempts.map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
+}
+
+/// Delays the key's next attempt until `until_ms`.
+pub fn delay_attempts(db: &Db, key: &str, until_ms: i64) -> Result<()> {
+    db.execute("UPDATE sign_in_attempts SET delayed_until_ms = ?2 WHERE key_hash = ?1", &[&key, &until_ms])?;
+    Ok(())
+}
+
+/// Until when the key is delayed, if it is stored.
+pub fn attempts_delayed_until(db: &Db, key: &str) -> Result<Option<i64>> {
+    db.query_opt("SELECT delayed_until_ms FROM sign_in_attempts WHERE key_hash = ?1", &[&key], |row| {
+        row.get(0)
+    })
+}
+
+/// Takes one attempt off the key; below `free` attempts it is no longer delayed.
+pub fn give_back_attempt(db: &Db, key: &str, free: u32) -> Result<()> {
+    db.execute(
+        "UPDATE sign_in_attempts SET attempts = attempts - 1,
+             delayed_until_ms = CASE WHEN attempts - 1 < ?2 THEN 0 ELSE delayed_until_ms END
+         WHERE key_hash = ?1 AND attempts > 0",
+        &[&key, &i64::from(free)],
+    )?;
+    Ok(())
+}
+
+/// Forgets the key's attempts.
+pub fn forget_attempts(db: &Db, key: &str) -> Result<()> {
+    db.execute("DELETE FROM sign_in_attempts WHERE key_hash = ?1", &[&key])?;
+    Ok(())
+}
+
+/// Forgets every key whose last attempt was at or before `before_ms`; how many.
+pub fn forget_attempts_before(db: &Db, before_ms: i64) -> Result<usize> {
+    Ok(db.execute("DELETE FROM sign_in_attempts WHERE last_ms <= ?1", &[&before_ms])? as usize)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ended sessions and access, for every relay on the database to close the sockets concerned.
+
+/// One recorded end: its kind (`secret`, `sessions_of`, `access_of`), whose (a secret's hash or a
+/// person), and for `sessions_of` the session kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndRow {
+    pub seq: i64,
+    pub kind: String,
+    pub subject: String,
+    pub except_hash: Option<String>,
+}
+
+pub fn insert_session_end(
+    db: &Db,
+    kind: &str,
+    subject: &str,
+    except_hash: Option<&str>,
+    now_ms: i64,
+) -> Result<()> {
+    db.execute(
+        "INSERT INTO session_ends (kind, subject, except_hash, ended_ms) VALUES (?1, ?2, ?3, ?4)",
+        &[&kind, &subject, &except_hash, &now_ms],
+    )?;
+    Ok(())
+}
+
+/// The ends recorded after `seq`, in order.
+pub fn session_ends_after(db: &Db, seq: i64) -> Result<Vec<EndRow>> {
+    db.query(
+        "SELECT seq, kind, subject, except_hash FROM session_ends WHERE seq > ?1 ORDER BY seq",
+        &[&seq],
+        |row| {
+            Ok(EndRow { seq: row.get(0)?, kind: row.get(1)?, subject: row.get(2)?, except_hash: row.get(3)? })
+        },
+    )
+}
+
+/// The last end recorded so far (0 for none).
+pub fn last_session_end(db: &Db) -> Result<i64> {
+    let last: Option<i64> =
+        db.query_opt("SELECT COALESCE(MAX(seq), 0) FROM session_ends", &[], |row| row.get(0))?;
+    Ok(last.unwrap_or(0))
+}
+
+/// Forgets ends recorded at or before `before_ms`.
+pub fn forget_session_ends_before(db: &Db, before_ms: i64) -> Result<usize> {
+    Ok(db.execute("DELETE FROM session_ends WHERE ended_ms <= ?1", &[&before_ms])? as usize)
 }

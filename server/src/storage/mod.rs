@@ -4,7 +4,8 @@
 //! connection to either backend ([`db`] says how one statement serves both).
 //!
 //! - [`chunks`]: document chunks under automerge-repo's keys, and the writer thread;
-//! - [`accounts`]: programs, people, memberships, cohorts, pairs, sessions, tokens and invitations;
+//! - [`accounts`]: programs, people, memberships, cohorts, pairs, sessions, tokens, invitations and
+//!   counted password attempts;
 //! - [`documents`]: each claimed document's audience.
 //!
 //! SQLite: one file, `tandem.sqlite3`, in the data directory. WAL mode lets readers run beside the
@@ -101,6 +102,26 @@ const MIGRATIONS: &[&str] = &[
          used_ms INTEGER
      ) WITHOUT ROWID;
      CREATE INDEX invitations_by_program ON invitations (program_id);",
+    // 4: password attempts, counted per key (an account from an address, an address, an
+    // account), kept so a restart does not reset them. Keys are SHA-256 digests.
+    "CREATE TABLE sign_in_attempts (
+         key_hash TEXT PRIMARY KEY,
+         attempts INTEGER NOT NULL,
+         last_ms INTEGER NOT NULL,
+         delayed_until_ms INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE INDEX sign_in_attempts_by_time ON sign_in_attempts (last_ms);",
+    // 5: when a session was last used (an idle one ends), and sessions and access ended by
+    // someone (sign-out, revocation, `tandem admin` beside the relay) for every relay on this
+    // database to close the sockets they opened; `seq` orders them, kept an hour.
+    "ALTER TABLE sessions ADD COLUMN last_used_ms INTEGER;
+     CREATE TABLE session_ends (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         kind TEXT NOT NULL CHECK (kind IN ('secret', 'sessions_of', 'access_of')),
+         subject TEXT NOT NULL,
+         except_hash TEXT,
+         ended_ms INTEGER NOT NULL
+     );",
 ];
 
 /// PostgreSQL's schema, entry for entry the same as [`MIGRATIONS`]: text compared byte by byte
@@ -174,6 +195,24 @@ const POSTGRES_MIGRATIONS: &[&str] = &[
          used_ms BIGINT
      );
      CREATE INDEX invitations_by_program ON invitations (program_id);"#,
+    // 4: password attempts, as SQLite's migration 4.
+    r#"CREATE TABLE sign_in_attempts (
+         key_hash TEXT COLLATE "C" PRIMARY KEY,
+         attempts BIGINT NOT NULL,
+         last_ms BIGINT NOT NULL,
+         delayed_until_ms BIGINT NOT NULL
+     );
+     CREATE INDEX sign_in_attempts_by_time ON sign_in_attempts (last_ms);"#,
+    // 5: sessions' last use and recorded ends, as SQLite's migration 5; `seq` from an identity,
+    // as SQLite's AUTOINCREMENT never reuses one.
+    r#"ALTER TABLE sessions ADD COLUMN last_used_ms BIGINT;
+     CREATE TABLE session_ends (
+         seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+         kind TEXT NOT NULL CHECK (kind IN ('secret', 'sessions_of', 'access_of')),
+         subject TEXT COLLATE "C" NOT NULL,
+         except_hash TEXT COLLATE "C",
+         ended_ms BIGINT NOT NULL
+     );"#,
 ];
 
 /// Where the relay keeps everything: a data directory (SQLite) or a PostgreSQL server.

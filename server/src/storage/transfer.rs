@@ -12,6 +12,7 @@ use std::{
     path::Path,
 };
 
+use rusqlite::OptionalExtension;
 use sha2::{Digest, Sha256};
 
 use super::{Backend, Db, DbError, Storage, StorageError};
@@ -161,6 +162,7 @@ fn copy_tables(sqlite: &rusqlite::Connection, target: &Db) -> Result<Vec<TableSu
                     )));
                 }
                 insert_rows(sqlite, &mut transaction, table)?;
+                continue_identities(sqlite, &mut transaction, table)?;
             }
             transaction.commit()?;
             Ok(())
@@ -304,7 +306,8 @@ fn insert_rows(
     let columns: Vec<String> = table.columns.iter().map(|(c, _)| quoted(c)).collect();
     let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
     let insert = target.prepare(&format!(
-        "INSERT INTO {} ({}) VALUES ({})",
+        // Identity columns (`session_ends.seq`) keep SQLite's numbers.
+        "INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE VALUES ({})",
         quoted(&table.name),
         columns.join(", "),
         placeholders.join(", ")
@@ -337,6 +340,50 @@ fn insert_rows(
         }
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params.iter().map(|p| p.as_ref()).collect();
         target.execute(&insert, &refs)?;
+    }
+    Ok(())
+}
+
+/// Sets each identity column's sequence of `table` past the numbers SQLite gave out (its
+/// AUTOINCREMENT counter, which never goes back, or the largest copied), so the next row
+/// PostgreSQL numbers comes after every copied one, as it would have in SQLite.
+fn continue_identities(
+    sqlite: &rusqlite::Connection,
+    target: &mut postgres::Transaction<'_>,
+    table: &Table,
+) -> Result<(), TransferError> {
+    let identities = target.query(
+        "SELECT column_name::text FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'YES'",
+        &[&table.name],
+    )?;
+    for row in identities {
+        let column: String = row.get(0);
+        let counter: Option<i64> = {
+            let has_sequence_table: bool = sqlite.query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence')",
+                [],
+                |row| row.get(0),
+            )?;
+            if has_sequence_table {
+                sqlite
+                    .query_row("SELECT seq FROM sqlite_sequence WHERE name = ?1", [&table.name], |row| {
+                        row.get(0)
+                    })
+                    .optional()?
+            } else {
+                None
+            }
+        };
+        let largest: Option<i64> = target
+            .query_one(&format!("SELECT MAX({}) FROM {}", quoted(&column), quoted(&table.name)), &[])?
+            .get(0);
+        if let Some(last) = counter.max(largest) {
+            target.execute(
+                "SELECT setval(pg_get_serial_sequence($1, $2), $3)",
+                &[&quoted(&table.name), &column, &last],
+            )?;
+        }
     }
     Ok(())
 }
@@ -534,6 +581,12 @@ mod tests {
         let bytes: Vec<u8> = (0..=255).collect();
         let key = tandem_sync::StorageKey::from_parts([document.as_str(), "snapshot", "abc"]).unwrap();
         storage.write_blocking(vec![Write::Put { key, data: bytes }]).unwrap();
+        // Recorded ends; the last one already forgotten, so SQLite's counter is past the rows.
+        for (person, at) in [("u-a", 3_000), ("u-m", 4_000), ("u-m", 9_000)] {
+            let ended = crate::sync::ends::Ended::AccessOf { person: person.into() };
+            crate::sync::ends::record(&db, &ended, at).unwrap();
+        }
+        db.execute("DELETE FROM session_ends WHERE ended_ms = 9000", &[]).unwrap();
     }
 
     #[test]
@@ -553,12 +606,18 @@ mod tests {
         let db = target.connect().unwrap();
         let mentor = accounts::person_by_id_or_email(&db, "m@x.example").unwrap();
         assert_eq!(mentor.name, "Mentor");
+        let stored = accounts::password_of_email(&db, "m@x.example").unwrap().unwrap().1;
         assert!(
-            accounts::check_sign_in(&db, "m@x.example", "mentor password one").unwrap().is_some(),
+            accounts::passwords::matches("mentor password one", stored.as_deref()),
             "the password hash came along"
         );
         let data: Vec<Vec<u8>> = db.query("SELECT data FROM chunks", &[], |row| row.get(0)).unwrap();
         assert_eq!(data, vec![(0..=255).collect::<Vec<u8>>()]);
+        // Recorded ends keep their numbers, and the next one numbers after every number SQLite gave.
+        let ends = crate::storage::accounts::session_ends_after(&db, 0).unwrap();
+        assert_eq!(ends.iter().map(|end| end.seq).collect::<Vec<_>>(), [1, 2]);
+        crate::sync::ends::record(&db, &crate::sync::ends::Ended::Secret("h".into()), 10_000).unwrap();
+        assert_eq!(crate::storage::accounts::last_session_end(&db).unwrap(), 4);
     }
 
     #[test]

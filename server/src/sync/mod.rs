@@ -20,6 +20,7 @@
 
 pub mod ends;
 pub mod socket;
+pub mod sockets;
 
 use std::{
     collections::HashMap,
@@ -55,6 +56,10 @@ const MAX_BATCH: usize = 1024;
 /// relay is the only one retrying against its own disk.
 const STORAGE_RETRY: Backoff = Backoff::new(100, 10_000);
 
+/// Sockets one person may hold open: every tab of every device has its own, so generous, but far
+/// from the thousands one token could open before.
+pub const DEFAULT_MAX_SOCKETS_PER_PERSON: usize = 32;
+
 /// Settings of the sync runtime.
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
@@ -66,6 +71,9 @@ pub struct SyncConfig {
     pub idle_evict_after: Duration,
     /// How often each connection is pinged; a peer silent for two intervals is dropped.
     pub keepalive: Duration,
+    /// Open `/sync` sockets one person may have at once (`--max-sockets-per-person`); one more is
+    /// answered 429.
+    pub max_sockets_per_person: usize,
 }
 
 impl Default for SyncConfig {
@@ -75,6 +83,7 @@ impl Default for SyncConfig {
             limits: Limits::default(),
             idle_evict_after: Duration::from_secs(300),
             keepalive: Duration::from_secs(30),
+            max_sockets_per_person: DEFAULT_MAX_SOCKETS_PER_PERSON,
         }
     }
 }

@@ -12,7 +12,7 @@ use axum::{
         RawQuery, State, WebSocketUpgrade,
         ws::{CloseFrame, Message, close_code, rejection::WebSocketUpgradeRejection},
     },
-    http::HeaderMap,
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
@@ -26,12 +26,15 @@ use crate::{
     error::AppError,
 };
 
+/// When a person at their socket limit is told to try again.
+const RETRY_FULL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// `GET /sync`: the automerge-repo WebSocket endpoint.
 ///
 /// The upgrade needs a session cookie or an access token (`?token=`, for clients that cannot set
 /// headers); without one the answer is 401 and no WebSocket is opened, so nothing is sent to an
-/// unauthenticated client. The connection then belongs to that session or token: it closes when
-/// that ends.
+/// unauthenticated client; a person with `--max-sockets-per-person` open already gets 429. The
+/// connection then belongs to that session or token: it closes when that ends.
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -51,15 +54,27 @@ pub async fn upgrade(
         }
         Err(error) => return error.into_response(),
     };
+    let max = state.sync.config.max_sockets_per_person;
+    let Some(slot) = state.sockets.take(&credential.person, max) else {
+        return AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "too many open connections ({max}) for this person; close the app on another device or tab"
+            ),
+        )
+        .retry_after(RETRY_FULL)
+        .into_response();
+    };
     let ws = match ws {
         Ok(ws) => ws,
         // Not a WebSocket upgrade (a plain GET, a missing header): said as every other error.
         Err(rejection) => return AppError::new(rejection.status(), rejection.body_text()).into_response(),
     };
     let limit = state.sync.config.max_frame_bytes;
-    ws.max_message_size(limit)
-        .max_frame_size(limit)
-        .on_upgrade(move |socket| serve(socket, state, credential, ends))
+    ws.max_message_size(limit).max_frame_size(limit).on_upgrade(move |socket| async move {
+        serve(socket, state, credential, ends).await;
+        drop(slot);
+    })
 }
 
 /// Runs one connection until either side closes it, the peer goes silent, the session or token
@@ -82,6 +97,9 @@ pub async fn serve<S>(
     let mut last_heard = Instant::now();
     let close = |code, reason: &str| Message::Close(Some(CloseFrame { code, reason: reason.into() }));
     let expired = "the session expired; sign in again";
+    // Frames from the device are use of its session (keep-alive pongs are not): written at most
+    // once a minute, so a session syncing now and then does not idle out under a live socket.
+    let mut last_touched = credential.last_used_ms.unwrap_or(i64::MIN);
     loop {
         tokio::select! {
             incoming = stream.next() => match incoming {
@@ -92,6 +110,14 @@ pub async fn serve<S>(
                         break;
                     }
                     last_heard = Instant::now();
+                    let now = state.now_ms();
+                    if now.saturating_sub(last_touched) >= accounts::sessions::TOUCH_EVERY_MS {
+                        last_touched = now;
+                        let hash = credential.hash.clone();
+                        if let Err(error) = api::with_db(&state, move |db| Ok(accounts::touch(db, &hash, now)?)).await {
+                            tracing::warn!(?error, "could not record a session's use");
+                        }
+                    }
                     hub.frame(connection, bytes.into()).await;
                 }
                 Some(Ok(Message::Text(_))) => {
@@ -165,7 +191,8 @@ pub async fn serve<S>(
     hub.closed(connection);
 }
 
-/// Whether the session or token a socket was opened with is still valid, by the database (a
+/// Whether the session or token a socket was opened with is still valid (not ended, expired or
+/// idle), by the database (a
 /// database error counts as valid: the next tick asks again); the reason to close if not.
 async fn still_valid(state: &AppState, credential: &Credential) -> Result<(), &'static str> {
     if credential.expired(state.now_ms()) {
@@ -174,6 +201,9 @@ async fn still_valid(state: &AppState, credential: &Credential) -> Result<(), &'
     let (hash, now) = (credential.hash.clone(), state.now_ms());
     let found = api::with_db(state, move |db| Ok(accounts::credential_by_hash(db, &hash, now)?)).await;
     match found {
+        Ok(Some(stored)) if stored.idle(now, state.auth.session_idle.as_millis() as i64) => {
+            Err("the session was unused for too long; sign in again")
+        }
         Ok(Some(_)) => Ok(()),
         Ok(None) => Err("the session ended; sign in again"),
         Err(error) => {

@@ -171,6 +171,8 @@ impl Server {
                     .arg("--web-dir")
                     .arg(data.path().join("no-web-app"))
                     .env_remove("TANDEM_DATABASE_URL")
+                    // Every client is the same mentor (below): as many sockets as the load has.
+                    .args(["--max-sockets-per-person", "10000"])
                     .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
                 if let Some(url) = database {
                     command.arg("--database").arg(url);

@@ -153,7 +153,7 @@ async fn oversized_and_malformed_requests_get_clear_json_errors() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn repeated_failed_sign_ins_lock_the_account_even_for_the_right_password() {
+async fn repeated_failed_sign_ins_from_one_address_are_delayed_even_for_the_right_password() {
     let world = World::new();
     for _ in 0..5 {
         let (status, body, cookie) = world.http.sign_in("coord@test.example", "wrong guess!!");
@@ -169,7 +169,7 @@ async fn repeated_failed_sign_ins_lock_the_account_even_for_the_right_password()
     assert_eq!(answer.status, 429, "{}", answer.body);
     assert!(answer.header("retry-after").is_some());
     assert!(json_field(&answer.body, "error").unwrap().contains("too many failed sign-ins"));
-    assert!(answer.header("set-cookie").is_none(), "no session while locked");
+    assert!(answer.header("set-cookie").is_none(), "no session while delayed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

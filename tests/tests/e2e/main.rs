@@ -2,6 +2,7 @@
 
 mod access;
 mod acme;
+mod admin_beside;
 mod bad_frames;
 mod bad_input;
 mod cross_relay;
