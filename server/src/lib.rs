@@ -8,7 +8,8 @@
 //!   `/api` (signing in, the coordinator's setup, claiming documents: [`api`]), `/healthz`,
 //!   `/metrics` ([`metrics`]), and the web app from [`web_app`].
 //! - [`accounts`] holds the rules for people, programs, pairs, roles, sessions and tokens;
-//!   [`access`] decides who may read and write which document, and is the sync engine's policy.
+//!   [`access`] decides who may read and write which document, and is the sync engine's policy;
+//!   [`purge`] deletes records for good (the one way a document leaves the relay).
 //! - [`storage`] owns the SQLite database: opening it, its migrations, and every SQL statement
 //!   (chunks, accounts, claims); nothing else in the relay writes SQL.
 //! - [`error`]: [`error::AppError`], the one error answer of every handler: it logs the details
@@ -31,6 +32,7 @@ pub mod error;
 pub mod headers;
 pub mod metrics;
 pub mod origin;
+pub mod purge;
 pub mod setup;
 pub mod storage;
 pub mod sync;

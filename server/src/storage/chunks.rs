@@ -121,13 +121,21 @@ fn commit<'a>(
     let fail = |e: rusqlite::Error| StorageError::Write(e.to_string());
     let transaction = connection.transaction().map_err(fail)?;
     {
+        // A purged document's tombstone refuses its chunks here, in the transaction that would
+        // store them: a store the engine queued before the purge, landing after it, keeps nothing.
         let mut put = transaction
-            .prepare_cached("INSERT OR REPLACE INTO chunks (key, data) VALUES (?1, ?2)")
+            .prepare_cached(
+                "INSERT OR REPLACE INTO chunks (key, data) SELECT ?1, ?2
+                 WHERE NOT EXISTS (SELECT 1 FROM purged_documents WHERE id = ?3)",
+            )
             .map_err(fail)?;
         let mut delete = transaction.prepare_cached("DELETE FROM chunks WHERE key = ?1").map_err(fail)?;
         for write in writes {
             match write {
-                Write::Put { key, data } => put.execute(params![key.to_string(), data]).map_err(fail)?,
+                Write::Put { key, data } => {
+                    let document = key.parts().first().map(String::as_str).unwrap_or_default();
+                    put.execute(params![key.to_string(), data, document]).map_err(fail)?
+                }
                 Write::Delete { key } => delete.execute([key.to_string()]).map_err(fail)?,
             };
         }

@@ -33,19 +33,21 @@ fn audience_columns(audience: &Audience) -> (&'static str, Option<&str>, Option<
 }
 
 /// Records `claim` where it may stand, in one statement, and returns the claim that stands
-/// afterwards with whether this call changed anything.
+/// afterwards with whether this call changed anything; `None` when the document was purged
+/// (its tombstone refuses every claim, in the same statement).
 ///
 /// The one claim path, for the claim call and for a first sync alike: an unclaimed document takes
 /// the claim; the owner's provisional claim becomes `claim` when `claim` is final; anything else
 /// stays as it was (the caller compares what stands with what it asked for). One statement, so a
 /// claim call and a first sync that claim the same document at the same moment on two
 /// connections cannot both find it free: whichever comes second sees the first's row.
-pub fn record_claim(db: &Connection, claim: &Claim, now_ms: i64) -> Result<(Claim, bool)> {
+pub fn record_claim(db: &Connection, claim: &Claim, now_ms: i64) -> Result<Option<(Claim, bool)>> {
     let (kind, pair_id, program_id) = audience_columns(&claim.audience);
     let changed = db
         .prepare_cached(
             "INSERT INTO documents (id, audience, owner_id, pair_id, program_id, provisional, claimed_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+         WHERE NOT EXISTS (SELECT 1 FROM purged_documents WHERE id = ?1)
          ON CONFLICT (id) DO UPDATE SET audience = excluded.audience, pair_id = excluded.pair_id,
              program_id = excluded.program_id, provisional = excluded.provisional,
              claimed_ms = excluded.claimed_ms
@@ -53,9 +55,8 @@ pub fn record_claim(db: &Connection, claim: &Claim, now_ms: i64) -> Result<(Clai
              AND documents.owner_id = excluded.owner_id",
         )?
         .execute(params![claim.id, kind, claim.owner_id, pair_id, program_id, claim.provisional, now_ms])?;
-    // Once a row exists it is never deleted by a claim, so it is there to read.
-    let standing = claim_of(db, &claim.id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-    Ok((standing, changed == 1))
+    // Once a row exists only a purge deletes it, and a purged id takes no row.
+    Ok(claim_of(db, &claim.id)?.map(|standing| (standing, changed == 1)))
 }
 
 /// The ids of every document whose audience includes `person` by the memberships recorded now.

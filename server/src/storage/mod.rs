@@ -4,7 +4,8 @@
 //!
 //! - [`chunks`]: document chunks under automerge-repo's keys, and the writer thread;
 //! - [`accounts`]: programs, people, memberships, cohorts, pairs, sessions, tokens and invitations;
-//! - [`documents`]: each claimed document's audience.
+//! - [`documents`]: each claimed document's audience;
+//! - [`purge`]: removing documents and people for good, their tombstones, and the access record.
 //!
 //! One file, `tandem.sqlite3`, in the data directory. WAL mode lets readers run beside the one
 //! writer; `synchronous = FULL` because the relay promises that whatever it acknowledged survives
@@ -16,6 +17,7 @@
 pub mod accounts;
 pub mod chunks;
 pub mod documents;
+pub mod purge;
 
 pub use chunks::Write;
 
@@ -94,6 +96,40 @@ const MIGRATIONS: &[&str] = &[
          used_ms INTEGER
      ) WITHOUT ROWID;
      CREATE INDEX invitations_by_program ON invitations (program_id);",
+    // 4: purges. `purged_documents` is each purged id's tombstone, so a device still holding the
+    // document can never store or claim it again (`seq` orders them for a running relay, which
+    // drops what it has in memory); `purge_notices` says whom to tell (whoever could read the
+    // document when it went), so their devices delete their copies; `purged_secrets` holds the
+    // hashes of a purged person's sessions and tokens, so their devices learn the account is
+    // gone rather than merely signed out. `access_record` keeps who purged or exported what, and
+    // (`disclosure`) who first received which document.
+    "CREATE TABLE purged_documents (
+         seq INTEGER PRIMARY KEY,
+         id TEXT NOT NULL UNIQUE,
+         purged_ms INTEGER NOT NULL
+     );
+     CREATE TABLE purge_notices (
+         person_id TEXT NOT NULL,
+         document_id TEXT NOT NULL,
+         purged_ms INTEGER NOT NULL,
+         PRIMARY KEY (person_id, document_id)
+     ) WITHOUT ROWID;
+     CREATE TABLE purged_secrets (
+         token_hash TEXT PRIMARY KEY,
+         purged_ms INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE TABLE access_record (
+         seq INTEGER PRIMARY KEY,
+         at_ms INTEGER NOT NULL,
+         action TEXT NOT NULL CHECK (action IN ('disclosure', 'export', 'purge')),
+         actor TEXT NOT NULL,
+         person_id TEXT,
+         pair_id TEXT,
+         document_id TEXT,
+         device TEXT,
+         detail TEXT NOT NULL
+     );
+     CREATE INDEX access_record_by_person ON access_record (person_id, seq);",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -173,6 +209,35 @@ impl Storage {
         let connection = self.connection.lock().expect("storage mutex poisoned");
         Ok(connection.pragma_query_value(None, "user_version", |row| row.get(0))?)
     }
+}
+
+/// Gets what was deleted out of the database file itself, not only out of its tables: SQLite
+/// leaves deleted rows' bytes in free pages and in the write-ahead log until they are reused.
+/// Checkpoints the log into the file and empties it, rebuilds the file from its live rows
+/// (`VACUUM`: free pages and the free space inside pages go), and checkpoints again, since in WAL
+/// mode the rebuilt pages pass through the log. Other connections (a running relay) may keep
+/// working meanwhile; the vacuum waits for their writes, and each checkpoint for their reads.
+///
+/// Costs a rewrite of the whole file, so it is for purges, not for every delete.
+pub fn scrub(db: &Connection) -> Result<(), StorageError> {
+    checkpoint(db)?;
+    db.execute_batch("VACUUM")?;
+    checkpoint(db)
+}
+
+/// Copies the write-ahead log into the database file and truncates the log to nothing, retrying
+/// while readers elsewhere still use it (each read is short; 10 s of them means something hangs).
+fn checkpoint(db: &Connection) -> Result<(), StorageError> {
+    for _ in 0..100 {
+        let busy: i64 = db.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+        if busy == 0 {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Err(StorageError::Write(
+        "the write-ahead log stayed in use for 10 s, so deleted bytes may remain in it; try again".into(),
+    ))
 }
 
 /// Runs `f` in one transaction: everything it wrote is committed if it returns `Ok`, and nothing

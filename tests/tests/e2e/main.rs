@@ -9,6 +9,7 @@ mod http;
 mod https;
 mod native_sync;
 mod notes;
+mod purge;
 mod relay_process;
 mod samod_interop;
 mod sync_cli;
