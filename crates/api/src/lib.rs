@@ -12,7 +12,7 @@
 //! | route | request | answer |
 //! |---|---|---|
 //! | `POST /api/session` | [`SignIn`] | [`Person`] |
-//! | `GET /api/me` | | [`Me`] |
+//! | `GET /api/me` | | [`Me`] (410 once the person was purged: the device clears itself) |
 //! | `PUT /api/me/password` | [`PasswordChange`] | |
 //! | `GET /api/documents` | | `[`[`DocumentEntry`]`]` |
 //! | `POST /api/documents` | [`ClaimRequest`] | [`Claim`] |
@@ -115,6 +115,12 @@ pub struct Me {
     /// The cohorts of the person's programs, for naming a pair's cohort.
     #[serde(default)]
     pub cohorts: Vec<Cohort>,
+    /// Documents this person could read that were since deleted for good (purged): a device that
+    /// holds one deletes its copy. Distinct from a document the relay answers `doc-unavailable`
+    /// for, which may only be out of reach for now (a seat emptied, a claim not yet made), and
+    /// which the device keeps. Defaulted, and left out when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub purged: Vec<String>,
 }
 
 /// Someone a person works with, as `/api/me` names them.
