@@ -152,7 +152,8 @@ impl Plan {
 
     /// What goes, one thing a line, for a person to confirm.
     pub fn describe(&self) -> String {
-        let mut out = String::from("This deletes for good, from the relay and from every device that holds it:\n");
+        let mut out =
+            String::from("This deletes for good, from the relay and from every device that holds it:\n");
         out += &format!("  {}\n", self.subject_line());
         if let Some(a) = &self.account {
             out += &format!(
