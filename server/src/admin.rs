@@ -188,6 +188,18 @@ pub enum AdminCommand {
         #[arg(long)]
         by: Option<String>,
     },
+    /// Print everything the relay stores about a person as one JSON document (schema
+    /// `tandem-export/1`, described by `tandem_api::Export`): their account, pairs, every record
+    /// they wrote or received with its content, and the access record about them. The export
+    /// is itself recorded in the access record.
+    Export {
+        /// Email or id.
+        #[arg(long)]
+        person: String,
+        /// Who asked for the export (email or id of a person), for the access record.
+        #[arg(long)]
+        by: Option<String>,
+    },
     /// Make a local certificate authority and an https certificate for the relay's host name,
     /// for a school network without a public name; prints how to trust the CA on iPad, Android
     /// and Chromebook, and how to start the relay with it. Needs no database.
@@ -319,6 +331,14 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
                 plan.subject_line(),
                 receipt.record_seq
             )?;
+        }
+        AdminCommand::Export { person: subject, by } => {
+            let actor = match by {
+                Some(key) => person(&key)?,
+                None => purge::COMMAND_LINE.to_owned(),
+            };
+            let export = crate::export::person(&storage, &db, &subject, &actor, clock.now_ms())?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&export)?)?;
         }
         AdminCommand::SelfSigned { .. } => unreachable!("handled before the database is opened"),
     }

@@ -326,6 +326,59 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 }
 
 // ---------------------------------------------------------------------------------------------
+// A person's export: everything the relay stores about them, as data.
+
+/// The value of [`Export::schema`] this crate writes. A later version only adds fields.
+pub const EXPORT_SCHEMA: &str = "tandem-export/1";
+
+/// `tandem admin export --person EMAIL`: one JSON document holding everything the relay stores
+/// about a person, for a school answering a request for a person's records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Export {
+    /// [`EXPORT_SCHEMA`].
+    pub schema: String,
+    /// When it was made (milliseconds since 1970, UTC).
+    pub exported_ms: i64,
+    pub person: Person,
+    pub memberships: Vec<Membership>,
+    pub pairs: Vec<Pair>,
+    /// Every record they wrote or received: the documents they own, and their pairs' documents
+    /// (the same set a purge of the person removes). The program's own documents are not theirs.
+    pub documents: Vec<ExportedDocument>,
+    /// The access record's lines about them (what was disclosed to them, exports, purges).
+    pub access_record: Vec<AccessRecordLine>,
+}
+
+/// One record in an [`Export`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedDocument {
+    /// Its automerge document id.
+    pub id: String,
+    pub audience: Audience,
+    pub owner_id: String,
+    /// What the record says it is: `observation`, `goals`, `mentor-notes`, `pair-index`, ...
+    pub kind: Option<String>,
+    /// The record's current content as JSON (automerge maps as objects, lists as arrays, text as
+    /// strings); `null` when nothing readable is stored.
+    pub content: serde_json::Value,
+}
+
+/// One line of the relay's access record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRecordLine {
+    pub at_ms: i64,
+    /// `disclosure`, `export` or `purge`.
+    pub action: String,
+    /// Who did it: a person's id, or `tandem admin`.
+    pub actor: String,
+    pub person_id: Option<String>,
+    pub pair_id: Option<String>,
+    pub document_id: Option<String>,
+    pub device: Option<String>,
+    pub detail: String,
+}
+
+// ---------------------------------------------------------------------------------------------
 // Errors.
 
 /// The body of every error answer, whatever its status: a sentence for the person that says what

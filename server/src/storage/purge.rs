@@ -235,18 +235,30 @@ pub fn record_lines(db: &Connection, action: &str) -> Result<Vec<RecordLine>> {
         "SELECT seq, at_ms, action, actor, person_id, pair_id, document_id, device, detail
          FROM access_record WHERE action = ?1 ORDER BY seq",
     )?
-    .query_map([action], |row| {
-        Ok(RecordLine {
-            seq: row.get(0)?,
-            at_ms: row.get(1)?,
-            action: row.get(2)?,
-            actor: row.get(3)?,
-            person_id: row.get(4)?,
-            pair_id: row.get(5)?,
-            document_id: row.get(6)?,
-            device: row.get(7)?,
-            detail: row.get(8)?,
-        })
-    })?
+    .query_map([action], record_line)?
     .collect()
+}
+
+/// The access record's lines about `person_id`, oldest first.
+pub fn record_lines_about(db: &Connection, person_id: &str) -> Result<Vec<RecordLine>> {
+    db.prepare_cached(
+        "SELECT seq, at_ms, action, actor, person_id, pair_id, document_id, device, detail
+         FROM access_record WHERE person_id = ?1 ORDER BY seq",
+    )?
+    .query_map([person_id], record_line)?
+    .collect()
+}
+
+fn record_line(row: &rusqlite::Row<'_>) -> Result<RecordLine> {
+    Ok(RecordLine {
+        seq: row.get(0)?,
+        at_ms: row.get(1)?,
+        action: row.get(2)?,
+        actor: row.get(3)?,
+        person_id: row.get(4)?,
+        pair_id: row.get(5)?,
+        document_id: row.get(6)?,
+        device: row.get(7)?,
+        detail: row.get(8)?,
+    })
 }
