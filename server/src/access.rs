@@ -21,7 +21,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
+use crate::storage::Db;
 pub use tandem_api::{Access, Audience, Claim};
 use tandem_sync::{ConnectionId, DocumentId, PeerId, Policy, engine::Frame};
 
@@ -33,7 +33,7 @@ use crate::{
 pub use db_documents::claim_of;
 
 /// What `person` may do with a document of this claim, by the memberships recorded now.
-pub fn access_to(db: &Connection, person: &str, claim: &Claim) -> rusqlite::Result<Access> {
+pub fn access_to(db: &Db, person: &str, claim: &Claim) -> crate::storage::DbResult<Access> {
     Ok(match &claim.audience {
         Audience::Private => {
             if claim.owner_id == person {
@@ -58,7 +58,7 @@ pub fn access_to(db: &Connection, person: &str, claim: &Claim) -> rusqlite::Resu
 }
 
 /// What `person` may do with `document`; an unclaimed document is nobody's.
-pub fn access(db: &Connection, person: &str, document: &str) -> rusqlite::Result<Access> {
+pub fn access(db: &Db, person: &str, document: &str) -> crate::storage::DbResult<Access> {
     match claim_of(db, document)? {
         Some(claim) => access_to(db, person, &claim),
         None => Ok(Access::None),
@@ -72,7 +72,7 @@ pub fn access(db: &Connection, person: &str, document: &str) -> rusqlite::Result
 /// coordinate), or when the document is already claimed otherwise, unless it is the person's own
 /// provisional claim. Claiming again what stands (same person, same audience) succeeds.
 pub fn claim(
-    db: &Connection,
+    db: &Db,
     person: &str,
     document: &str,
     audience: &Audience,
@@ -120,11 +120,11 @@ pub fn claim(
 /// Claims `document` provisionally for `person` if nobody has claimed it yet (its first sync from
 /// a device that has it). Returns whether it did.
 pub fn claim_if_unclaimed(
-    db: &Connection,
+    db: &Db,
     person: &str,
     document: &DocumentId,
     now_ms: i64,
-) -> rusqlite::Result<bool> {
+) -> crate::storage::DbResult<bool> {
     let claim = Claim {
         id: document.to_string(),
         audience: Audience::Private,
@@ -136,7 +136,7 @@ pub fn claim_if_unclaimed(
 }
 
 /// Every document `person` may read, with the access they have.
-pub fn readable_documents(db: &Connection, person: &str) -> rusqlite::Result<Vec<(Claim, Access)>> {
+pub fn readable_documents(db: &Db, person: &str) -> crate::storage::DbResult<Vec<(Claim, Access)>> {
     let ids = db_documents::readable_by(db, person)?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
@@ -154,7 +154,7 @@ pub fn readable_documents(db: &Connection, person: &str) -> rusqlite::Result<Vec
 /// The peer id a client announces is ignored on purpose: anyone can write any peer id into a
 /// `join` message, so only the authenticated connection counts.
 pub struct AccessPolicy {
-    db: Connection,
+    db: Db,
     people: HashMap<ConnectionId, String>,
 }
 
@@ -165,7 +165,7 @@ impl std::fmt::Debug for AccessPolicy {
 }
 
 impl AccessPolicy {
-    pub fn new(db: Connection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db, people: HashMap::new() }
     }
 
@@ -180,7 +180,7 @@ impl AccessPolicy {
 
     fn access(&self, connection: ConnectionId, doc: &DocumentId) -> Access {
         let Some(person) = self.people.get(&connection) else { return Access::None };
-        let answer = || -> rusqlite::Result<Access> {
+        let answer = || -> crate::storage::DbResult<Access> {
             let id = doc.to_string();
             Ok(match claim_of(&self.db, &id)? {
                 Some(claim) => access_to(&self.db, person, &claim)?,
@@ -246,54 +246,62 @@ mod tests {
 
     #[test]
     fn audiences_give_the_access_the_design_promises() {
-        let (_dir, db) = crate::storage::scratch();
-        let program = create_program(&db, Some("prog"), "P").unwrap();
-        let coordinator = add_person(&db, Some("c"), "c@x.example", "C", None).unwrap().id;
-        let mentor = add_person(&db, Some("m"), "m@x.example", "M", None).unwrap().id;
-        let associate = add_person(&db, Some("a"), "a@x.example", "A", None).unwrap().id;
-        set_membership(&db, &program, &coordinator, Role::Coordinator).unwrap();
-        set_membership(&db, &program, &mentor, Role::Mentor).unwrap();
-        set_membership(&db, &program, &associate, Role::Associate).unwrap();
-        add_pair(&db, &program, Some("pair-1"), &mentor, &associate, None).unwrap();
-        let id = |n: u8| DocumentId::from_bytes([n; 16]).to_string();
-        let pair = Audience::Pair { pair_id: "pair-1".into() };
-        let whole = Audience::Program { program_id: program.clone() };
-        claim(&db, &mentor, &id(1), &Audience::Private, 0).unwrap();
-        claim(&db, &mentor, &id(2), &pair, 0).unwrap();
-        claim(&db, &coordinator, &id(3), &whole, 0).unwrap();
-        let table = [
-            (&mentor, 1, Access::Write),
-            (&associate, 1, Access::None),
-            (&coordinator, 1, Access::None),
-            (&mentor, 2, Access::Write),
-            (&associate, 2, Access::Write),
-            (&coordinator, 2, Access::None),
-            (&mentor, 3, Access::Read),
-            (&associate, 3, Access::Read),
-            (&coordinator, 3, Access::Write),
-            (&mentor, 4, Access::None),
-        ];
-        for (person, doc, expected) in table {
-            assert_eq!(access(&db, person, &id(doc)).unwrap(), expected, "{person} on document {doc}");
-        }
-        assert!(matches!(claim(&db, &coordinator, &id(5), &pair, 0), Err(AccountError::Forbidden(_))));
-        assert!(matches!(claim(&db, &mentor, &id(5), &whole, 0), Err(AccountError::Forbidden(_))));
-        assert!(matches!(
-            claim(&db, &associate, &id(2), &Audience::Private, 0),
-            Err(AccountError::Conflict(_))
-        ));
-        assert!(matches!(
-            claim(&db, &mentor, "nonsense", &Audience::Private, 0),
-            Err(AccountError::Invalid(_))
-        ));
-        assert_eq!(access(&db, &coordinator, &id(5)).unwrap(), Access::None, "refused claims record nothing");
+        crate::storage::on_each_backend(|db| {
+            let program = create_program(db, Some("prog"), "P").unwrap();
+            let coordinator = add_person(db, Some("c"), "c@x.example", "C", None).unwrap().id;
+            let mentor = add_person(db, Some("m"), "m@x.example", "M", None).unwrap().id;
+            let associate = add_person(db, Some("a"), "a@x.example", "A", None).unwrap().id;
+            set_membership(db, &program, &coordinator, Role::Coordinator).unwrap();
+            set_membership(db, &program, &mentor, Role::Mentor).unwrap();
+            set_membership(db, &program, &associate, Role::Associate).unwrap();
+            add_pair(db, &program, Some("pair-1"), &mentor, &associate, None).unwrap();
+            let id = |n: u8| DocumentId::from_bytes([n; 16]).to_string();
+            let pair = Audience::Pair { pair_id: "pair-1".into() };
+            let whole = Audience::Program { program_id: program.clone() };
+            claim(db, &mentor, &id(1), &Audience::Private, 0).unwrap();
+            claim(db, &mentor, &id(2), &pair, 0).unwrap();
+            claim(db, &coordinator, &id(3), &whole, 0).unwrap();
+            let table = [
+                (&mentor, 1, Access::Write),
+                (&associate, 1, Access::None),
+                (&coordinator, 1, Access::None),
+                (&mentor, 2, Access::Write),
+                (&associate, 2, Access::Write),
+                (&coordinator, 2, Access::None),
+                (&mentor, 3, Access::Read),
+                (&associate, 3, Access::Read),
+                (&coordinator, 3, Access::Write),
+                (&mentor, 4, Access::None),
+            ];
+            for (person, doc, expected) in table {
+                assert_eq!(access(db, person, &id(doc)).unwrap(), expected, "{person} on document {doc}");
+            }
+            assert!(matches!(claim(db, &coordinator, &id(5), &pair, 0), Err(AccountError::Forbidden(_))));
+            assert!(matches!(claim(db, &mentor, &id(5), &whole, 0), Err(AccountError::Forbidden(_))));
+            assert!(matches!(
+                claim(db, &associate, &id(2), &Audience::Private, 0),
+                Err(AccountError::Conflict(_))
+            ));
+            assert!(matches!(
+                claim(db, &mentor, "nonsense", &Audience::Private, 0),
+                Err(AccountError::Invalid(_))
+            ));
+            assert_eq!(
+                access(db, &coordinator, &id(5)).unwrap(),
+                Access::None,
+                "refused claims record nothing"
+            );
 
-        // A provisional claim can be widened once, by its owner only.
-        assert!(claim_if_unclaimed(&db, &mentor, &DocumentId::from_bytes([6; 16]), 0).unwrap());
-        assert!(matches!(claim(&db, &associate, &id(6), &pair, 0), Err(AccountError::Conflict(_))));
-        claim(&db, &mentor, &id(6), &pair, 0).unwrap();
-        assert_eq!(access(&db, &associate, &id(6)).unwrap(), Access::Write);
-        assert!(matches!(claim(&db, &mentor, &id(6), &Audience::Private, 0), Err(AccountError::Conflict(_))));
+            // A provisional claim can be widened once, by its owner only.
+            assert!(claim_if_unclaimed(db, &mentor, &DocumentId::from_bytes([6; 16]), 0).unwrap());
+            assert!(matches!(claim(db, &associate, &id(6), &pair, 0), Err(AccountError::Conflict(_))));
+            claim(db, &mentor, &id(6), &pair, 0).unwrap();
+            assert_eq!(access(db, &associate, &id(6)).unwrap(), Access::Write);
+            assert!(matches!(
+                claim(db, &mentor, &id(6), &Audience::Private, 0),
+                Err(AccountError::Conflict(_))
+            ));
+        });
     }
 
     /// Regression: a share made offline reconnects with its claim call and its first sync at the
@@ -301,45 +309,47 @@ mod tests {
     /// `UNIQUE constraint failed: documents.id` (an HTTP 500) in 3 of 4 reconnects.
     #[test]
     fn a_claim_racing_the_first_sync_of_the_same_document_succeeds() {
-        let (dir, db) = crate::storage::scratch();
-        let program = create_program(&db, Some("prog"), "P").unwrap();
-        let mentor = add_person(&db, Some("m"), "m@x.example", "M", None).unwrap().id;
-        let associate = add_person(&db, Some("a"), "a@x.example", "A", None).unwrap().id;
-        set_membership(&db, &program, &mentor, Role::Mentor).unwrap();
-        set_membership(&db, &program, &associate, Role::Associate).unwrap();
-        add_pair(&db, &program, Some("pair-1"), &mentor, &associate, None).unwrap();
-        let pair = Audience::Pair { pair_id: "pair-1".into() };
-        let path = dir.path().join(crate::storage::DATABASE_FILE);
-        let rounds = 300u16;
-        let start = std::sync::Arc::new(std::sync::Barrier::new(2));
-        // The engine thread's claim on first sync, on its own connection as on the relay.
-        let sync = {
-            let (start, mentor, path) = (start.clone(), mentor.clone(), path.clone());
-            std::thread::spawn(move || {
-                let db = crate::storage::open_connection(&path).unwrap();
-                for n in 0..rounds {
-                    start.wait();
-                    claim_if_unclaimed(&db, &mentor, &race_id(n), 0).unwrap();
+        for (_scratch, location) in crate::storage::scratch_locations() {
+            let db = crate::storage::Storage::open(&location).unwrap().connect().unwrap();
+            println!("--- on {:?}", db.backend());
+            let program = create_program(&db, Some("prog"), "P").unwrap();
+            let mentor = add_person(&db, Some("m"), "m@x.example", "M", None).unwrap().id;
+            let associate = add_person(&db, Some("a"), "a@x.example", "A", None).unwrap().id;
+            set_membership(&db, &program, &mentor, Role::Mentor).unwrap();
+            set_membership(&db, &program, &associate, Role::Associate).unwrap();
+            add_pair(&db, &program, Some("pair-1"), &mentor, &associate, None).unwrap();
+            let pair = Audience::Pair { pair_id: "pair-1".into() };
+            let rounds = 300u16;
+            let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+            // The engine thread's claim on first sync, on its own connection as on the relay.
+            let sync = {
+                let (start, mentor, location) = (start.clone(), mentor.clone(), location.clone());
+                std::thread::spawn(move || {
+                    let db = crate::storage::connect(&location).unwrap();
+                    for n in 0..rounds {
+                        start.wait();
+                        claim_if_unclaimed(&db, &mentor, &race_id(n), 0).unwrap();
+                    }
+                })
+            };
+            let mut failures = Vec::new();
+            for n in 0..rounds {
+                start.wait();
+                if let Err(error) = claim(&db, &mentor, &race_id(n).to_string(), &pair, 0) {
+                    failures.push(error.to_string());
                 }
-            })
-        };
-        let mut failures = Vec::new();
-        for n in 0..rounds {
-            start.wait();
-            if let Err(error) = claim(&db, &mentor, &race_id(n).to_string(), &pair, 0) {
-                failures.push(error.to_string());
             }
-        }
-        sync.join().unwrap();
-        assert_eq!(
-            failures.len(),
-            0,
-            "every claim call succeeds, whichever claim came first: {:?}",
-            failures.first()
-        );
-        for n in 0..rounds {
-            let standing = claim_of(&db, &race_id(n).to_string()).unwrap().unwrap();
-            assert_eq!((standing.audience, standing.provisional), (pair.clone(), false), "document {n}");
+            sync.join().unwrap();
+            assert_eq!(
+                failures.len(),
+                0,
+                "every claim call succeeds, whichever claim came first: {:?}",
+                failures.first()
+            );
+            for n in 0..rounds {
+                let standing = claim_of(&db, &race_id(n).to_string()).unwrap().unwrap();
+                assert_eq!((standing.audience, standing.provisional), (pair.clone(), false), "document {n}");
+            }
         }
     }
 
@@ -351,22 +361,26 @@ mod tests {
 
     #[test]
     fn claiming_a_document_again_for_the_same_audience_succeeds_and_changes_nothing() {
-        let (_dir, db) = crate::storage::scratch();
-        let program = create_program(&db, Some("prog"), "P").unwrap();
-        let mentor = add_person(&db, Some("m"), "m@x.example", "M", None).unwrap().id;
-        let associate = add_person(&db, Some("a"), "a@x.example", "A", None).unwrap().id;
-        set_membership(&db, &program, &mentor, Role::Mentor).unwrap();
-        set_membership(&db, &program, &associate, Role::Associate).unwrap();
-        add_pair(&db, &program, Some("pair-1"), &mentor, &associate, None).unwrap();
-        let pair = Audience::Pair { pair_id: "pair-1".into() };
-        let id = DocumentId::from_bytes([9; 16]).to_string();
-        let first = claim(&db, &mentor, &id, &pair, 10).unwrap();
-        // A device that did not hear the first answer (the network dropped) asks again.
-        assert_eq!(claim(&db, &mentor, &id, &pair, 20).unwrap(), first);
-        assert!(!claim_if_unclaimed(&db, &mentor, &DocumentId::from_bytes([9; 16]), 30).unwrap());
-        assert_eq!(claim_of(&db, &id).unwrap(), Some(first));
-        // Anything else is still refused: another audience, or someone else.
-        assert!(matches!(claim(&db, &mentor, &id, &Audience::Private, 40), Err(AccountError::Conflict(_))));
-        assert!(matches!(claim(&db, &associate, &id, &pair, 40), Err(AccountError::Conflict(_))));
+        crate::storage::on_each_backend(|db| {
+            let program = create_program(db, Some("prog"), "P").unwrap();
+            let mentor = add_person(db, Some("m"), "m@x.example", "M", None).unwrap().id;
+            let associate = add_person(db, Some("a"), "a@x.example", "A", None).unwrap().id;
+            set_membership(db, &program, &mentor, Role::Mentor).unwrap();
+            set_membership(db, &program, &associate, Role::Associate).unwrap();
+            add_pair(db, &program, Some("pair-1"), &mentor, &associate, None).unwrap();
+            let pair = Audience::Pair { pair_id: "pair-1".into() };
+            let id = DocumentId::from_bytes([9; 16]).to_string();
+            let first = claim(db, &mentor, &id, &pair, 10).unwrap();
+            // A device that did not hear the first answer (the network dropped) asks again.
+            assert_eq!(claim(db, &mentor, &id, &pair, 20).unwrap(), first);
+            assert!(!claim_if_unclaimed(db, &mentor, &DocumentId::from_bytes([9; 16]), 30).unwrap());
+            assert_eq!(claim_of(db, &id).unwrap(), Some(first));
+            // Anything else is still refused: another audience, or someone else.
+            assert!(matches!(
+                claim(db, &mentor, &id, &Audience::Private, 40),
+                Err(AccountError::Conflict(_))
+            ));
+            assert!(matches!(claim(db, &associate, &id, &pair, 40), Err(AccountError::Conflict(_))));
+        });
     }
 }

@@ -40,6 +40,9 @@ pub struct AdminArgs {
     /// The relay's data directory (as given to `tandem serve --data`).
     #[arg(long, env = "TANDEM_DATA", default_value = "./tandem-data")]
     pub data: PathBuf,
+    /// The relay's PostgreSQL database (as given to `tandem serve --database`), instead of --data.
+    #[arg(long, env = "TANDEM_DATABASE_URL", hide_env_values = true)]
+    pub database: Option<String>,
     #[command(subcommand)]
     pub command: AdminCommand,
 }
@@ -200,6 +203,25 @@ pub enum AdminCommand {
         #[arg(long)]
         by: Option<String>,
     },
+    /// Copy a SQLite deployment (the `tandem.sqlite3` in `--from`) into a new, empty PostgreSQL
+    /// database: every chunk, person, session, token and audience, in one transaction, then
+    /// checked table by table (rows and a SHA-256 of both sides). Stop the relay first, or copy
+    /// a `tandem admin backup` of it.
+    Copy {
+        /// The data directory of the SQLite deployment.
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL connection string to copy into.
+        #[arg(long)]
+        to: String,
+    },
+    /// Write a consistent copy of the SQLite database in `--data` to a new file, while the relay
+    /// keeps running (SQLite's online backup), checked against the database it copied.
+    Backup {
+        /// The file to write; never overwritten.
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Make a local certificate authority and an https certificate for the relay's host name,
     /// for a school network without a public name; prints how to trust the CA on iPad, Android
     /// and Chromebook, and how to start the relay with it. Needs no database.
@@ -220,9 +242,25 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
         write!(out, "{}", crate::tls::self_signed::instructions(&hosts[0], &written))?;
         return Ok(());
     }
+    match &args.command {
+        AdminCommand::Copy { from, to } => {
+            let tables = crate::storage::transfer::copy(from, to)?;
+            print_tables(out, "copied and checked", &tables)?;
+            return Ok(());
+        }
+        AdminCommand::Backup { to } => {
+            if args.database.is_some() {
+                anyhow::bail!("backup copies a SQLite data directory; back PostgreSQL up with pg_dump");
+            }
+            let tables = crate::storage::transfer::backup(&args.data, to)?;
+            print_tables(out, &format!("backed up to {} and checked", to.display()), &tables)?;
+            return Ok(());
+        }
+        _ => {}
+    }
     // Its own process, so its own instance of the relay's one clock; it stamps tokens and claims.
     let clock = Clock::system();
-    let storage = Storage::open_in(&args.data)?;
+    let storage = Storage::open(&crate::storage::Location::new(&args.data, args.database.as_deref()))?;
     let db = storage.connect()?;
     let person = |key: &str| accounts::person_by_id_or_email(&db, key).map(|p| p.id);
     match args.command {
@@ -340,7 +378,23 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
             let export = crate::export::person(&storage, &db, &subject, &actor, clock.now_ms())?;
             writeln!(out, "{}", serde_json::to_string_pretty(&export)?)?;
         }
-        AdminCommand::SelfSigned { .. } => unreachable!("handled before the database is opened"),
+        AdminCommand::SelfSigned { .. } | AdminCommand::Copy { .. } | AdminCommand::Backup { .. } => {
+            unreachable!("handled before the database is opened")
+        }
+    }
+    Ok(())
+}
+
+/// One line per table: its rows and digest, as both sides of a copy or backup agreed on them.
+fn print_tables(
+    out: &mut impl std::io::Write,
+    what: &str,
+    tables: &[crate::storage::transfer::TableSummary],
+) -> anyhow::Result<()> {
+    let rows: u64 = tables.iter().map(|t| t.rows).sum();
+    writeln!(out, "{what}: {} tables, {rows} rows", tables.len())?;
+    for table in tables {
+        writeln!(out, "{}\t{} rows\tsha256 {}", table.table, table.rows, table.sha256)?;
     }
     Ok(())
 }
@@ -363,7 +417,7 @@ mod tests {
 
     fn admin(data: &std::path::Path, command: AdminCommand) -> anyhow::Result<String> {
         let mut out = Vec::new();
-        run(AdminArgs { data: data.to_owned(), command }, &mut out)?;
+        run(AdminArgs { data: data.to_owned(), database: None, command }, &mut out)?;
         Ok(String::from_utf8(out).unwrap())
     }
 

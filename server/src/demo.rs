@@ -5,7 +5,7 @@
 //! can sign in as the mentor on one device and as the associate on another and see the same pair.
 //! Loading twice changes nothing: a data directory that already holds the demo is left as it is.
 
-use rusqlite::Connection;
+use crate::storage::Db;
 use tandem_core::{automerge::ActorId, model::UserId, sample};
 use tandem_sync::{DocumentId, StorageKey};
 
@@ -69,7 +69,7 @@ pub fn load(storage: &Storage, now_ms: i64) -> anyhow::Result<Vec<DemoSignIn>> {
     Ok(sign_ins)
 }
 
-fn setup_accounts(db: &Connection, demo: &sample::Demo, now_ms: i64) -> anyhow::Result<()> {
+fn setup_accounts(db: &Db, demo: &sample::Demo, now_ms: i64) -> anyhow::Result<()> {
     accounts::create_program(db, Some(PROGRAM_ID), "Riverside Teacher Residency")?;
     let people = people();
     for (id, email, name, role) in &people {

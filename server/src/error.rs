@@ -78,14 +78,14 @@ impl From<AccountError> for AppError {
             AccountError::Invalid(_) => StatusCode::BAD_REQUEST,
             AccountError::Forbidden(_) => StatusCode::FORBIDDEN,
             AccountError::Gone(_) => StatusCode::GONE,
-            AccountError::Sqlite(_) => return Self::internal(error),
+            AccountError::Database(_) => return Self::internal(error),
         };
         Self::new(status, error.to_string())
     }
 }
 
-impl From<rusqlite::Error> for AppError {
-    fn from(error: rusqlite::Error) -> Self {
+impl From<crate::storage::DbError> for AppError {
+    fn from(error: crate::storage::DbError) -> Self {
         Self::internal(error)
     }
 }

@@ -6,7 +6,6 @@
 //! line to the access record, which the export itself then lists.
 
 use automerge::AutoSerde;
-use rusqlite::Connection;
 use tandem_api::{AccessRecordLine, EXPORT_SCHEMA, Export, ExportedDocument};
 use tandem_sync::{DocumentId, StorageKey};
 
@@ -15,7 +14,7 @@ use crate::{
     accounts::{self, AccountError},
     purge,
     storage::{
-        Storage,
+        Db, Storage,
         purge::{self as db, RecordLine},
     },
 };
@@ -23,7 +22,7 @@ use crate::{
 /// Exports what the relay stores about the person `key` (email or id), as `actor`.
 pub fn person(
     storage: &Storage,
-    conn: &Connection,
+    conn: &Db,
     key: &str,
     actor: &str,
     now_ms: i64,
@@ -116,18 +115,24 @@ mod tests {
 
     #[test]
     fn an_export_holds_every_record_the_person_wrote_or_received_and_says_it_was_made() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_in(dir.path()).unwrap();
-        let conn = storage.connect().unwrap();
-        let program = create_program(&conn, Some("prog"), "P").unwrap();
+        for (_scratch, location) in crate::storage::scratch_locations() {
+            let storage = Storage::open(&location).unwrap();
+            let conn = storage.connect().unwrap();
+            println!("--- on {:?}", conn.backend());
+            export_holds_every_record(&storage, &conn);
+        }
+    }
+
+    fn export_holds_every_record(storage: &Storage, conn: &Db) {
+        let program = create_program(conn, Some("prog"), "P").unwrap();
         for (id, role) in
             [("m", Role::Mentor), ("a", Role::Associate), ("m2", Role::Mentor), ("a2", Role::Associate)]
         {
-            add_person(&conn, Some(id), &format!("{id}@x.example"), id, None).unwrap();
-            set_membership(&conn, &program, id, role).unwrap();
+            add_person(conn, Some(id), &format!("{id}@x.example"), id, None).unwrap();
+            set_membership(conn, &program, id, role).unwrap();
         }
-        add_pair(&conn, &program, Some("pair-1"), "m", "a", None).unwrap();
-        add_pair(&conn, &program, Some("pair-2"), "m2", "a2", None).unwrap();
+        add_pair(conn, &program, Some("pair-1"), "m", "a", None).unwrap();
+        add_pair(conn, &program, Some("pair-2"), "m2", "a2", None).unwrap();
         let pair = |p: &str| Audience::Pair { pair_id: p.into() };
         let id = |n: u8| DocumentId::from_bytes([n; 16]);
         // Written by the associate, received from the mentor, her private notes, another pair's.
@@ -138,11 +143,11 @@ mod tests {
             (id(4), "m2", pair("pair-2"), "someone else's record"),
         ];
         for (doc, owner, audience, text) in &docs {
-            access::claim(&conn, owner, &doc.to_string(), audience, 0).unwrap();
-            store(&storage, doc, text);
+            access::claim(conn, owner, &doc.to_string(), audience, 0).unwrap();
+            store(storage, doc, text);
         }
 
-        let export = person(&storage, &conn, "a@x.example", "m", 7).unwrap();
+        let export = person(storage, conn, "a@x.example", "m", 7).unwrap();
         let json = serde_json::to_string(&export).unwrap();
         let ids: Vec<&str> = export.documents.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(ids.len(), 3, "{ids:?}");

@@ -71,8 +71,10 @@ use crate::{
 /// Everything the relay needs to start, as the command line or a test gives it.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Directory holding the SQLite database; created when missing.
+    /// Directory holding the SQLite database; created when missing. Unused with `database`.
     pub data_dir: PathBuf,
+    /// A PostgreSQL connection string: everything goes there instead of SQLite in `data_dir`.
+    pub database: Option<String>,
     /// Directory holding the built web app (`index.html`, the wasm, the service worker).
     pub web_dir: PathBuf,
     /// Sync endpoint settings.
@@ -93,7 +95,7 @@ pub struct AppState {
     /// Set to `true` once to ask every WebSocket connection to close (graceful shutdown).
     pub shutdown: Arc<watch::Sender<bool>>,
     /// The accounts' own database connection (people, sessions, claims); statements are short.
-    pub accounts: Arc<Mutex<rusqlite::Connection>>,
+    pub accounts: Arc<Mutex<crate::storage::Db>>,
     pub auth: Arc<AuthConfig>,
     pub throttle: Arc<Throttle>,
     /// Proxies whose forwarding headers are believed ([`client_addr`]).
@@ -112,7 +114,8 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// Opens (or creates) the storage under `config.data_dir` and starts the sync engine, on the
+    /// Opens (or creates) the storage (`config.database`, else under `config.data_dir`) and starts
+    /// the sync engine, on the
     /// system's clock. Must run inside a tokio runtime.
     pub fn open(config: &Config) -> anyhow::Result<Self> {
         Self::open_with_clock(config, Clock::system())
@@ -121,7 +124,8 @@ impl AppState {
     /// [`AppState::open`] on a clock of the caller's: everything the relay stamps or expires
     /// reads this one.
     pub fn open_with_clock(config: &Config, clock: Clock) -> anyhow::Result<Self> {
-        let storage = Arc::new(Storage::open_in(&config.data_dir)?);
+        let location = crate::storage::Location::new(&config.data_dir, config.database.as_deref());
+        let storage = Arc::new(Storage::open(&location)?);
         let metrics = Arc::new(Metrics::default());
         let peer_id = format!("tandem-relay-{:016x}", rand::random::<u64>());
         let sync =

@@ -28,13 +28,15 @@ enum LogFormat {
     Json,
 }
 
+// One value per process, parsed once at startup: boxing the largest variant would save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the relay: sync endpoint, web app and health check, on one address.
     ///
     /// Stops cleanly on Ctrl-C or SIGTERM, finishing requests already under way. Log verbosity
     /// follows RUST_LOG (default: info).
-    Serve(Box<ServeArgs>),
+    Serve(ServeArgs),
     /// Set up programs, people, pairs, roles and access tokens in a data directory's database.
     Admin(tandem_server::admin::AdminArgs),
     /// A one-shot sync client for scripts: create, show or append to a document through a relay.
@@ -50,6 +52,10 @@ struct ServeArgs {
     /// Directory for the database (tandem.sqlite3); created when missing. Back this up.
     #[arg(long, env = "TANDEM_DATA", default_value = "./tandem-data")]
     data: PathBuf,
+    /// Keep everything in this PostgreSQL database instead of SQLite in --data, so several relays
+    /// can serve side by side (postgres://user:password@host:port/database).
+    #[arg(long, env = "TANDEM_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
     /// Directory of the built web app, as written by `cargo xtask dist`.
     #[arg(long, env = "TANDEM_WEB_DIR", default_value = "web/dist")]
     web_dir: PathBuf,
@@ -133,8 +139,9 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging(cli.log_format);
     match cli.command {
-        Command::Serve(args) => serve(*args).await,
-        // Blocking work (argon2, SQLite, the storage writer's reply), so off the async runtime.
+        Command::Serve(args) => serve(args).await,
+        // Blocking work (argon2, database statements, PostgreSQL's client too, the storage writer's
+        // reply), so off the async runtime.
         Command::Admin(args) => {
             tokio::task::spawn_blocking(move || tandem_server::admin::run(args, &mut std::io::stdout()))
                 .await?
@@ -171,7 +178,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         metrics_token: args.metrics_token.clone(),
         ..Default::default()
     };
-    let config = Config { data_dir: args.data, web_dir: args.web_dir, sync, auth, trusted_proxies };
+    let config = Config {
+        data_dir: args.data,
+        database: args.database,
+        web_dir: args.web_dir,
+        sync,
+        auth,
+        trusted_proxies,
+    };
     let state = AppState::open(&config)?;
     if args.demo {
         let storage = state.storage.clone();
@@ -184,7 +198,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             eprintln!("  {:<20} {} ({})", s.email, s.name, s.role.as_str());
         }
     }
-    tracing::info!(database = %state.storage.path().display(), web_dir = %config.web_dir.display(), "storage ready");
+    tracing::info!(database = %state.storage.location().describe(), web_dir = %config.web_dir.display(), "storage ready");
     let listener = bind(args.addr).await?;
     let addr = listener.local_addr()?;
     let Some(https) = https else {

@@ -38,6 +38,8 @@ pub struct Metrics {
     pub storage_errors: Counter,
     /// Connections closed because the peer broke the protocol.
     pub protocol_errors: Counter,
+    /// Other relays' announcements heard (PostgreSQL: one per document per commit elsewhere).
+    pub announcements: Counter,
 }
 
 impl Default for Metrics {
@@ -52,6 +54,7 @@ impl Default for Metrics {
             Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(0.0005, 2.0, 14));
         let storage_errors = Counter::default();
         let protocol_errors = Counter::default();
+        let announcements = Counter::default();
         registry.register("connections", "Open sync connections", connections.clone());
         registry.register("documents_loaded", "Documents held in memory", documents_loaded.clone());
         registry.register("messages", "Sync protocol messages", messages.clone());
@@ -67,6 +70,7 @@ impl Default for Metrics {
             "Connections closed for protocol violations",
             protocol_errors.clone(),
         );
+        registry.register("announcements", "Other relays' stored changes heard of", announcements.clone());
         Self {
             registry,
             connections,
@@ -76,6 +80,7 @@ impl Default for Metrics {
             sync_latency,
             storage_errors,
             protocol_errors,
+            announcements,
         }
     }
 }

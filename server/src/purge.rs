@@ -16,13 +16,12 @@
 //! Who may purge is the caller's rule (the console: a coordinator of the program; the command
 //! line: whoever can open the database).
 
-use rusqlite::Connection;
 use tandem_sync::{DocumentId, StorageKey};
 
 use crate::{
     accounts::{self, AccountError, Pair, Person},
     storage::{
-        self, Storage,
+        self, Db, Storage,
         purge::{self as db, AccountRows, DocumentRow, RecordLine},
     },
 };
@@ -74,7 +73,7 @@ pub struct Receipt {
 }
 
 /// The records of the person `key` (email or id): what they own and their pairs' documents.
-pub fn plan_person(storage: &Storage, db: &Connection, key: &str) -> Result<Plan, AccountError> {
+pub fn plan_person(storage: &Storage, db: &Db, key: &str) -> Result<Plan, AccountError> {
     let person = accounts::person_by_id_or_email(db, key)?;
     let rows = db::documents_of_person(db, &person.id)?;
     let account = db::account_rows(db, &person.id, &person.email)?;
@@ -86,14 +85,14 @@ pub fn plan_person(storage: &Storage, db: &Connection, key: &str) -> Result<Plan
 }
 
 /// The records of pair `pair_id`.
-pub fn plan_pair(storage: &Storage, db: &Connection, pair_id: &str) -> Result<Plan, AccountError> {
+pub fn plan_pair(storage: &Storage, db: &Db, pair_id: &str) -> Result<Plan, AccountError> {
     let pair = accounts::pair(db, pair_id)?;
     let rows = db::documents_of_pair(db, &pair.id)?;
     Ok(Plan { documents: describe_rows(storage, db, rows)?, account: None, subject: Subject::Pair(pair) })
 }
 
 /// Single documents, each of which must be claimed (a purged or unknown id is not found).
-pub fn plan_documents(storage: &Storage, db: &Connection, ids: &[DocumentId]) -> Result<Plan, AccountError> {
+pub fn plan_documents(storage: &Storage, db: &Db, ids: &[DocumentId]) -> Result<Plan, AccountError> {
     let mut rows = Vec::with_capacity(ids.len());
     for id in ids {
         let id = id.to_string();
@@ -107,7 +106,7 @@ pub fn plan_documents(storage: &Storage, db: &Connection, ids: &[DocumentId]) ->
 
 fn describe_rows(
     storage: &Storage,
-    db: &Connection,
+    db: &Db,
     rows: Vec<DocumentRow>,
 ) -> Result<Vec<PlannedDocument>, AccountError> {
     rows.into_iter()
@@ -182,12 +181,12 @@ impl Plan {
 /// Carries out `plan` as `actor` (a person's id, or [`COMMAND_LINE`]) and scrubs the database
 /// file. Refused, with nothing removed, when a person's or a pair's records changed since the
 /// plan was made (a new document appeared): the confirmation would not have named it.
-pub fn execute(db: &Connection, plan: &Plan, actor: &str, now_ms: i64) -> Result<Receipt, AccountError> {
-    // Deleted rows' bytes are overwritten with zeros as they are deleted, so they are out of the
-    // live pages even before the scrub rebuilds the file.
-    db.pragma_update(None, "secure_delete", true)?;
+pub fn execute(db: &Db, plan: &Plan, actor: &str, now_ms: i64) -> Result<Receipt, AccountError> {
+    // Deleted rows' bytes are overwritten with zeros as they are deleted (SQLite), so they are out
+    // of the live pages even before the scrub rebuilds the file.
+    db::secure_delete(db, true)?;
     let outcome = storage::atomically(db, |db| remove(db, plan, actor, now_ms));
-    db.pragma_update(None, "secure_delete", false)?;
+    db::secure_delete(db, false)?;
     let record_seq = outcome?;
     storage::scrub(db).map_err(|e| {
         AccountError::Invalid(format!("the records are purged, but cleaning the database file failed: {e}"))
@@ -195,7 +194,10 @@ pub fn execute(db: &Connection, plan: &Plan, actor: &str, now_ms: i64) -> Result
     Ok(Receipt { record_seq, documents: plan.documents.len(), bytes: plan.bytes() })
 }
 
-fn remove(db: &Connection, plan: &Plan, actor: &str, now_ms: i64) -> Result<i64, AccountError> {
+fn remove(db: &Db, plan: &Plan, actor: &str, now_ms: i64) -> Result<i64, AccountError> {
+    // First, before reading what stands: chunk writers and claims in flight finish, new ones wait
+    // until this commits (PostgreSQL; see `storage::purge::hold_tombstones`).
+    db::lock_tombstones(db)?;
     let now_rows = match &plan.subject {
         Subject::Person(p) => Some(db::documents_of_person(db, &p.id)?),
         Subject::Pair(p) => Some(db::documents_of_pair(db, &p.id)?),
@@ -270,21 +272,31 @@ mod tests {
         StorageKey::from_parts([id.to_string().as_str(), "incremental", hash]).unwrap()
     }
 
+    /// Runs `f` on a fresh storage of each backend, with a connection of its own.
+    fn on_each_storage(mut f: impl FnMut(&Storage, &Db)) {
+        for (_scratch, location) in storage::scratch_locations() {
+            let storage = Storage::open(&location).unwrap();
+            let db = storage.connect().unwrap();
+            println!("--- on {:?}", db.backend());
+            f(&storage, &db);
+        }
+    }
+
     #[test]
     fn a_purged_id_refuses_late_chunks_and_claims_and_tells_only_those_who_could_read_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_in(dir.path()).unwrap();
-        let db = storage.connect().unwrap();
-        let program = create_program(&db, Some("prog"), "P").unwrap();
+        on_each_storage(a_purged_id_refuses_late_chunks_and_claims);
+    }
+
+    fn a_purged_id_refuses_late_chunks_and_claims(storage: &Storage, db: &Db) {
+        let program = create_program(db, Some("prog"), "P").unwrap();
         for (id, role) in [("c", Role::Coordinator), ("m", Role::Mentor), ("a", Role::Associate)] {
-            add_person(&db, Some(id), &format!("{id}@x.example"), id, None).unwrap();
-            set_membership(&db, &program, id, role).unwrap();
+            add_person(db, Some(id), &format!("{id}@x.example"), id, None).unwrap();
+            set_membership(db, &program, id, role).unwrap();
         }
-        add_pair(&db, &program, Some("pair-1"), "m", "a", None).unwrap();
+        add_pair(db, &program, Some("pair-1"), "m", "a", None).unwrap();
         let (shared, draft) = (DocumentId::from_bytes([1; 16]), DocumentId::from_bytes([2; 16]));
-        access::claim(&db, "m", &shared.to_string(), &Audience::Pair { pair_id: "pair-1".into() }, 0)
-            .unwrap();
-        access::claim(&db, "m", &draft.to_string(), &Audience::Private, 0).unwrap();
+        access::claim(db, "m", &shared.to_string(), &Audience::Pair { pair_id: "pair-1".into() }, 0).unwrap();
+        access::claim(db, "m", &draft.to_string(), &Audience::Private, 0).unwrap();
         storage
             .write_blocking(vec![
                 Write::Put { key: key(&shared, "h1"), data: b"pair bytes".to_vec() },
@@ -292,10 +304,10 @@ mod tests {
             ])
             .unwrap();
 
-        let plan = plan_pair(&storage, &db, "pair-1").unwrap();
+        let plan = plan_pair(storage, db, "pair-1").unwrap();
         assert_eq!(plan.ids(), [shared.to_string()], "the mentor's private draft is not the pair's");
         assert_eq!(plan.bytes(), 10);
-        let receipt = execute(&db, &plan, "c", 5).unwrap();
+        let receipt = execute(db, &plan, "c", 5).unwrap();
         assert_eq!((receipt.documents, receipt.bytes), (1, 10));
 
         // A store the relay queued before the purge lands after it: nothing of it is kept.
@@ -303,36 +315,37 @@ mod tests {
         assert!(storage.load_range(&StorageKey::document_prefix(&shared)).unwrap().is_empty());
         assert_eq!(storage.load_range(&StorageKey::document_prefix(&draft)).unwrap().len(), 1);
         // Nobody may claim it again, nor see it, nor make it theirs by syncing it.
-        let again = access::claim(&db, "m", &shared.to_string(), &Audience::Private, 6).unwrap_err();
+        let again = access::claim(db, "m", &shared.to_string(), &Audience::Private, 6).unwrap_err();
         assert!(matches!(again, AccountError::Gone(_)), "{again}");
-        assert!(!access::claim_if_unclaimed(&db, "a", &shared, 6).unwrap());
-        assert_eq!(access::access(&db, "m", &shared.to_string()).unwrap(), Access::None);
+        assert!(!access::claim_if_unclaimed(db, "a", &shared, 6).unwrap());
+        assert_eq!(access::access(db, "m", &shared.to_string()).unwrap(), Access::None);
         // Whoever could read it is told (their devices delete it); the coordinator could not.
-        assert_eq!(db::notices_for(&db, "m").unwrap(), [shared.to_string()]);
-        assert_eq!(db::notices_for(&db, "a").unwrap(), [shared.to_string()]);
-        assert!(db::notices_for(&db, "c").unwrap().is_empty());
-        let lines = db::record_lines(&db, "purge").unwrap();
+        assert_eq!(db::notices_for(db, "m").unwrap(), [shared.to_string()]);
+        assert_eq!(db::notices_for(db, "a").unwrap(), [shared.to_string()]);
+        assert!(db::notices_for(db, "c").unwrap().is_empty());
+        let lines = db::record_lines(db, "purge").unwrap();
         assert_eq!(lines.len(), 1);
         assert_eq!((lines[0].seq, lines[0].actor.as_str(), lines[0].at_ms), (receipt.record_seq, "c", 5));
     }
 
     #[test]
     fn a_purge_whose_records_changed_since_its_confirmation_removes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_in(dir.path()).unwrap();
-        let db = storage.connect().unwrap();
-        let program = create_program(&db, Some("prog"), "P").unwrap();
-        add_person(&db, Some("m"), "m@x.example", "M", None).unwrap();
-        set_membership(&db, &program, "m", Role::Mentor).unwrap();
+        on_each_storage(a_purge_whose_records_changed_removes_nothing);
+    }
+
+    fn a_purge_whose_records_changed_removes_nothing(storage: &Storage, db: &Db) {
+        let program = create_program(db, Some("prog"), "P").unwrap();
+        add_person(db, Some("m"), "m@x.example", "M", None).unwrap();
+        set_membership(db, &program, "m", Role::Mentor).unwrap();
         let first = DocumentId::from_bytes([3; 16]);
-        access::claim(&db, "m", &first.to_string(), &Audience::Private, 0).unwrap();
-        let plan = plan_person(&storage, &db, "m@x.example").unwrap();
+        access::claim(db, "m", &first.to_string(), &Audience::Private, 0).unwrap();
+        let plan = plan_person(storage, db, "m@x.example").unwrap();
         assert_eq!(plan.account.unwrap().memberships, 1);
         // A new draft reaches the relay while the coordinator reads the confirmation.
-        access::claim(&db, "m", &DocumentId::from_bytes([4; 16]).to_string(), &Audience::Private, 1).unwrap();
-        let refused = execute(&db, &plan, COMMAND_LINE, 2).unwrap_err();
+        access::claim(db, "m", &DocumentId::from_bytes([4; 16]).to_string(), &Audience::Private, 1).unwrap();
+        let refused = execute(db, &plan, COMMAND_LINE, 2).unwrap_err();
         assert!(matches!(refused, AccountError::Conflict(_)), "{refused}");
-        assert_eq!(access::access(&db, "m", &first.to_string()).unwrap(), Access::Write);
-        assert!(db::record_lines(&db, "purge").unwrap().is_empty());
+        assert_eq!(access::access(db, "m", &first.to_string()).unwrap(), Access::Write);
+        assert!(db::record_lines(db, "purge").unwrap().is_empty());
     }
 }

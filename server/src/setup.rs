@@ -4,23 +4,23 @@
 //! on in the app. So a program set up only with `tandem admin` is ready on the first day.
 //!
 //! The relay itself never writes documents; this runs in `tandem admin`, beside a relay that may
-//! be running (SQLite lets both in, and the relay loads documents on demand).
+//! be running (SQLite lets both in, PostgreSQL serves many, and the relay loads documents on
+//! demand).
 
-use rusqlite::Connection;
 use tandem_core::{UserId, automerge::ActorId, model::Timestamp};
 use tandem_sync::{DocumentId, StorageKey};
 
 use crate::{
     access::{self, Audience},
     accounts::{self, Role},
-    storage::{Storage, Write, documents as db_documents},
+    storage::{Db, Storage, Write, documents as db_documents},
 };
 
 /// Writes and claims the program document of `program_id` unless it has one. `coordinator` must
 /// coordinate the program; the document's first change is theirs. Returns the new document's id.
 pub fn ensure_program_document(
     storage: &Storage,
-    db: &Connection,
+    db: &Db,
     program_id: &str,
     coordinator: &str,
     now_ms: i64,

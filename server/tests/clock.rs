@@ -27,6 +27,7 @@ fn relay(dir: &tempfile::TempDir) -> (Router, Arc<AtomicI64>) {
     let read = now.clone();
     let config = Config {
         data_dir: dir.path().join("data"),
+        database: None,
         web_dir: dir.path().join("web"),
         sync: SyncConfig::default(),
         auth: AuthConfig { session_lifetime: Duration::from_secs(60), ..AuthConfig::default() },

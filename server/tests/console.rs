@@ -21,7 +21,7 @@ const PASSWORD: &str = "long enough pw";
 
 fn admin(data: &std::path::Path, command: AdminCommand) -> String {
     let mut out = Vec::new();
-    admin::run(AdminArgs { data: data.to_owned(), command }, &mut out).unwrap();
+    admin::run(AdminArgs { data: data.to_owned(), database: None, command }, &mut out).unwrap();
     String::from_utf8(out).unwrap().trim().to_owned()
 }
 
@@ -74,6 +74,7 @@ fn setup() -> Setup {
     add_person(&data, "south", "other@school.example", "Sam Other", RoleArg::Coordinator);
     let config = Config {
         data_dir: data,
+        database: None,
         web_dir: dir.path().join("web"),
         sync: SyncConfig::default(),
         auth: AuthConfig::default(),

@@ -18,6 +18,7 @@ async fn start_relay(auth: AuthConfig, trusted_proxies: TrustedProxies) -> Relay
     std::fs::write(dir.path().join("web/index.html"), "<!doctype html><title>t</title>").unwrap();
     let config = Config {
         data_dir: dir.path().join("data"),
+        database: None,
         web_dir: dir.path().join("web"),
         sync: SyncConfig::default(),
         auth,

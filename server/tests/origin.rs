@@ -25,6 +25,7 @@ async fn relay(auth: AuthConfig) -> Relay {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
         data_dir: dir.path().join("data"),
+        database: None,
         web_dir: dir.path().join("web"),
         sync: SyncConfig::default(),
         auth,

@@ -48,6 +48,7 @@ async fn relay(keepalive: Duration) -> Relay {
     let read = now.clone();
     let config = Config {
         data_dir: dir.path().join("data"),
+        database: None,
         web_dir: dir.path().join("web"),
         sync: SyncConfig { keepalive, ..SyncConfig::default() },
         auth: AuthConfig { session_lifetime: Duration::from_secs(60), ..AuthConfig::default() },

@@ -122,14 +122,31 @@ impl Relay {
     }
 }
 
+/// Where `tandem admin` finds the relay's database.
+#[derive(Debug, Clone, Copy)]
+pub enum Database<'a> {
+    /// SQLite in a data directory (`--data`).
+    Directory(&'a Path),
+    /// PostgreSQL (`--database`).
+    Postgres(&'a str),
+}
+
 /// Runs `tandem admin --data <data_dir> <args>`, with `stdin` as its standard input; returns what
 /// it printed, trimmed, or fails with what it said on standard error.
 pub fn admin(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> anyhow::Result<String> {
+    admin_in(Database::Directory(data_dir), args, stdin)
+}
+
+/// [`admin`] against either database.
+pub fn admin_in(database: Database<'_>, args: &[&str], stdin: Option<&str>) -> anyhow::Result<String> {
     use std::io::Write;
-    let mut child = Command::new(tandem_binary())
-        .arg("admin")
-        .arg("--data")
-        .arg(data_dir)
+    let mut command = Command::new(tandem_binary());
+    command.arg("admin");
+    match database {
+        Database::Directory(dir) => command.arg("--data").arg(dir),
+        Database::Postgres(url) => command.arg("--database").arg(url),
+    };
+    let mut child = command
         .args(args)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())

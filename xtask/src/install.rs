@@ -22,13 +22,15 @@ pub fn for_build(root: &Path) -> anyhow::Result<()> {
 
 /// Everything `cargo xtask test` needs: the build's tools plus Chromium and its driver,
 /// `certutil` (the https browser test makes Chromium trust its test CA through an NSS database),
-/// and pebble (the test-only ACME server the relay's ACME certificates are tested against).
+/// Debian's PostgreSQL server (the tests start it themselves: `tandem-testdb`), and pebble (the
+/// test-only ACME server the relay's ACME certificates are tested against).
 pub fn for_tests(root: &Path) -> anyhow::Result<()> {
     for_build(root)?;
     debian_packages(&[
         ("/usr/bin/chromium", "chromium"),
         ("/usr/bin/chromedriver", "chromium-driver"),
         ("/usr/bin/certutil", "libnss3-tools"),
+        ("/usr/bin/pg_ctlcluster", "postgresql"),
         ("/usr/bin/pebble", "pebble"),
     ])
 }

@@ -9,10 +9,11 @@
 //!   someone who exists: a coordinator never sees whether an email is taken, never reads
 //!   another program's person's email, and cannot seat them without their consent.
 
-use rusqlite::Connection;
-
 use super::{AccountError, Person, Result, Role, check_name, passwords, people, programs, sessions};
-use crate::storage::accounts::{self as db_accounts, InvitationRow};
+use crate::storage::{
+    Db,
+    accounts::{self as db_accounts, InvitationRow},
+};
 
 /// How long an invitation lasts unless the coordinator says otherwise.
 pub const DEFAULT_INVITATION_LIFETIME_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -33,7 +34,7 @@ pub type Invitation = InvitationRow;
 /// Makes an invitation to `program_id` for `email` (named `name`) with `role`, by `by` at `now_ms`.
 #[allow(clippy::too_many_arguments)]
 pub fn invite(
-    db: &Connection,
+    db: &Db,
     program_id: &str,
     email: &str,
     name: &str,
@@ -69,7 +70,7 @@ fn gone() -> AccountError {
 
 /// The invitation `secret` names, if it can still be taken at `now_ms`. Unknown, used and
 /// expired links are all answered alike, so a guessed link learns nothing.
-pub fn invitation(db: &Connection, secret: &str, now_ms: i64) -> Result<Invitation> {
+pub fn invitation(db: &Db, secret: &str, now_ms: i64) -> Result<Invitation> {
     if secret.is_empty() || secret.len() > 200 {
         return Err(gone());
     }
@@ -82,7 +83,7 @@ pub fn invitation(db: &Connection, secret: &str, now_ms: i64) -> Result<Invitati
 /// Takes the invitation: creates the person with `password` (a new email) or checks it is the
 /// existing account's own password, gives them the role, and uses the link up. Run inside one
 /// transaction ([`crate::storage::atomically`]) so a failure keeps nothing.
-pub fn accept(db: &Connection, secret: &str, password: &str, now_ms: i64) -> Result<Person> {
+pub fn accept(db: &Db, secret: &str, password: &str, now_ms: i64) -> Result<Person> {
     let invitation = invitation(db, secret, now_ms)?;
     let person = match people::find_person_by_email(db, &invitation.email)? {
         Some(existing) => {
@@ -116,43 +117,50 @@ mod tests {
 
     #[test]
     fn an_invitation_works_once_and_not_after_it_expires() {
-        let (_dir, db) = crate::storage::scratch();
-        let program = create_program(&db, Some("north"), "North").unwrap();
-        let coordinator = add_person(&db, Some("u-c"), "c@x.example", "C", None).unwrap().id;
-        set_membership(&db, &program, &coordinator, Role::Coordinator).unwrap();
-        let link =
-            invite(&db, &program, "New@X.example ", "Mei", Role::Associate, &coordinator, 0, DAY).unwrap();
-        assert_eq!(invitation(&db, &link.secret, 0).unwrap().email, "new@x.example");
-        assert!(matches!(accept(&db, &link.secret, "short", 1), Err(AccountError::Invalid(_))));
-        let mei = accept(&db, &link.secret, "a long enough password", 1).unwrap();
-        assert_eq!(role_in(&db, &program, &mei.id).unwrap(), Some(Role::Associate));
-        assert!(matches!(accept(&db, &link.secret, "a long enough password", 2), Err(AccountError::Gone(_))));
+        crate::storage::on_each_backend(|db| {
+            let program = create_program(db, Some("north"), "North").unwrap();
+            let coordinator = add_person(db, Some("u-c"), "c@x.example", "C", None).unwrap().id;
+            set_membership(db, &program, &coordinator, Role::Coordinator).unwrap();
+            let link =
+                invite(db, &program, "New@X.example ", "Mei", Role::Associate, &coordinator, 0, DAY).unwrap();
+            assert_eq!(invitation(db, &link.secret, 0).unwrap().email, "new@x.example");
+            assert!(matches!(accept(db, &link.secret, "short", 1), Err(AccountError::Invalid(_))));
+            let mei = accept(db, &link.secret, "a long enough password", 1).unwrap();
+            assert_eq!(role_in(db, &program, &mei.id).unwrap(), Some(Role::Associate));
+            assert!(matches!(
+                accept(db, &link.secret, "a long enough password", 2),
+                Err(AccountError::Gone(_))
+            ));
 
-        let late = invite(&db, &program, "late@x.example", "L", Role::Mentor, &coordinator, 0, DAY).unwrap();
-        assert!(matches!(invitation(&db, &late.secret, DAY), Err(AccountError::Gone(_))), "expired");
-        assert!(matches!(invitation(&db, "not a link", 0), Err(AccountError::Gone(_))), "unknown, alike");
+            let late =
+                invite(db, &program, "late@x.example", "L", Role::Mentor, &coordinator, 0, DAY).unwrap();
+            assert!(matches!(invitation(db, &late.secret, DAY), Err(AccountError::Gone(_))), "expired");
+            assert!(matches!(invitation(db, "not a link", 0), Err(AccountError::Gone(_))), "unknown, alike");
+        });
     }
 
     #[test]
     fn someone_who_has_an_account_joins_only_with_their_own_password() {
-        let (_dir, db) = crate::storage::scratch();
-        let north = create_program(&db, Some("north"), "North").unwrap();
-        let south = create_program(&db, Some("south"), "South").unwrap();
-        let grace =
-            add_person(&db, Some("u-g"), "grace@x.example", "Grace", Some("graces own password")).unwrap();
-        set_membership(&db, &south, &grace.id, Role::Mentor).unwrap();
-        let coordinator = add_person(&db, Some("u-c"), "c@x.example", "C", None).unwrap().id;
-        set_membership(&db, &north, &coordinator, Role::Coordinator).unwrap();
-        let link = invite(&db, &north, "grace@x.example", "G", Role::Mentor, &coordinator, 0, DAY).unwrap();
-        let refused = accept(&db, &link.secret, "a password chosen by someone else", 1).unwrap_err();
-        assert!(matches!(refused, AccountError::Forbidden(_)), "{refused}");
-        assert_eq!(role_in(&db, &north, &grace.id).unwrap(), None, "not enrolled");
-        let joined = accept(&db, &link.secret, "graces own password", 1).unwrap();
-        assert_eq!(
-            (joined.id.as_str(), joined.name.as_str()),
-            ("u-g", "Grace"),
-            "the same account, its own name"
-        );
-        assert_eq!(role_in(&db, &north, &grace.id).unwrap(), Some(Role::Mentor));
+        crate::storage::on_each_backend(|db| {
+            let north = create_program(db, Some("north"), "North").unwrap();
+            let south = create_program(db, Some("south"), "South").unwrap();
+            let grace =
+                add_person(db, Some("u-g"), "grace@x.example", "Grace", Some("graces own password")).unwrap();
+            set_membership(db, &south, &grace.id, Role::Mentor).unwrap();
+            let coordinator = add_person(db, Some("u-c"), "c@x.example", "C", None).unwrap().id;
+            set_membership(db, &north, &coordinator, Role::Coordinator).unwrap();
+            let link =
+                invite(db, &north, "grace@x.example", "G", Role::Mentor, &coordinator, 0, DAY).unwrap();
+            let refused = accept(db, &link.secret, "a password chosen by someone else", 1).unwrap_err();
+            assert!(matches!(refused, AccountError::Forbidden(_)), "{refused}");
+            assert_eq!(role_in(db, &north, &grace.id).unwrap(), None, "not enrolled");
+            let joined = accept(db, &link.secret, "graces own password", 1).unwrap();
+            assert_eq!(
+                (joined.id.as_str(), joined.name.as_str()),
+                ("u-g", "Grace"),
+                "the same account, its own name"
+            );
+            assert_eq!(role_in(db, &north, &grace.id).unwrap(), Some(Role::Mentor));
+        });
     }
 }

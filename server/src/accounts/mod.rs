@@ -1,6 +1,6 @@
 //! People, programs, cohorts, mentoring pairs and roles; passwords, sessions and access tokens.
 //!
-//! Everything here is plain functions over a `rusqlite::Connection`, so the HTTP API
+//! Everything here is plain functions over a [`crate::storage::Db`] (either backend), so the HTTP API
 //! ([`crate::api`]), `tandem admin` and the demo loader share one set of rules. The rules live
 //! here; the statements live in [`crate::storage::accounts`]. Secrets are never stored: passwords
 //! as argon2id hashes, session and access tokens as their SHA-256.
@@ -65,7 +65,7 @@ pub enum AccountError {
     #[error("{0}")]
     Gone(String),
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Database(#[from] crate::storage::DbError),
 }
 
 pub type Result<T, E = AccountError> = std::result::Result<T, E>;

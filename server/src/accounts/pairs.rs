@@ -1,6 +1,6 @@
 //! Mentoring pairs: a mentor and an associate of one program, either seat possibly empty.
 
-use rusqlite::Connection;
+use crate::storage::Db;
 
 use super::{AccountError, Pair, Result, Role, check_id, new_id, programs};
 use crate::storage::accounts as db_accounts;
@@ -22,7 +22,7 @@ impl Seat {
     }
 }
 
-fn require_seat(db: &Connection, program_id: &str, person_id: &str, seat: Seat) -> Result<()> {
+fn require_seat(db: &Db, program_id: &str, person_id: &str, seat: Seat) -> Result<()> {
     let role = seat.role();
     match programs::role_in(db, program_id, person_id)? {
         Some(r) if r == role => Ok(()),
@@ -41,7 +41,7 @@ fn require_seat(db: &Connection, program_id: &str, person_id: &str, seat: Seat) 
 /// Creates a mentoring pair. The mentor must be a mentor and the associate an associate of the
 /// program.
 pub fn add_pair(
-    db: &Connection,
+    db: &Db,
     program_id: &str,
     id: Option<&str>,
     mentor_id: &str,
@@ -73,20 +73,20 @@ pub fn add_pair(
     Ok(pair)
 }
 
-pub fn pair(db: &Connection, id: &str) -> Result<Pair> {
+pub fn pair(db: &Db, id: &str) -> Result<Pair> {
     db_accounts::pair(db, id)?.ok_or_else(|| AccountError::NotFound(format!("there is no pair {id:?}")))
 }
 
-pub fn pairs_of_program(db: &Connection, program_id: &str) -> Result<Vec<Pair>> {
+pub fn pairs_of_program(db: &Db, program_id: &str) -> Result<Vec<Pair>> {
     Ok(db_accounts::pairs_of_program(db, program_id)?)
 }
 
-pub fn pairs_of_person(db: &Connection, person_id: &str) -> Result<Vec<Pair>> {
+pub fn pairs_of_person(db: &Db, person_id: &str) -> Result<Vec<Pair>> {
     Ok(db_accounts::pairs_of_person(db, person_id)?)
 }
 
 /// Puts someone in a pair's seat, or empties it (`None`). Takes effect on live connections at once.
-pub fn set_pair_seat(db: &Connection, pair_id: &str, seat: Seat, person_id: Option<&str>) -> Result<Pair> {
+pub fn set_pair_seat(db: &Db, pair_id: &str, seat: Seat, person_id: Option<&str>) -> Result<Pair> {
     let current = pair(db, pair_id)?;
     if let Some(person_id) = person_id {
         require_seat(db, &current.program_id, person_id, seat)?;
@@ -102,20 +102,21 @@ mod tests {
 
     #[test]
     fn a_pair_needs_a_mentor_and_an_associate_of_its_program() {
-        let (_dir, db) = crate::storage::scratch();
-        let program = create_program(&db, Some("prog"), "P").unwrap();
-        let m = add_person(&db, None, "m@x.example", "M", None).unwrap();
-        let a = add_person(&db, None, "a@x.example", "A", None).unwrap();
-        set_membership(&db, &program, &m.id, Role::Mentor).unwrap();
-        let error = add_pair(&db, &program, None, &m.id, &a.id, None).unwrap_err();
-        assert!(error.to_string().contains("must be an associate"), "{error}");
-        set_membership(&db, &program, &a.id, Role::Associate).unwrap();
-        let pair = add_pair(&db, &program, Some("pair-1"), &m.id, &a.id, None).unwrap();
-        assert!(matches!(
-            add_pair(&db, &program, Some("pair-1"), &m.id, &a.id, None),
-            Err(AccountError::Conflict(_))
-        ));
-        remove_membership(&db, &program, &a.id).unwrap();
-        assert_eq!(super::pair(&db, &pair.id).unwrap().associate_id, None);
+        crate::storage::on_each_backend(|db| {
+            let program = create_program(db, Some("prog"), "P").unwrap();
+            let m = add_person(db, None, "m@x.example", "M", None).unwrap();
+            let a = add_person(db, None, "a@x.example", "A", None).unwrap();
+            set_membership(db, &program, &m.id, Role::Mentor).unwrap();
+            let error = add_pair(db, &program, None, &m.id, &a.id, None).unwrap_err();
+            assert!(error.to_string().contains("must be an associate"), "{error}");
+            set_membership(db, &program, &a.id, Role::Associate).unwrap();
+            let pair = add_pair(db, &program, Some("pair-1"), &m.id, &a.id, None).unwrap();
+            assert!(matches!(
+                add_pair(db, &program, Some("pair-1"), &m.id, &a.id, None),
+                Err(AccountError::Conflict(_))
+            ));
+            remove_membership(db, &program, &a.id).unwrap();
+            assert_eq!(super::pair(db, &pair.id).unwrap().associate_id, None);
+        });
     }
 }

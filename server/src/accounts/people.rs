@@ -1,6 +1,6 @@
 //! Adding and finding people.
 
-use rusqlite::Connection;
+use crate::storage::Db;
 
 use super::{AccountError, Person, Result, check_id, check_name, email_key, new_id, passwords};
 use crate::storage::accounts as db_accounts;
@@ -15,7 +15,7 @@ pub(super) fn check_email(email: &str) -> Result<String> {
 
 /// Adds a person; `password` may be `None` for someone who will only use access tokens.
 pub fn add_person(
-    db: &Connection,
+    db: &Db,
     id: Option<&str>,
     email: &str,
     name: &str,
@@ -39,17 +39,17 @@ pub fn add_person(
     Ok(person)
 }
 
-pub fn find_person_by_email(db: &Connection, email: &str) -> Result<Option<Person>> {
+pub fn find_person_by_email(db: &Db, email: &str) -> Result<Option<Person>> {
     Ok(db_accounts::person_by_email(db, &email_key(email))?)
 }
 
-pub fn person(db: &Connection, id: &str) -> Result<Person> {
+pub fn person(db: &Db, id: &str) -> Result<Person> {
     db_accounts::person_by_id(db, id)?
         .ok_or_else(|| AccountError::NotFound(format!("there is no person {id:?}")))
 }
 
 /// Finds a person by id or by email (the command line accepts either).
-pub fn person_by_id_or_email(db: &Connection, key: &str) -> Result<Person> {
+pub fn person_by_id_or_email(db: &Db, key: &str) -> Result<Person> {
     if key.contains('@') {
         find_person_by_email(db, key)?
             .ok_or_else(|| AccountError::NotFound(format!("there is no person with the email {key}")))

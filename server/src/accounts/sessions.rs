@@ -3,7 +3,7 @@
 //! A session is 32 random bytes the client holds (in the cookie); the database keeps only their
 //! SHA-256, so a copy of the database lets nobody sign in as anyone.
 
-use rusqlite::Connection;
+use crate::storage::Db;
 use sha2::{Digest, Sha256};
 
 use super::{AccountError, Person, Result, email_key, passwords, person};
@@ -23,7 +23,7 @@ pub fn secret_hash(secret: &str) -> String {
 
 /// The person whose email and password these are, or `None`. Always runs one argon2
 /// verification, so answers take as long whether or not the email exists.
-pub fn check_sign_in(db: &Connection, email: &str, password: &str) -> Result<Option<Person>> {
+pub fn check_sign_in(db: &Db, email: &str, password: &str) -> Result<Option<Person>> {
     let found = db_accounts::person_and_password_by_email(db, &email_key(email))?;
     let hash = found.as_ref().and_then(|(_, hash)| hash.clone());
     let matches =
@@ -32,7 +32,7 @@ pub fn check_sign_in(db: &Connection, email: &str, password: &str) -> Result<Opt
 }
 
 /// Starts a session for a person; returns the secret for the cookie (only its hash is stored).
-pub fn create_session(db: &Connection, person_id: &str, now_ms: i64, lifetime_ms: i64) -> Result<String> {
+pub fn create_session(db: &Db, person_id: &str, now_ms: i64, lifetime_ms: i64) -> Result<String> {
     let secret = new_secret();
     db_accounts::insert_secret(
         db,
@@ -69,7 +69,7 @@ impl Credential {
 }
 
 /// The session or token `secret` names, if it exists and has not expired.
-pub fn credential(db: &Connection, secret: &str, now_ms: i64) -> Result<Option<Credential>> {
+pub fn credential(db: &Db, secret: &str, now_ms: i64) -> Result<Option<Credential>> {
     if secret.is_empty() || secret.len() > 200 {
         return Ok(None);
     }
@@ -77,7 +77,7 @@ pub fn credential(db: &Connection, secret: &str, now_ms: i64) -> Result<Option<C
 }
 
 /// [`credential`] by the secret's hash: a live socket checks that what it was opened with still is.
-pub fn credential_by_hash(db: &Connection, hash: &str, now_ms: i64) -> Result<Option<Credential>> {
+pub fn credential_by_hash(db: &Db, hash: &str, now_ms: i64) -> Result<Option<Credential>> {
     Ok(db_accounts::secret_by_hash(db, hash, now_ms)?.map(|row| Credential {
         person: row.person_id,
         hash: hash.to_owned(),
@@ -87,19 +87,19 @@ pub fn credential_by_hash(db: &Connection, hash: &str, now_ms: i64) -> Result<Op
 }
 
 /// The person a session or token belongs to, if it exists and has not expired.
-pub fn authenticate(db: &Connection, secret: &str, now_ms: i64) -> Result<Option<String>> {
+pub fn authenticate(db: &Db, secret: &str, now_ms: i64) -> Result<Option<String>> {
     Ok(credential(db, secret, now_ms)?.map(|c| c.person))
 }
 
 /// Ends the session or token a request was made with (signing out; for a token, revoking it).
 /// Ending an unknown one is not an error.
-pub fn end_session(db: &Connection, secret: &str) -> Result<()> {
+pub fn end_session(db: &Db, secret: &str) -> Result<()> {
     Ok(db_accounts::delete_secret(db, &secret_hash(secret))?)
 }
 
 /// Sets a new password and ends every session of the person except `keep` (the one that asked).
 /// Access tokens stay: they are managed with `tandem admin`.
-pub fn set_password(db: &Connection, person_id: &str, password: &str, keep: Option<&str>) -> Result<()> {
+pub fn set_password(db: &Db, person_id: &str, password: &str, keep: Option<&str>) -> Result<()> {
     passwords::check_password(password)?;
     person(db, person_id)?;
     db_accounts::set_password_hash(db, person_id, &passwords::hash_password(password))?;
@@ -107,7 +107,7 @@ pub fn set_password(db: &Connection, person_id: &str, password: &str, keep: Opti
 }
 
 /// Checks `current` before setting `new`: a stolen session alone cannot change the password.
-pub fn change_password(db: &Connection, person_id: &str, current: &str, new: &str, keep: &str) -> Result<()> {
+pub fn change_password(db: &Db, person_id: &str, current: &str, new: &str, keep: &str) -> Result<()> {
     let email = person(db, person_id)?.email;
     if check_sign_in(db, &email, current)?.is_none() {
         return Err(AccountError::Forbidden("the current password is wrong".into()));
@@ -122,29 +122,32 @@ mod tests {
 
     #[test]
     fn sessions_are_stored_hashed_and_expire() {
-        let (_dir, db) = crate::storage::scratch();
-        let p = add_person(&db, None, "Ann@School.example", "Ann", Some("long enough pw")).unwrap();
-        assert_eq!(p.email, "ann@school.example");
-        let secret = create_session(&db, &p.id, 1_000, 500).unwrap();
-        let stored: String = db.query_row("SELECT token_hash FROM sessions", [], |r| r.get(0)).unwrap();
-        assert_ne!(stored, secret, "the secret itself is never stored");
-        assert_eq!(authenticate(&db, &secret, 1_400).unwrap(), Some(p.id.clone()));
-        assert_eq!(authenticate(&db, &secret, 1_500).unwrap(), None, "expired");
-        assert_eq!(authenticate(&db, "wrong", 1_000).unwrap(), None);
+        crate::storage::on_each_backend(|db| {
+            let p = add_person(db, None, "Ann@School.example", "Ann", Some("long enough pw")).unwrap();
+            assert_eq!(p.email, "ann@school.example");
+            let secret = create_session(db, &p.id, 1_000, 500).unwrap();
+            let stored: String =
+                db.query_opt("SELECT token_hash FROM sessions", &[], |r| r.get(0)).unwrap().unwrap();
+            assert_ne!(stored, secret, "the secret itself is never stored");
+            assert_eq!(authenticate(db, &secret, 1_400).unwrap(), Some(p.id.clone()));
+            assert_eq!(authenticate(db, &secret, 1_500).unwrap(), None, "expired");
+            assert_eq!(authenticate(db, "wrong", 1_000).unwrap(), None);
+        });
     }
 
     #[test]
     fn changing_a_password_needs_the_current_one_and_ends_other_sessions() {
-        let (_dir, db) = crate::storage::scratch();
-        let p = add_person(&db, None, "a@b.example", "A", Some("first password")).unwrap();
-        let mine = create_session(&db, &p.id, 0, i64::MAX / 2).unwrap();
-        let other = create_session(&db, &p.id, 0, i64::MAX / 2).unwrap();
-        let error = change_password(&db, &p.id, "not it at all", "second password", &mine).unwrap_err();
-        assert!(matches!(error, AccountError::Forbidden(_)), "{error}");
-        change_password(&db, &p.id, "first password", "second password", &mine).unwrap();
-        assert!(authenticate(&db, &mine, 1).unwrap().is_some());
-        assert!(authenticate(&db, &other, 1).unwrap().is_none());
-        assert!(check_sign_in(&db, "a@b.example", "second password").unwrap().is_some());
-        assert!(check_sign_in(&db, "a@b.example", "first password").unwrap().is_none());
+        crate::storage::on_each_backend(|db| {
+            let p = add_person(db, None, "a@b.example", "A", Some("first password")).unwrap();
+            let mine = create_session(db, &p.id, 0, i64::MAX / 2).unwrap();
+            let other = create_session(db, &p.id, 0, i64::MAX / 2).unwrap();
+            let error = change_password(db, &p.id, "not it at all", "second password", &mine).unwrap_err();
+            assert!(matches!(error, AccountError::Forbidden(_)), "{error}");
+            change_password(db, &p.id, "first password", "second password", &mine).unwrap();
+            assert!(authenticate(db, &mine, 1).unwrap().is_some());
+            assert!(authenticate(db, &other, 1).unwrap().is_none());
+            assert!(check_sign_in(db, "a@b.example", "second password").unwrap().is_some());
+            assert!(check_sign_in(db, "a@b.example", "first password").unwrap().is_none());
+        });
     }
 }

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use rusqlite::Connection;
+use crate::storage::Db;
 
 use super::{AccountError, Result, person, sessions};
 use crate::storage::accounts::{self as db_accounts, NewSecret, SecretKind};
@@ -22,7 +22,7 @@ const TOKEN_ID_DIGITS: usize = 12;
 /// Creates an access token for a person, valid for `lifetime_ms`; returns the secret, which is
 /// shown once and never stored. The `tandem_` prefix tells a token from a session.
 pub fn create_token(
-    db: &Connection,
+    db: &Db,
     person_id: &str,
     label: Option<&str>,
     now_ms: i64,
@@ -56,7 +56,7 @@ pub struct TokenInfo {
 }
 
 /// A person's tokens, expired ones included (they are still rows until revoked), oldest first.
-pub fn tokens_of(db: &Connection, person_id: &str) -> Result<Vec<TokenInfo>> {
+pub fn tokens_of(db: &Db, person_id: &str) -> Result<Vec<TokenInfo>> {
     person(db, person_id)?;
     Ok(db_accounts::tokens_of(db, person_id)?
         .into_iter()
@@ -71,17 +71,17 @@ pub fn tokens_of(db: &Connection, person_id: &str) -> Result<Vec<TokenInfo>> {
 
 /// Revokes the token with this listed id; returns its hash, so a running relay can close the
 /// sockets it opened.
-pub fn revoke_token(db: &Connection, id: &str) -> Result<String> {
+pub fn revoke_token(db: &Db, id: &str) -> Result<String> {
     revoke(db, id, None)
 }
 
 /// Revokes one of `person_id`'s own tokens (`DELETE /api/me/tokens/{id}`): another person's
 /// token is answered as one that does not exist.
-pub fn revoke_own_token(db: &Connection, person_id: &str, id: &str) -> Result<String> {
+pub fn revoke_own_token(db: &Db, person_id: &str, id: &str) -> Result<String> {
     revoke(db, id, Some(person_id))
 }
 
-fn revoke(db: &Connection, id: &str, person_id: Option<&str>) -> Result<String> {
+fn revoke(db: &Db, id: &str, person_id: Option<&str>) -> Result<String> {
     if id.len() < TOKEN_ID_DIGITS || !id.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(AccountError::Invalid(format!(
             "{id:?} is not a token id; `tandem admin tokens --person EMAIL` lists them"
@@ -106,37 +106,39 @@ mod tests {
 
     #[test]
     fn a_token_expires_after_its_lifetime_and_is_listed_until_revoked() {
-        let (_dir, db) = crate::storage::scratch();
-        let p = add_person(&db, None, "t@b.example", "T", None).unwrap();
-        let token = create_token(&db, &p.id, Some("tablet"), 1_000, 500).unwrap();
-        assert_eq!(authenticate(&db, &token, 1_499).unwrap(), Some(p.id.clone()));
-        assert_eq!(authenticate(&db, &token, 1_500).unwrap(), None, "expired");
+        crate::storage::on_each_backend(|db| {
+            let p = add_person(db, None, "t@b.example", "T", None).unwrap();
+            let token = create_token(db, &p.id, Some("tablet"), 1_000, 500).unwrap();
+            assert_eq!(authenticate(db, &token, 1_499).unwrap(), Some(p.id.clone()));
+            assert_eq!(authenticate(db, &token, 1_500).unwrap(), None, "expired");
 
-        let listed = tokens_of(&db, &p.id).unwrap();
-        assert_eq!(listed.len(), 1);
-        assert_eq!(listed[0].label.as_deref(), Some("tablet"));
-        assert_eq!(listed[0].expires_ms, Some(1_500));
-        assert!(!token.contains(&listed[0].id), "the listed id is not part of the secret");
+            let listed = tokens_of(db, &p.id).unwrap();
+            assert_eq!(listed.len(), 1);
+            assert_eq!(listed[0].label.as_deref(), Some("tablet"));
+            assert_eq!(listed[0].expires_ms, Some(1_500));
+            assert!(!token.contains(&listed[0].id), "the listed id is not part of the secret");
 
-        let other = create_token(&db, &p.id, None, 2_000, 10_000).unwrap();
-        assert_eq!(authenticate(&db, &other, 2_001).unwrap(), Some(p.id.clone()));
-        revoke_token(&db, &tokens_of(&db, &p.id).unwrap()[1].id).unwrap();
-        assert_eq!(authenticate(&db, &other, 2_001).unwrap(), None, "revoked");
-        assert_eq!(tokens_of(&db, &p.id).unwrap().len(), 1);
-        assert!(matches!(revoke_token(&db, "0123456789ab"), Err(AccountError::NotFound(_))));
-        assert!(matches!(revoke_token(&db, "abc"), Err(AccountError::Invalid(_))));
+            let other = create_token(db, &p.id, None, 2_000, 10_000).unwrap();
+            assert_eq!(authenticate(db, &other, 2_001).unwrap(), Some(p.id.clone()));
+            revoke_token(db, &tokens_of(db, &p.id).unwrap()[1].id).unwrap();
+            assert_eq!(authenticate(db, &other, 2_001).unwrap(), None, "revoked");
+            assert_eq!(tokens_of(db, &p.id).unwrap().len(), 1);
+            assert!(matches!(revoke_token(db, "0123456789ab"), Err(AccountError::NotFound(_))));
+            assert!(matches!(revoke_token(db, "abc"), Err(AccountError::Invalid(_))));
+        });
     }
 
     #[test]
     fn a_person_revokes_only_their_own_tokens() {
-        let (_dir, db) = crate::storage::scratch();
-        let ann = add_person(&db, None, "ann@b.example", "Ann", None).unwrap();
-        let bob = add_person(&db, None, "bob@b.example", "Bob", None).unwrap();
-        let bobs = create_token(&db, &bob.id, None, 0, 10_000).unwrap();
-        let id = tokens_of(&db, &bob.id).unwrap().remove(0).id;
-        assert!(matches!(revoke_own_token(&db, &ann.id, &id), Err(AccountError::NotFound(_))));
-        assert_eq!(authenticate(&db, &bobs, 1).unwrap(), Some(bob.id.clone()), "still valid");
-        revoke_own_token(&db, &bob.id, &id).unwrap();
-        assert_eq!(authenticate(&db, &bobs, 1).unwrap(), None);
+        crate::storage::on_each_backend(|db| {
+            let ann = add_person(db, None, "ann@b.example", "Ann", None).unwrap();
+            let bob = add_person(db, None, "bob@b.example", "Bob", None).unwrap();
+            let bobs = create_token(db, &bob.id, None, 0, 10_000).unwrap();
+            let id = tokens_of(db, &bob.id).unwrap().remove(0).id;
+            assert!(matches!(revoke_own_token(db, &ann.id, &id), Err(AccountError::NotFound(_))));
+            assert_eq!(authenticate(db, &bobs, 1).unwrap(), Some(bob.id.clone()), "still valid");
+            revoke_own_token(db, &bob.id, &id).unwrap();
+            assert_eq!(authenticate(db, &bobs, 1).unwrap(), None);
+        });
     }
 }

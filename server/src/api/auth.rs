@@ -90,7 +90,7 @@ impl FromRequestParts<AppState> for SignedIn {
 
 /// Answers 403 unless `person` coordinates `program` (404 when the program does not exist).
 pub(super) fn require_coordinator(
-    db: &rusqlite::Connection,
+    db: &crate::storage::Db,
     program: &str,
     person: &str,
 ) -> Result<(), AppError> {

@@ -52,7 +52,7 @@ use axum::{
 pub use auth::{SESSION_COOKIE, SignedIn, authenticate, credential, presented_secret};
 pub use body::Body;
 
-use crate::{AppState, accounts, error::AppError};
+use crate::{AppState, accounts, error::AppError, storage::Db};
 
 /// Largest JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -104,10 +104,10 @@ pub fn routes() -> Router<AppState> {
         .fallback(|| async { AppError::new(StatusCode::NOT_FOUND, "there is no such API route") })
 }
 
-/// Runs `f` with the accounts database on a blocking thread (argon2 and SQLite both block).
+/// Runs `f` with the accounts database on a blocking thread (argon2 and the database both block).
 pub(crate) async fn with_db<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
+    f: impl FnOnce(&Db) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
     let db = state.accounts.clone();
     tokio::task::spawn_blocking(move || f(&db.lock().expect("accounts mutex poisoned"))).await?

@@ -7,11 +7,10 @@
 //! one transaction (group commit): a burst of edits from many devices costs a few fsyncs rather
 //! than one each. A write's future resolves only once its transaction is durable.
 
-use rusqlite::{Connection, params};
 use tandem_sync::StorageKey;
 use tokio::sync::oneshot;
 
-use super::{Storage, StorageError};
+use super::{Backend, Db, Storage, StorageError};
 
 /// One change to the chunks table; a batch of them commits or fails together.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,16 +34,13 @@ impl Storage {
         let prefix = prefix.to_string();
         // Keys under `a/b` sort between `a/b/` and `a/b0` ('0' follows '/' in ASCII).
         let (low, high) = (format!("{prefix}/"), format!("{prefix}0"));
-        let connection = self.reader();
-        let mut statement = connection.prepare_cached(
+        let rows = self.reader().query(
             "SELECT key, data FROM chunks WHERE key = ?1 OR (key >= ?2 AND key < ?3) ORDER BY key",
+            &[&prefix, &low, &high],
+            |row| Ok((row.get::<String>(0)?, row.get::<Vec<u8>>(1)?)),
         )?;
-        let rows = statement.query_map(params![prefix, low, high], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?))
-        })?;
-        let mut chunks = Vec::new();
-        for row in rows {
-            let (key, data) = row?;
+        let mut chunks = Vec::with_capacity(rows.len());
+        for (key, data) in rows {
             let key = StorageKey::from_parts(key.split('/'))
                 .map_err(|e| StorageError::Corrupt(format!("stored key {key:?}: {e}")))?;
             chunks.push((key, data));
@@ -69,12 +65,15 @@ impl Storage {
 }
 
 /// The backend contract shared with every other storage (memory, IndexedDB): see
-/// `tandem_sync::storage::contract`. Reads are synchronous here, so their futures are ready at once.
+/// `tandem_sync::storage::contract`. Reads are synchronous here, so their futures are ready at
+/// once. The read runs on a thread of its own: PostgreSQL's blocking client may not block a
+/// thread that is driving async tasks (the relay itself reads on blocking threads instead).
 impl tandem_sync::Storage for Storage {
     type Error = StorageError;
 
     async fn load_range(&self, prefix: &StorageKey) -> Result<Vec<(StorageKey, Vec<u8>)>, StorageError> {
-        Storage::load_range(self, prefix)
+        std::thread::scope(|scope| scope.spawn(|| Storage::load_range(self, prefix)).join())
+            .expect("a storage read panicked")
     }
 
     async fn put(&self, key: &StorageKey, bytes: &[u8]) -> Result<(), StorageError> {
@@ -89,7 +88,7 @@ impl tandem_sync::Storage for Storage {
 /// The writer thread: takes every queued job, commits them in one transaction, reports to each.
 /// When the group transaction fails, each job is retried alone so one bad batch fails only its
 /// own caller. Ends when the [`Storage`] (the channel's sender) is dropped.
-pub(super) fn run_writer(mut connection: Connection, jobs: std::sync::mpsc::Receiver<Job>) {
+pub(super) fn run_writer(connection: Db, origin: &str, jobs: std::sync::mpsc::Receiver<Job>) {
     while let Ok(first) = jobs.recv() {
         let mut group = vec![first];
         while group.len() < MAX_BATCHES_PER_COMMIT {
@@ -98,14 +97,14 @@ pub(super) fn run_writer(mut connection: Connection, jobs: std::sync::mpsc::Rece
                 Err(_) => break,
             }
         }
-        if commit(&mut connection, group.iter().flat_map(|job| job.writes.iter())).is_ok() {
+        if commit(&connection, origin, group.iter().flat_map(|job| job.writes.iter())).is_ok() {
             for job in group {
                 let _ = job.done.send(Ok(()));
             }
             continue;
         }
         for job in group {
-            let outcome = commit(&mut connection, job.writes.iter());
+            let outcome = commit(&connection, origin, job.writes.iter());
             if let Err(error) = &outcome {
                 tracing::error!(%error, "storage write failed");
             }
@@ -114,33 +113,63 @@ pub(super) fn run_writer(mut connection: Connection, jobs: std::sync::mpsc::Rece
     }
 }
 
-fn commit<'a>(
-    connection: &mut Connection,
-    writes: impl Iterator<Item = &'a Write>,
-) -> Result<(), StorageError> {
-    let fail = |e: rusqlite::Error| StorageError::Write(e.to_string());
-    let transaction = connection.transaction().map_err(fail)?;
-    {
-        // A purged document's tombstone refuses its chunks here, in the transaction that would
-        // store them: a store the engine queued before the purge, landing after it, keeps nothing.
-        let mut put = transaction
-            .prepare_cached(
-                "INSERT OR REPLACE INTO chunks (key, data) SELECT ?1, ?2
-                 WHERE NOT EXISTS (SELECT 1 FROM purged_documents WHERE id = ?3)",
-            )
-            .map_err(fail)?;
-        let mut delete = transaction.prepare_cached("DELETE FROM chunks WHERE key = ?1").map_err(fail)?;
+/// Commits `writes` in one transaction. On PostgreSQL a rewritten key takes a new `seq`, so the
+/// chunk counts as changed for whoever asks what changed since an earlier number, and every
+/// document written is announced to the other relays ([`super::announce`]) in the same
+/// transaction: the announcement is delivered only once the chunks are committed.
+///
+/// A purged document's tombstone refuses its chunks here, in the statement that would store
+/// them: a store the engine queued before the purge, landing after it, keeps nothing. On
+/// PostgreSQL the transaction first takes the purge lock in share mode
+/// ([`super::purge::hold_tombstones`]), so a purge committing meanwhile cannot slip between the
+/// check and the insert.
+fn commit<'a>(db: &Db, origin: &str, writes: impl Iterator<Item = &'a Write>) -> Result<(), StorageError> {
+    db.atomically(|db| {
+        super::purge::hold_tombstones(db)?;
+        // Each document written, with the smallest sequence number its chunks got here.
+        let mut written: std::collections::BTreeMap<String, i64> = Default::default();
         for write in writes {
-            match write {
-                Write::Put { key, data } => {
-                    let document = key.parts().first().map(String::as_str).unwrap_or_default();
-                    put.execute(params![key.to_string(), data, document]).map_err(fail)?
+            match (write, db.backend()) {
+                (Write::Put { key, data }, Backend::Sqlite) => {
+                    db.execute(
+                        "INSERT INTO chunks (key, data) SELECT ?1, ?2
+                         WHERE NOT EXISTS (SELECT 1 FROM purged_documents WHERE id = ?3)
+                         ON CONFLICT (key) DO UPDATE SET data = excluded.data",
+                        &[&key.to_string(), data, &document_of(key)],
+                    )?;
                 }
-                Write::Delete { key } => delete.execute([key.to_string()]).map_err(fail)?,
-            };
+                (Write::Put { key, data }, Backend::Postgres) => {
+                    let seq = db.query_opt(
+                        "INSERT INTO chunks (key, data) SELECT ?1, ?2
+                         WHERE NOT EXISTS (SELECT 1 FROM purged_documents WHERE id = ?3)
+                         ON CONFLICT (key) DO UPDATE SET data = excluded.data, seq = nextval('chunk_seq')
+                         RETURNING seq",
+                        &[&key.to_string(), data, &document_of(key)],
+                        |row| row.get::<i64>(0),
+                    )?;
+                    // No row: the document was purged, and there is nothing to announce.
+                    if let Some(seq) = seq {
+                        let first = written.entry(document_of(key)).or_insert(i64::MAX);
+                        *first = (*first).min(seq);
+                    }
+                }
+                (Write::Delete { key }, _) => {
+                    db.execute("DELETE FROM chunks WHERE key = ?1", &[&key.to_string()])?;
+                }
+            }
         }
-    }
-    transaction.commit().map_err(fail)
+        for (document, seq) in written {
+            let payload = super::announce::payload(origin, &document, seq);
+            db.execute("SELECT pg_notify(?1, ?2)", &[&super::announce::CHANNEL, &payload])?;
+        }
+        Ok::<_, super::DbError>(())
+    })
+    .map_err(|e| StorageError::Write(e.to_string()))
+}
+
+/// The document a chunk's key belongs to (its first part).
+fn document_of(key: &StorageKey) -> String {
+    key.parts().first().cloned().unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -156,53 +185,73 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn sqlite_storage_passes_the_storage_contract() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut n = 0;
-        tandem_sync::storage::contract::run_all(|| {
-            n += 1;
-            Storage::open_in(&dir.path().join(n.to_string())).unwrap()
-        })
-        .await
-        .unwrap();
+    async fn sqlite_and_postgres_storage_pass_the_storage_contract() {
+        for (_scratch, location) in super::super::scratch_locations() {
+            println!("--- on {location:?}");
+            let mut databases = Vec::new();
+            tandem_sync::storage::contract::run_all(|| {
+                // A fresh database for each case: a directory, or a schema of its own.
+                let backend = match &location {
+                    super::super::Location::Directory(_) => Backend::Sqlite,
+                    super::super::Location::Postgres(_) => Backend::Postgres,
+                };
+                let (scratch, location) = super::super::scratch_location(backend).unwrap();
+                let storage = Storage::open(&location).unwrap();
+                databases.push(scratch);
+                storage
+            })
+            .await
+            .unwrap();
+        }
     }
 
     #[test]
     fn written_chunks_survive_a_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_in(dir.path()).unwrap();
-        storage.write_blocking(vec![put(&["doc", "incremental", "b"], b"change")]).unwrap();
-        drop(storage);
-        let storage = Storage::open_in(dir.path()).unwrap();
-        assert_eq!(
-            storage.load_range(&key(&["doc"])).unwrap(),
-            [(key(&["doc", "incremental", "b"]), b"change".to_vec())]
-        );
+        for (_scratch, location) in super::super::scratch_locations() {
+            let storage = Storage::open(&location).unwrap();
+            storage.write_blocking(vec![put(&["doc", "incremental", "b"], b"change")]).unwrap();
+            drop(storage);
+            let storage = Storage::open(&location).unwrap();
+            assert_eq!(
+                storage.load_range(&key(&["doc"])).unwrap(),
+                [(key(&["doc", "incremental", "b"]), b"change".to_vec())],
+                "{location:?}"
+            );
+        }
     }
 
     #[test]
     fn a_batch_with_a_failing_write_keeps_none_of_it_and_fails_only_its_caller() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = std::sync::Arc::new(Storage::open_in(dir.path()).unwrap());
-        // A trigger in this test database stands in for a write SQLite refuses (a full disk, say).
-        let connection = Connection::open(dir.path().join(super::super::DATABASE_FILE)).unwrap();
-        connection
-            .execute_batch(
-                "CREATE TRIGGER refuse_bad BEFORE INSERT ON chunks WHEN NEW.key LIKE '%/bad'
-                 BEGIN SELECT RAISE(ABORT, 'refused'); END;",
-            )
+        for (_scratch, location) in super::super::scratch_locations() {
+            let storage = std::sync::Arc::new(Storage::open(&location).unwrap());
+            // A trigger in this test database stands in for a write the database refuses (a full
+            // disk, say).
+            let db = storage.connect().unwrap();
+            match db.backend() {
+                Backend::Sqlite => db.batch(
+                    "CREATE TRIGGER refuse_bad BEFORE INSERT ON chunks WHEN NEW.key LIKE '%/bad'
+                     BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+                ),
+                Backend::Postgres => db.batch(
+                    "CREATE FUNCTION refuse_bad() RETURNS trigger LANGUAGE plpgsql AS $$
+                     BEGIN IF NEW.key LIKE '%/bad' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$;
+                     CREATE TRIGGER refuse_bad BEFORE INSERT ON chunks FOR EACH ROW EXECUTE FUNCTION refuse_bad();",
+                ),
+            }
             .unwrap();
-        let good = std::thread::spawn({
-            let storage = storage.clone();
-            move || storage.write_blocking(vec![put(&["doc", "incremental", "good"], b"1")])
-        });
-        let bad = storage.write_blocking(vec![
-            put(&["doc", "incremental", "fine"], b"2"),
-            put(&["doc", "incremental", "bad"], b"3"),
-        ]);
-        assert!(matches!(bad, Err(StorageError::Write(_))), "{bad:?}");
-        good.join().unwrap().unwrap();
-        let keys: Vec<_> = storage.load_range(&key(&["doc"])).unwrap().into_iter().map(|(k, _)| k).collect();
-        assert_eq!(keys, [key(&["doc", "incremental", "good"])]);
+            let good = std::thread::spawn({
+                let storage = storage.clone();
+                move || storage.write_blocking(vec![put(&["doc", "incremental", "good"], b"1")])
+            });
+            let bad = storage.write_blocking(vec![
+                put(&["doc", "incremental", "fine"], b"2"),
+                put(&["doc", "incremental", "bad"], b"3"),
+            ]);
+            assert!(matches!(bad, Err(StorageError::Write(_))), "{bad:?}");
+            good.join().unwrap().unwrap();
+            let keys: Vec<_> =
+                storage.load_range(&key(&["doc"])).unwrap().into_iter().map(|(k, _)| k).collect();
+            assert_eq!(keys, [key(&["doc", "incremental", "good"])], "{location:?}");
+        }
     }
 }

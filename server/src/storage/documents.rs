@@ -2,26 +2,27 @@
 //!
 //! Rows in, rows out; who may claim what is decided by [`crate::access`].
 
-use rusqlite::{Connection, OptionalExtension, Result, params};
 use tandem_api::{Audience, Claim};
 
+use super::db::{Db, DbResult as Result};
+
 /// The claim recorded for `document`, if any.
-pub fn claim_of(db: &Connection, document: &str) -> Result<Option<Claim>> {
-    db.prepare_cached(
+pub fn claim_of(db: &Db, document: &str) -> Result<Option<Claim>> {
+    db.query_opt(
         "SELECT audience, owner_id, pair_id, program_id, provisional FROM documents WHERE id = ?1",
-    )?
-    .query_row([document], |row| {
-        let kind: String = row.get(0)?;
-        let audience = match kind.as_str() {
-            "pair" => Audience::Pair { pair_id: row.get::<_, Option<String>>(2)?.unwrap_or_default() },
-            "program" => {
-                Audience::Program { program_id: row.get::<_, Option<String>>(3)?.unwrap_or_default() }
-            }
-            _ => Audience::Private,
-        };
-        Ok(Claim { id: document.to_owned(), audience, owner_id: row.get(1)?, provisional: row.get(4)? })
-    })
-    .optional()
+        &[&document],
+        |row| {
+            let kind: String = row.get(0)?;
+            let audience = match kind.as_str() {
+                "pair" => Audience::Pair { pair_id: row.get::<Option<String>>(2)?.unwrap_or_default() },
+                "program" => {
+                    Audience::Program { program_id: row.get::<Option<String>>(3)?.unwrap_or_default() }
+                }
+                _ => Audience::Private,
+            };
+            Ok(Claim { id: document.to_owned(), audience, owner_id: row.get(1)?, provisional: row.get(4)? })
+        },
+    )
 }
 
 fn audience_columns(audience: &Audience) -> (&'static str, Option<&str>, Option<&str>) {
@@ -40,28 +41,34 @@ fn audience_columns(audience: &Audience) -> (&'static str, Option<&str>, Option<
 /// the claim; the owner's provisional claim becomes `claim` when `claim` is final; anything else
 /// stays as it was (the caller compares what stands with what it asked for). One statement, so a
 /// claim call and a first sync that claim the same document at the same moment on two
-/// connections cannot both find it free: whichever comes second sees the first's row.
-pub fn record_claim(db: &Connection, claim: &Claim, now_ms: i64) -> Result<Option<(Claim, bool)>> {
+/// connections (or two relays sharing PostgreSQL) cannot both find it free: whichever comes second
+/// sees the first's row.
+pub fn record_claim(db: &Db, claim: &Claim, now_ms: i64) -> Result<Option<(Claim, bool)>> {
     let (kind, pair_id, program_id) = audience_columns(&claim.audience);
-    let changed = db
-        .prepare_cached(
+    // In a transaction of its own (a savepoint inside a caller's) so that on PostgreSQL the purge
+    // lock, taken in share mode first, is held until the claim commits: a purge either finished
+    // before (and its tombstone refuses the claim here) or waits for it (and deletes the row).
+    db.atomically(|db| {
+        super::purge::hold_tombstones(db)?;
+        let changed = db.execute(
             "INSERT INTO documents (id, audience, owner_id, pair_id, program_id, provisional, claimed_ms)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
-         WHERE NOT EXISTS (SELECT 1 FROM purged_documents WHERE id = ?1)
-         ON CONFLICT (id) DO UPDATE SET audience = excluded.audience, pair_id = excluded.pair_id,
-             program_id = excluded.program_id, provisional = excluded.provisional,
-             claimed_ms = excluded.claimed_ms
-         WHERE documents.provisional AND NOT excluded.provisional
-             AND documents.owner_id = excluded.owner_id",
-        )?
-        .execute(params![claim.id, kind, claim.owner_id, pair_id, program_id, claim.provisional, now_ms])?;
-    // Once a row exists only a purge deletes it, and a purged id takes no row.
-    Ok(claim_of(db, &claim.id)?.map(|standing| (standing, changed == 1)))
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+             WHERE NOT EXISTS (SELECT 1 FROM purged_documents WHERE id = ?1)
+             ON CONFLICT (id) DO UPDATE SET audience = excluded.audience, pair_id = excluded.pair_id,
+                 program_id = excluded.program_id, provisional = excluded.provisional,
+                 claimed_ms = excluded.claimed_ms
+             WHERE documents.provisional AND NOT excluded.provisional
+                 AND documents.owner_id = excluded.owner_id",
+            &[&claim.id, &kind, &claim.owner_id, &pair_id, &program_id, &claim.provisional, &now_ms],
+        )?;
+        // Once a row exists only a purge deletes it, and a purged id takes no row.
+        Ok(claim_of(db, &claim.id)?.map(|standing| (standing, changed == 1)))
+    })
 }
 
 /// The ids of every document whose audience includes `person` by the memberships recorded now.
-pub fn readable_by(db: &Connection, person: &str) -> Result<Vec<String>> {
-    db.prepare(
+pub fn readable_by(db: &Db, person: &str) -> Result<Vec<String>> {
+    db.query(
         "SELECT d.id FROM documents d
          WHERE (d.audience = 'private' AND d.owner_id = ?1)
             OR (d.audience = 'pair' AND d.pair_id IN
@@ -69,23 +76,25 @@ pub fn readable_by(db: &Connection, person: &str) -> Result<Vec<String>> {
             OR (d.audience = 'program' AND d.program_id IN
                   (SELECT program_id FROM memberships WHERE person_id = ?1))
          ORDER BY d.id",
-    )?
-    .query_map([person], |row| row.get(0))?
-    .collect()
+        &[&person],
+        |row| row.get(0),
+    )
 }
 
 /// The ids of the documents claimed for `program_id`'s whole program (its program document).
-pub fn program_documents(db: &Connection, program_id: &str) -> Result<Vec<String>> {
-    db.prepare_cached("SELECT id FROM documents WHERE audience = 'program' AND program_id = ?1 ORDER BY id")?
-        .query_map([program_id], |row| row.get(0))?
-        .collect()
+pub fn program_documents(db: &Db, program_id: &str) -> Result<Vec<String>> {
+    db.query(
+        "SELECT id FROM documents WHERE audience = 'program' AND program_id = ?1 ORDER BY id",
+        &[&program_id],
+        |row| row.get(0),
+    )
 }
 
 /// Whether any chunk of `document` is stored.
-pub fn has_stored_chunks(db: &Connection, document: &str) -> Result<bool> {
+pub fn has_stored_chunks(db: &Db, document: &str) -> Result<bool> {
     // Keys under a document sort between `id/` and `id0` ('0' follows '/' in ASCII).
-    db.prepare_cached("SELECT 1 FROM chunks WHERE key >= ?1 AND key < ?2 LIMIT 1")?
-        .query_row(params![format!("{document}/"), format!("{document}0")], |_| Ok(()))
-        .optional()
-        .map(|found| found.is_some())
+    db.exists(
+        "SELECT 1 FROM chunks WHERE key >= ?1 AND key < ?2 LIMIT 1",
+        &[&format!("{document}/"), &format!("{document}0")],
+    )
 }

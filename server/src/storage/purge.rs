@@ -4,7 +4,49 @@
 //! Rows in, rows out; what a purge takes and in which order is [`crate::purge`]'s. Getting the
 //! bytes out of the database file (not only out of its tables) is [`super::Storage::scrub`].
 
-use rusqlite::{Connection, OptionalExtension, Result, params};
+use super::{
+    Backend,
+    db::{Db, DbResult as Result, Row},
+};
+
+/// The advisory lock that orders purges against what they guard against on PostgreSQL: the chunk
+/// writer and `record_claim` hold it in share mode ([`hold_tombstones`]) for their transaction, a
+/// purge exclusively ([`lock_tombstones`]). Without it, under READ COMMITTED, a writer whose
+/// statement began before a purge committed would not see the new tombstone, and the purge's
+/// delete would not see the writer's uncommitted row: the chunk (or claim) would outlive the
+/// purge. With it, a purge waits for writers in flight (then deletes what they wrote) and writers
+/// wait for a purge in flight (then their next statement, with a fresh snapshot, sees the
+/// tombstone). Writers do not wait for one another. An advisory lock rather than `LOCK TABLE`:
+/// it conflicts with nothing else (not autovacuum), and relays sharing the database share it.
+/// SQLite needs none: it has one writer at a time, and each transaction sees the last commit.
+const PURGE_LOCK: i64 = 0x7461_6e64_7075_7267; // "tandpurg"
+
+/// Takes the purge lock in share mode until the current transaction ends (PostgreSQL; nothing on
+/// SQLite). Call it inside a transaction, before the statement the tombstones guard.
+pub fn hold_tombstones(db: &Db) -> Result<()> {
+    if db.backend() == Backend::Postgres {
+        db.execute("SELECT pg_advisory_xact_lock_shared(?1)", &[&PURGE_LOCK])?;
+    }
+    Ok(())
+}
+
+/// Whether SQLite overwrites deleted content with zeros (`secure_delete`); PostgreSQL has no such
+/// setting (its [`super::scrub`] is a `VACUUM`).
+pub fn secure_delete(db: &Db, on: bool) -> Result<()> {
+    if let Some(connection) = db.as_sqlite() {
+        connection.pragma_update(None, "secure_delete", on)?;
+    }
+    Ok(())
+}
+
+/// Takes the purge lock exclusively until the current transaction ends (PostgreSQL; nothing on
+/// SQLite): waits for the chunk writers and claims in flight, and holds new ones back.
+pub fn lock_tombstones(db: &Db) -> Result<()> {
+    if db.backend() == Backend::Postgres {
+        db.execute("SELECT pg_advisory_xact_lock(?1)", &[&PURGE_LOCK])?;
+    }
+    Ok(())
+}
 
 /// A document a purge would remove, as the relay's tables describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +59,7 @@ pub struct DocumentRow {
     pub program_id: Option<String>,
 }
 
-fn document_row(row: &rusqlite::Row<'_>) -> Result<DocumentRow> {
+fn document_row(row: &Row<'_>) -> Result<DocumentRow> {
     Ok(DocumentRow {
         id: row.get(0)?,
         audience: row.get(1)?,
@@ -31,45 +73,48 @@ const DOCUMENT_COLUMNS: &str = "id, audience, owner_id, pair_id, program_id";
 
 /// A person's records: the documents they own (drafts, mentor notes, what they shared) and the
 /// documents of the pairs they sit in. A program's own documents are the program's, not theirs.
-pub fn documents_of_person(db: &Connection, person_id: &str) -> Result<Vec<DocumentRow>> {
-    db.prepare(&format!(
-        "SELECT {DOCUMENT_COLUMNS} FROM documents
-         WHERE audience <> 'program' AND (owner_id = ?1 OR (audience = 'pair' AND pair_id IN
-             (SELECT id FROM pairs WHERE mentor_id = ?1 OR associate_id = ?1)))
-         ORDER BY id"
-    ))?
-    .query_map([person_id], document_row)?
-    .collect()
+pub fn documents_of_person(db: &Db, person_id: &str) -> Result<Vec<DocumentRow>> {
+    db.query(
+        &format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents
+             WHERE audience <> 'program' AND (owner_id = ?1 OR (audience = 'pair' AND pair_id IN
+                 (SELECT id FROM pairs WHERE mentor_id = ?1 OR associate_id = ?1)))
+             ORDER BY id"
+        ),
+        &[&person_id],
+        document_row,
+    )
 }
 
 /// A pair's records: the documents claimed for the pair.
-pub fn documents_of_pair(db: &Connection, pair_id: &str) -> Result<Vec<DocumentRow>> {
-    db.prepare(&format!(
-        "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE audience = 'pair' AND pair_id = ?1 ORDER BY id"
-    ))?
-    .query_map([pair_id], document_row)?
-    .collect()
+pub fn documents_of_pair(db: &Db, pair_id: &str) -> Result<Vec<DocumentRow>> {
+    db.query(
+        &format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE audience = 'pair' AND pair_id = ?1 ORDER BY id"
+        ),
+        &[&pair_id],
+        document_row,
+    )
 }
 
-pub fn document(db: &Connection, id: &str) -> Result<Option<DocumentRow>> {
-    db.query_row(&format!("SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id = ?1"), [id], document_row)
-        .optional()
+pub fn document(db: &Db, id: &str) -> Result<Option<DocumentRow>> {
+    db.query_opt(&format!("SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id = ?1"), &[&id], document_row)
 }
 
 /// Who can read `document` now: its owner (private), the pair's seats, the program's members.
-pub fn readers_of(db: &Connection, document: &DocumentRow) -> Result<Vec<String>> {
+pub fn readers_of(db: &Db, document: &DocumentRow) -> Result<Vec<String>> {
     let mut readers: Vec<String> = match document.audience.as_str() {
-        "pair" => db
-            .prepare_cached(
-                "SELECT mentor_id FROM pairs WHERE id = ?1 AND mentor_id IS NOT NULL
-                 UNION SELECT associate_id FROM pairs WHERE id = ?1 AND associate_id IS NOT NULL",
-            )?
-            .query_map([&document.pair_id], |row| row.get(0))?
-            .collect::<Result<_>>()?,
-        "program" => db
-            .prepare_cached("SELECT person_id FROM memberships WHERE program_id = ?1")?
-            .query_map([&document.program_id], |row| row.get(0))?
-            .collect::<Result<_>>()?,
+        "pair" => db.query(
+            "SELECT mentor_id FROM pairs WHERE id = ?1 AND mentor_id IS NOT NULL
+             UNION SELECT associate_id FROM pairs WHERE id = ?1 AND associate_id IS NOT NULL",
+            &[&document.pair_id],
+            |row| row.get(0),
+        )?,
+        "program" => db.query(
+            "SELECT person_id FROM memberships WHERE program_id = ?1",
+            &[&document.program_id],
+            |row| row.get(0),
+        )?,
         _ => Vec::new(),
     };
     readers.push(document.owner_id.clone());
@@ -79,66 +124,68 @@ pub fn readers_of(db: &Connection, document: &DocumentRow) -> Result<Vec<String>
 }
 
 /// The chunks stored for `document`: how many, and their bytes in all.
-pub fn stored_size(db: &Connection, document: &str) -> Result<(i64, i64)> {
-    db.prepare_cached(
-        "SELECT count(*), coalesce(sum(length(data)), 0) FROM chunks WHERE key >= ?1 AND key < ?2",
-    )?
-    .query_row(params![format!("{document}/"), format!("{document}0")], |row| Ok((row.get(0)?, row.get(1)?)))
+pub fn stored_size(db: &Db, document: &str) -> Result<(i64, i64)> {
+    // `CAST(... AS BIGINT)`: PostgreSQL's sum of lengths is a numeric otherwise.
+    let size = db.query_opt(
+        "SELECT count(*), CAST(coalesce(sum(length(data)), 0) AS BIGINT) FROM chunks
+         WHERE key >= ?1 AND key < ?2",
+        &[&format!("{document}/"), &format!("{document}0")],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    Ok(size.unwrap_or((0, 0)))
 }
 
 /// Removes every chunk and the claim of `document`, and records its tombstone; from then on the
 /// chunk writer refuses to store anything under its id and no claim of it can be recorded.
-pub fn remove_document(db: &Connection, document: &str, now_ms: i64) -> Result<()> {
+pub fn remove_document(db: &Db, document: &str, now_ms: i64) -> Result<()> {
     // Keys under a document sort between `id/` and `id0` ('0' follows '/' in ASCII).
     db.execute(
         "DELETE FROM chunks WHERE key >= ?1 AND key < ?2",
-        params![format!("{document}/"), format!("{document}0")],
+        &[&format!("{document}/"), &format!("{document}0")],
     )?;
-    db.execute("DELETE FROM documents WHERE id = ?1", [document])?;
+    db.execute("DELETE FROM documents WHERE id = ?1", &[&document])?;
     db.execute(
         "INSERT INTO purged_documents (id, purged_ms) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
-        params![document, now_ms],
+        &[&document, &now_ms],
     )?;
     Ok(())
 }
 
 /// Whether `document` was purged.
-pub fn is_purged(db: &Connection, document: &str) -> Result<bool> {
-    Ok(db
-        .prepare_cached("SELECT 1 FROM purged_documents WHERE id = ?1")?
-        .query_row([document], |_| Ok(()))
-        .optional()?
-        .is_some())
+pub fn is_purged(db: &Db, document: &str) -> Result<bool> {
+    db.exists("SELECT 1 FROM purged_documents WHERE id = ?1", &[&document])
 }
 
 /// Documents purged after tombstone `seq` (0: all), oldest first, with their own `seq`.
-pub fn purged_after(db: &Connection, seq: i64) -> Result<Vec<(i64, String)>> {
-    db.prepare_cached("SELECT seq, id FROM purged_documents WHERE seq > ?1 ORDER BY seq")?
-        .query_map([seq], |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect()
+pub fn purged_after(db: &Db, seq: i64) -> Result<Vec<(i64, String)>> {
+    db.query("SELECT seq, id FROM purged_documents WHERE seq > ?1 ORDER BY seq", &[&seq], |row| {
+        Ok((row.get(0)?, row.get(1)?))
+    })
 }
 
 /// Tells `person_id`'s devices, through the API, that `document` is gone.
-pub fn insert_notice(db: &Connection, person_id: &str, document: &str, now_ms: i64) -> Result<()> {
+pub fn insert_notice(db: &Db, person_id: &str, document: &str, now_ms: i64) -> Result<()> {
     db.execute(
         "INSERT INTO purge_notices (person_id, document_id, purged_ms) VALUES (?1, ?2, ?3)
          ON CONFLICT (person_id, document_id) DO NOTHING",
-        params![person_id, document, now_ms],
+        &[&person_id, &document, &now_ms],
     )?;
     Ok(())
 }
 
 /// Drops the notices older than `before_ms` (a device offline that long has been set up again).
-pub fn drop_notices_before(db: &Connection, before_ms: i64) -> Result<()> {
-    db.execute("DELETE FROM purge_notices WHERE purged_ms < ?1", [before_ms])?;
+pub fn drop_notices_before(db: &Db, before_ms: i64) -> Result<()> {
+    db.execute("DELETE FROM purge_notices WHERE purged_ms < ?1", &[&before_ms])?;
     Ok(())
 }
 
 /// The documents `person_id`'s devices are to delete.
-pub fn notices_for(db: &Connection, person_id: &str) -> Result<Vec<String>> {
-    db.prepare_cached("SELECT document_id FROM purge_notices WHERE person_id = ?1 ORDER BY document_id")?
-        .query_map([person_id], |row| row.get(0))?
-        .collect()
+pub fn notices_for(db: &Db, person_id: &str) -> Result<Vec<String>> {
+    db.query(
+        "SELECT document_id FROM purge_notices WHERE person_id = ?1 ORDER BY document_id",
+        &[&person_id],
+        |row| row.get(0),
+    )
 }
 
 /// What a person purge removes from the accounts tables, counted for its confirmation.
@@ -150,8 +197,10 @@ pub struct AccountRows {
     pub invitations: i64,
 }
 
-pub fn account_rows(db: &Connection, person_id: &str, email: &str) -> Result<AccountRows> {
-    let count = |sql: &str, key: &str| -> Result<i64> { db.query_row(sql, [key], |row| row.get(0)) };
+pub fn account_rows(db: &Db, person_id: &str, email: &str) -> Result<AccountRows> {
+    let count = |sql: &str, key: &str| -> Result<i64> {
+        Ok(db.query_opt(sql, &[&key], |row| row.get(0))?.unwrap_or(0))
+    };
     Ok(AccountRows {
         memberships: count("SELECT count(*) FROM memberships WHERE person_id = ?1", person_id)?,
         seats: count(
@@ -166,30 +215,26 @@ pub fn account_rows(db: &Connection, person_id: &str, email: &str) -> Result<Acc
 /// Removes a person's account: their sessions and tokens (whose hashes become tombstones, so
 /// their devices hear the account is gone), memberships, seats, the invitations sent to their
 /// email, their purge notices and the record of what was disclosed to them, and their row.
-pub fn remove_person(db: &Connection, person_id: &str, email: &str, now_ms: i64) -> Result<()> {
+pub fn remove_person(db: &Db, person_id: &str, email: &str, now_ms: i64) -> Result<()> {
     db.execute(
         "INSERT INTO purged_secrets (token_hash, purged_ms) SELECT token_hash, ?2 FROM sessions
          WHERE person_id = ?1 ON CONFLICT (token_hash) DO NOTHING",
-        params![person_id, now_ms],
+        &[&person_id, &now_ms],
     )?;
-    db.execute("DELETE FROM sessions WHERE person_id = ?1", [person_id])?;
-    db.execute("DELETE FROM memberships WHERE person_id = ?1", [person_id])?;
-    db.execute("UPDATE pairs SET mentor_id = NULL WHERE mentor_id = ?1", [person_id])?;
-    db.execute("UPDATE pairs SET associate_id = NULL WHERE associate_id = ?1", [person_id])?;
-    db.execute("DELETE FROM invitations WHERE email = ?1", [email])?;
-    db.execute("DELETE FROM purge_notices WHERE person_id = ?1", [person_id])?;
-    db.execute("DELETE FROM access_record WHERE person_id = ?1 AND action = 'disclosure'", [person_id])?;
-    db.execute("DELETE FROM people WHERE id = ?1", [person_id])?;
+    db.execute("DELETE FROM sessions WHERE person_id = ?1", &[&person_id])?;
+    db.execute("DELETE FROM memberships WHERE person_id = ?1", &[&person_id])?;
+    db.execute("UPDATE pairs SET mentor_id = NULL WHERE mentor_id = ?1", &[&person_id])?;
+    db.execute("UPDATE pairs SET associate_id = NULL WHERE associate_id = ?1", &[&person_id])?;
+    db.execute("DELETE FROM invitations WHERE email = ?1", &[&email])?;
+    db.execute("DELETE FROM purge_notices WHERE person_id = ?1", &[&person_id])?;
+    db.execute("DELETE FROM access_record WHERE person_id = ?1 AND action = 'disclosure'", &[&person_id])?;
+    db.execute("DELETE FROM people WHERE id = ?1", &[&person_id])?;
     Ok(())
 }
 
 /// Whether `hash` was a session or token of a person since purged.
-pub fn is_purged_secret(db: &Connection, hash: &str) -> Result<bool> {
-    Ok(db
-        .prepare_cached("SELECT 1 FROM purged_secrets WHERE token_hash = ?1")?
-        .query_row([hash], |_| Ok(()))
-        .optional()?
-        .is_some())
+pub fn is_purged_secret(db: &Db, hash: &str) -> Result<bool> {
+    db.exists("SELECT 1 FROM purged_secrets WHERE token_hash = ?1", &[&hash])
 }
 
 /// One line of the access record.
@@ -211,45 +256,46 @@ pub struct RecordLine {
 }
 
 /// Appends `line` (its `seq` is ignored); returns the `seq` it got.
-pub fn insert_record_line(db: &Connection, line: &RecordLine) -> Result<i64> {
-    db.query_row(
+pub fn insert_record_line(db: &Db, line: &RecordLine) -> Result<i64> {
+    db.query_opt(
         "INSERT INTO access_record (at_ms, action, actor, person_id, pair_id, document_id, device, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING seq",
-        params![
-            line.at_ms,
-            line.action,
-            line.actor,
-            line.person_id,
-            line.pair_id,
-            line.document_id,
-            line.device,
-            line.detail
+        &[
+            &line.at_ms,
+            &line.action,
+            &line.actor,
+            &line.person_id,
+            &line.pair_id,
+            &line.document_id,
+            &line.device,
+            &line.detail,
         ],
         |row| row.get(0),
-    )
+    )?
+    .ok_or(super::DbError::Missing("the access record line just inserted"))
 }
 
 /// The access record's lines of one action, oldest first.
-pub fn record_lines(db: &Connection, action: &str) -> Result<Vec<RecordLine>> {
-    db.prepare_cached(
+pub fn record_lines(db: &Db, action: &str) -> Result<Vec<RecordLine>> {
+    db.query(
         "SELECT seq, at_ms, action, actor, person_id, pair_id, document_id, device, detail
          FROM access_record WHERE action = ?1 ORDER BY seq",
-    )?
-    .query_map([action], record_line)?
-    .collect()
+        &[&action],
+        record_line,
+    )
 }
 
 /// The access record's lines about `person_id`, oldest first.
-pub fn record_lines_about(db: &Connection, person_id: &str) -> Result<Vec<RecordLine>> {
-    db.prepare_cached(
+pub fn record_lines_about(db: &Db, person_id: &str) -> Result<Vec<RecordLine>> {
+    db.query(
         "SELECT seq, at_ms, action, actor, person_id, pair_id, document_id, device, detail
          FROM access_record WHERE person_id = ?1 ORDER BY seq",
-    )?
-    .query_map([person_id], record_line)?
-    .collect()
+        &[&person_id],
+        record_line,
+    )
 }
 
-fn record_line(row: &rusqlite::Row<'_>) -> Result<RecordLine> {
+fn record_line(row: &Row<'_>) -> Result<RecordLine> {
     Ok(RecordLine {
         seq: row.get(0)?,
         at_ms: row.get(1)?,

@@ -13,6 +13,10 @@
 //! - stores and deletes of one batch go to the storage writer as one job, in order; once it is
 //!   durable, [`Event::StoreCompleted`] goes back to the engine, which only then sends anything
 //!   advertising the new heads. A failed store is retried until it succeeds.
+//! - on PostgreSQL, other relays' announcements ([`crate::storage::announce`]) arrive on the same
+//!   channel: for a document in memory, the chunks they stored are read and given to the engine as
+//!   [`Event::StoredElsewhere`], which sends them on to this relay's peers; after the listener
+//!   reconnects, every document in memory is read again.
 
 pub mod ends;
 pub mod socket;
@@ -36,7 +40,7 @@ use crate::{
     access::AccessPolicy,
     clock::Clock,
     metrics::Metrics,
-    storage::{Storage, Write},
+    storage::{Backend, Storage, Write, announce::Announcement},
 };
 
 /// How often the engine is told that time passed (idle documents are evicted on ticks).
@@ -108,6 +112,8 @@ enum Input {
         tokens: Vec<StoreToken>,
         received: Option<Instant>,
     },
+    /// Another relay heard from ([`crate::storage::announce`]).
+    Announced(Announcement),
 }
 
 /// A handle to the engine thread, cloned into every connection.
@@ -141,7 +147,7 @@ impl SyncHub {
         let worker = Worker {
             engine: Engine::with_policy(engine_config, policy),
             connections: HashMap::new(),
-            storage,
+            storage: storage.clone(),
             metrics,
             inputs: inputs.downgrade(),
             runtime,
@@ -153,6 +159,16 @@ impl SyncHub {
             .name("tandem-sync-engine".into())
             .spawn(move || worker.run(receiver))
             .expect("cannot start the sync engine thread");
+        if storage.backend() == Backend::Postgres {
+            let announced = inputs.downgrade();
+            let location = storage.location().clone();
+            crate::storage::announce::listen(location, storage.origin().to_owned(), move |announcement| {
+                announced.upgrade().is_some_and(|inputs| inputs.send(Input::Announced(announcement)).is_ok())
+            })
+            .map_err(|e| {
+                crate::storage::StorageError::Write(format!("cannot start the listener thread: {e}"))
+            })?;
+        }
         let ticker = inputs.downgrade();
         tokio::spawn(async move {
             let mut interval = tokio::time::interval(TICK_EVERY);
@@ -221,17 +237,27 @@ struct Worker {
 /// Purges made since the relay started, by this process or by `tandem admin` beside it: at each
 /// tick the engine forgets what was purged, so its memory keeps nothing of it. (The policy has
 /// refused the purged ids since the purge committed; this only frees what was loaded.)
+///
+/// On PostgreSQL purges are serialized by the purge lock, which each holds until it commits, so
+/// tombstones commit in `seq` order and none is passed over by reading past the newest seen.
 struct Purges {
-    db: rusqlite::Connection,
+    db: crate::storage::Db,
     /// The newest tombstone seen.
     seen: i64,
 }
 
 impl Purges {
-    fn new(db: rusqlite::Connection) -> Result<Self, crate::storage::StorageError> {
-        // Nothing purged before the start is in memory.
-        let seen = crate::storage::purge::purged_after(&db, 0)?.last().map_or(0, |(seq, _)| *seq);
-        Ok(Self { db, seen })
+    fn new(db: crate::storage::Db) -> Result<Self, crate::storage::StorageError> {
+        // Nothing purged before the start is in memory. Read on a thread of its own: the caller
+        // is on the async runtime, where a PostgreSQL statement must not block.
+        let (db, newest) = std::thread::spawn(move || {
+            let newest =
+                crate::storage::purge::purged_after(&db, 0).map(|all| all.last().map(|(seq, _)| *seq));
+            (db, newest)
+        })
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Ok(Self { db, seen: newest?.unwrap_or(0) })
     }
 
     fn newly_purged(&mut self) -> Vec<tandem_sync::DocumentId> {
@@ -303,6 +329,20 @@ impl Worker {
                     events.push(Event::Tick);
                 }
                 Input::Engine(event) => events.push(event),
+                Input::Announced(Announcement::Stored { document, since }) => {
+                    self.metrics.announcements.inc();
+                    // Only documents in memory: the rest read everything at their next load.
+                    if self.engine.has_in_memory(&document) {
+                        self.load_stored_elsewhere(document, since);
+                    }
+                }
+                Input::Announced(Announcement::Reconnected) => {
+                    let documents: Vec<_> = self.engine.in_memory().copied().collect();
+                    tracing::info!(documents = documents.len(), "catching up with other relays' changes");
+                    for document in documents {
+                        self.load_stored_elsewhere(document, 0);
+                    }
+                }
                 Input::Stored { tokens, received } => {
                     if let Some(received) = received {
                         self.metrics.sync_latency.observe(received.elapsed().as_secs_f64());
@@ -389,6 +429,29 @@ impl Worker {
             };
             if let Some(inputs) = inputs.upgrade() {
                 let _ = inputs.send(Input::Engine(Event::Loaded { document, chunks }));
+            }
+        });
+    }
+
+    /// Reads what another relay stored of `document` (chunks numbered `since` or later) and gives
+    /// it to the engine; retried like a load.
+    fn load_stored_elsewhere(&self, document: tandem_sync::DocumentId, since: i64) {
+        let (storage, metrics, inputs) = (self.storage.clone(), self.metrics.clone(), self.inputs.clone());
+        self.runtime.spawn_blocking(move || {
+            let mut attempt = 0;
+            let chunks = loop {
+                match storage.load_since(&document, since) {
+                    Ok(chunks) => break chunks,
+                    Err(error) => {
+                        metrics.storage_errors.inc();
+                        let wait = retry_wait(&mut attempt);
+                        tracing::error!(%document, %error, retry_in = ?wait, "cannot read another relay's changes");
+                        std::thread::sleep(wait);
+                    }
+                }
+            };
+            if let Some(inputs) = inputs.upgrade() {
+                let _ = inputs.send(Input::Engine(Event::StoredElsewhere { document, chunks }));
             }
         });
     }

@@ -30,7 +30,7 @@ pub enum Who {
 
 pub use Who::*;
 
-const PEOPLE: [(Who, &str, &str); 5] = [
+pub const PEOPLE: [(Who, &str, &str); 5] = [
     (Coordinator, "coord@test.example", "coordinator"),
     (Mentor, "mentor@test.example", "mentor"),
     (Associate, "assoc@test.example", "associate"),

@@ -4,6 +4,7 @@ mod access;
 mod acme;
 mod bad_frames;
 mod bad_input;
+mod cross_relay;
 mod cut_connections;
 mod http;
 mod https;

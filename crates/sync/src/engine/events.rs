@@ -50,6 +50,16 @@ pub enum Event {
         /// The token from the action.
         token: StoreToken,
     },
+    /// Another process stored these chunks of `document` (another relay on the same database, as
+    /// its announcement said). Applied only if the document is in memory, and then sent on to
+    /// every peer as if a peer had sent it; nothing is stored again (it is stored already).
+    /// Chunks the engine has already are skipped, so a runtime may pass more than is new.
+    StoredElsewhere {
+        /// The document.
+        document: DocumentId,
+        /// `(key, bytes)` as stored.
+        chunks: Vec<(StorageKey, Vec<u8>)>,
+    },
     /// The app wants this document: load it and sync it with every peer. Answered with
     /// [`Action::DocumentReady`] once it has content, or [`Action::DocumentUnavailable`].
     OpenDocument {

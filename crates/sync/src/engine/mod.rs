@@ -272,6 +272,17 @@ impl<P: Policy, D: Document> Engine<P, D> {
         self.docs.len()
     }
 
+    /// Whether `document` is in memory (loaded or loading): the ones for which
+    /// [`Event::StoredElsewhere`] means anything.
+    pub fn has_in_memory(&self, document: &DocumentId) -> bool {
+        self.docs.contains_key(document)
+    }
+
+    /// The documents in memory (loaded or loading).
+    pub fn in_memory(&self) -> impl Iterator<Item = &DocumentId> {
+        self.docs.keys()
+    }
+
     /// The remote peer id of an established connection.
     pub fn peer_id_of(&self, connection: ConnectionId) -> Option<&PeerId> {
         match &self.connections.get(&connection)?.handshake {
@@ -311,6 +322,7 @@ impl<P: Policy, D: Document> Engine<P, D> {
             Event::FrameDecoded { connection, frame } => self.on_frame(now_ms, connection, frame),
             Event::ConnectionClosed { connection } => self.forget_connection(connection),
             Event::Loaded { document, chunks } => self.on_loaded(document, chunks),
+            Event::StoredElsewhere { document, chunks } => self.on_stored_elsewhere(document, chunks),
             Event::StoreCompleted { token } => self.on_store_completed(token),
             Event::OpenDocument { document } => self.on_open_document(now_ms, document),
             Event::Tick => self.evict_idle(now_ms),

@@ -52,7 +52,54 @@ impl<P: Policy, D: Document> Engine<P, D> {
             d.announced_ready = true;
             self.out.push(Action::DocumentReady { document });
         }
+        let early = std::mem::take(&mut d.stored_elsewhere);
         self.touched.insert(document);
+        if !early.is_empty() {
+            self.on_stored_elsewhere(document, early);
+        }
+    }
+
+    /// Chunks another process stored: applied to a document in memory (waiting for its load if
+    /// it is loading), and the peers hear of them; a document not in memory is left to its next
+    /// load, which reads them from storage.
+    pub(super) fn on_stored_elsewhere(&mut self, document: DocumentId, chunks: Vec<(StorageKey, Vec<u8>)>) {
+        let Some(d) = self.docs.get_mut(&document) else { return };
+        if d.phase == Phase::Loading {
+            d.stored_elsewhere.extend(chunks);
+            return;
+        }
+        if d.doc.has_open_batch() {
+            // As for changes from a peer: the batch commits first, so the two never mix.
+            d.doc.commit_batch();
+            d.refresh_heads();
+        }
+        let unsaved = d.saved_heads != d.heads;
+        let mut chunks: Vec<(ChunkKind, StorageKey, Vec<u8>)> = chunks
+            .into_iter()
+            .filter(|(k, _)| !d.stored_chunks.contains(k))
+            .filter_map(|(k, v)| match k.chunk_kind() {
+                Some(kind @ (ChunkKind::Snapshot | ChunkKind::Incremental)) => Some((kind, k, v)),
+                _ => None,
+            })
+            .collect();
+        chunks.sort_by_key(|(kind, k, _)| (*kind == ChunkKind::Incremental, k.clone()));
+        for (kind, key, bytes) in chunks {
+            if d.doc.load_incremental(&bytes).is_ok() {
+                if kind == ChunkKind::Incremental {
+                    d.incrementals += 1;
+                }
+                d.stored_chunks.push(key);
+            }
+        }
+        if d.refresh_heads() {
+            // What arrived is stored already: unless the document had something of its own still
+            // to store, there is nothing new to write.
+            if !unsaved {
+                d.saved_heads = d.heads.clone();
+            }
+            d.peers.values_mut().for_each(|p| p.dirty = true);
+            self.touched.insert(document);
+        }
     }
 
     pub(super) fn on_store_completed(&mut self, token: StoreToken) {

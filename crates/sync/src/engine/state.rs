@@ -82,6 +82,8 @@ pub(super) struct DocState<D> {
     pub(super) app_open: bool,
     pub(super) announced_ready: bool,
     pub(super) announced_unavailable: bool,
+    /// Chunks stored elsewhere that arrived while the document was loading; applied once loaded.
+    pub(super) stored_elsewhere: Vec<(StorageKey, Vec<u8>)>,
 }
 
 impl<D: Document> DocState<D> {
@@ -102,6 +104,7 @@ impl<D: Document> DocState<D> {
             app_open: false,
             announced_ready: false,
             announced_unavailable: false,
+            stored_elsewhere: Vec::new(),
         }
     }
 

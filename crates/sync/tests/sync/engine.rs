@@ -709,3 +709,72 @@ fn a_purged_document_leaves_memory_and_its_late_store_completions_delete_nothing
     // The other client kept its copy (telling devices is the runtime's job, not the protocol's).
     assert_eq!(w.value(2, &d, "a").as_deref(), Some("1"));
 }
+
+/// Two relays on one database: relay 0 (node 0) serves client 2, relay 1 (node 1) serves client 3.
+/// The test plays the database: what relay 0 stored is copied into relay 1's storage.
+fn two_relays() -> World {
+    use crate::harness::Node;
+    let nodes = vec![
+        Node::new(Engine::new(Config::relay("relay-a"))),
+        Node::new(Engine::new(Config::relay("relay-b"))),
+        Node::new(Engine::new(client_config("mentor"))),
+        Node::new(Engine::new(client_config("associate"))),
+    ];
+    let mut w = World::from_nodes(nodes);
+    w.connect(2, 0);
+    w.connect(3, 1);
+    w.run_until_quiet();
+    w
+}
+
+/// Copies relay 0's chunks of `d` into relay 1's storage; returns them, as relay 1 would read them.
+fn share_storage(w: &mut World, d: &DocumentId) -> Vec<(tandem_sync::StorageKey, Vec<u8>)> {
+    let chunks = w.nodes[0].storage.load_range_now(&tandem_sync::StorageKey::document_prefix(d));
+    for (key, bytes) in &chunks {
+        w.nodes[1].storage.put_now(key, bytes);
+    }
+    chunks
+}
+
+#[test]
+fn chunks_stored_by_another_relay_reach_this_relays_peers_without_being_stored_again() {
+    let mut w = two_relays();
+    let d = doc_id(40);
+    w.create(2, d, "a", "1");
+    w.run_until_quiet();
+    share_storage(&mut w, &d);
+    w.open(3, d);
+    w.run_until_quiet();
+    assert_eq!(w.value(3, &d, "a").as_deref(), Some("1"));
+
+    w.nodes[1].auto_store = false;
+    w.edit(2, d, "a", "2");
+    w.run_until_quiet();
+    let chunks = share_storage(&mut w, &d);
+    w.nodes[1].inbox.push_back(Event::StoredElsewhere { document: d, chunks: chunks.clone() });
+    w.run_until_quiet();
+    assert_eq!(w.value(3, &d, "a").as_deref(), Some("2"), "fanned out as if a peer had sent it");
+    assert_eq!(w.heads(1, &d), w.heads(0, &d));
+    assert!(w.nodes[1].held_stores.is_empty(), "what another relay stored is not stored again");
+
+    // The same announcement again (a catch-up after a reconnect) changes nothing and sends nothing.
+    let sent = w.nodes[1].sent.len();
+    w.nodes[1].inbox.push_back(Event::StoredElsewhere { document: d, chunks });
+    w.run_until_quiet();
+    assert_eq!(w.nodes[1].sent.len(), sent);
+}
+
+#[test]
+fn chunks_stored_elsewhere_for_a_document_not_in_memory_are_left_to_its_next_load() {
+    let mut w = two_relays();
+    let d = doc_id(41);
+    w.create(2, d, "a", "1");
+    w.run_until_quiet();
+    let chunks = share_storage(&mut w, &d);
+    w.nodes[1].inbox.push_back(Event::StoredElsewhere { document: d, chunks });
+    w.run_until_quiet();
+    assert!(!w.nodes[1].engine.has_in_memory(&d), "nothing is loaded for it");
+    w.open(3, d);
+    w.run_until_quiet();
+    assert_eq!(w.value(3, &d, "a").as_deref(), Some("1"), "its next load reads it from storage");
+}
