@@ -14,7 +14,8 @@
 //!
 //! The answers are read from the database for every question, so a change of membership (made by
 //! the API or by `tandem admin` on the same database) holds for the very next message, on live
-//! connections too.
+//! connections too. A purged document's id is nobody's, for good: it cannot be claimed again, and
+//! a device that still holds it can neither read it back nor store it anew.
 //!
 //! [`Audience`], [`Access`] and [`Claim`] are `tandem-api`'s types, the ones `/api/documents`
 //! answers with; the statements are in [`crate::storage::documents`].
@@ -27,7 +28,7 @@ use tandem_sync::{ConnectionId, DocumentId, PeerId, Policy, engine::Frame};
 
 use crate::{
     accounts::{self, AccountError, Role},
-    storage::{accounts as db_accounts, documents as db_documents},
+    storage::{accounts as db_accounts, documents as db_documents, purge as db_purge},
 };
 
 pub use db_documents::claim_of;
@@ -116,7 +117,9 @@ pub fn claim(
             }
         }
     }
-    let (standing, _) = db_documents::record_claim(db, &proposed, now_ms)?;
+    let Some((standing, _)) = db_documents::record_claim(db, &proposed, now_ms)? else {
+        return Err(AccountError::Gone(format!("the document {id} was deleted for good")));
+    };
     // Asking again for what stands (a device that never heard the first answer, or a claim call
     // that found its first sync had claimed it provisionally) is the same claim, and succeeds.
     if standing.audience == proposed.audience
@@ -144,8 +147,8 @@ pub fn claim_if_unclaimed(
         owner_id: person.to_owned(),
         provisional: true,
     };
-    let (standing, changed) = db_documents::record_claim(db, &claim, now_ms)?;
-    Ok(changed && standing.provisional)
+    Ok(db_documents::record_claim(db, &claim, now_ms)?
+        .is_some_and(|(standing, changed)| changed && standing.provisional))
 }
 
 /// Every document `person` may read, with the access they have.
@@ -201,6 +204,9 @@ impl AccessPolicy {
                 // engine answers exactly as for a missing document (`doc-unavailable`) unless its
                 // creator's device syncs it meanwhile, which claims it first. Content stored
                 // without a claim (from before accounts) stays hidden until `tandem admin claim`.
+                // A purged id stays gone: a device still holding it can neither read it back
+                // nor upload it again (which would claim it anew).
+                None if db_purge::is_purged(&self.db, &id)? => Access::None,
                 None if !db_documents::has_stored_chunks(&self.db, &id)? => Access::Read,
                 None => Access::None,
             })

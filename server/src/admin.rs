@@ -15,7 +15,7 @@ use crate::{
     access::{self, Audience},
     accounts::{self, Role, Seat},
     clock::Clock,
-    setup,
+    purge, setup,
     storage::Storage,
     sync::ends::{self, Ended},
 };
@@ -177,6 +177,36 @@ pub enum AdminCommand {
         #[arg(long)]
         audience: String,
     },
+    /// Delete records for good at the end of their retention: a person's (`--person`: the
+    /// documents they own and their pairs' documents, and their account, sessions and tokens)
+    /// or a pair's (`--pair`: the pair's documents). Lists what goes and asks to confirm. The
+    /// database file keeps none of their bytes; devices that held them delete their copies when
+    /// they next sync; the access record keeps one line saying who purged what, when.
+    Purge {
+        /// Email or id.
+        #[arg(long, conflicts_with = "pair", required_unless_present = "pair")]
+        person: Option<String>,
+        #[arg(long)]
+        pair: Option<String>,
+        /// Purge without asking for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Who asked for the purge (email or id of a person), for the access record.
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Print everything the relay stores about a person as one JSON document (schema
+    /// `tandem-export/1`, described by `tandem_api::Export`): their account, pairs, every record
+    /// they wrote or received with its content, and the access record about them. The export
+    /// is itself recorded in the access record.
+    Export {
+        /// Email or id.
+        #[arg(long)]
+        person: String,
+        /// Who asked for the export (email or id of a person), for the access record.
+        #[arg(long)]
+        by: Option<String>,
+    },
     /// Copy a SQLite deployment (the `tandem.sqlite3` in `--from`) into a new, empty PostgreSQL
     /// database: every chunk, person, session, token and audience, in one transaction, then
     /// checked table by table (rows and a SHA-256 of both sides). Stop the relay first, or copy
@@ -326,6 +356,44 @@ pub fn run(args: AdminArgs, out: &mut impl std::io::Write) -> anyhow::Result<()>
                 ),
             };
             access::claim(&db, &person(&owner)?, &document, &audience, clock.now_ms())?;
+        }
+        AdminCommand::Purge { person: subject, pair, yes, by } => {
+            let actor = match by {
+                Some(key) => person(&key)?,
+                None => purge::COMMAND_LINE.to_owned(),
+            };
+            let plan = match (subject, pair) {
+                (Some(key), _) => purge::plan_person(&storage, &db, &key)?,
+                (None, Some(pair)) => purge::plan_pair(&storage, &db, &pair)?,
+                (None, None) => unreachable!("clap requires --person or --pair"),
+            };
+            write!(out, "{}", plan.describe())?;
+            if !yes {
+                write!(out, "Type yes to purge all of this, anything else to stop: ")?;
+                out.flush()?;
+                let mut answer = String::new();
+                std::io::stdin().lock().read_line(&mut answer).context("cannot read the confirmation")?;
+                if answer.trim() != "yes" {
+                    anyhow::bail!("nothing was purged");
+                }
+            }
+            let receipt = purge::execute(&db, &plan, &actor, clock.now_ms())?;
+            writeln!(
+                out,
+                "Purged {} document(s) ({} bytes) of {}; access record line {}.",
+                receipt.documents,
+                receipt.bytes,
+                plan.subject_line(),
+                receipt.record_seq
+            )?;
+        }
+        AdminCommand::Export { person: subject, by } => {
+            let actor = match by {
+                Some(key) => person(&key)?,
+                None => purge::COMMAND_LINE.to_owned(),
+            };
+            let export = crate::export::person(&storage, &db, &subject, &actor, clock.now_ms())?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&export)?)?;
         }
         AdminCommand::SelfSigned { .. } | AdminCommand::Copy { .. } | AdminCommand::Backup { .. } => {
             unreachable!("handled before the database is opened")

@@ -8,7 +8,9 @@
 //!   `/api` (signing in, the coordinator's setup, claiming documents: [`api`]), `/healthz`,
 //!   `/metrics` ([`metrics`]), and the web app from [`web_app`].
 //! - [`accounts`] holds the rules for people, programs, pairs, roles, sessions and tokens;
-//!   [`access`] decides who may read and write which document, and is the sync engine's policy.
+//!   [`access`] decides who may read and write which document, and is the sync engine's policy;
+//!   [`purge`] deletes records for good (the one way a document leaves the relay); [`export`]
+//!   gives everything stored about a person as one JSON document.
 //! - [`storage`] owns the SQLite database: opening it, its migrations, and every SQL statement
 //!   (chunks, accounts, claims); nothing else in the relay writes SQL.
 //! - [`error`]: [`error::AppError`], the one error answer of every handler: it logs the details
@@ -28,9 +30,11 @@ pub mod client_addr;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod headers;
 pub mod metrics;
 pub mod origin;
+pub mod purge;
 pub mod setup;
 pub mod storage;
 pub mod sync;

@@ -23,6 +23,10 @@ pub struct Account {
     pub documents: Vec<DocumentEntry>,
     /// Documents made on this device, with the audience to claim for them (`None` once claimed).
     pub made_here: Vec<MadeHere>,
+    /// The purged documents (of `me.purged`) already deleted from this device. Defaulted: older
+    /// apps stored their account without it.
+    #[serde(default)]
+    pub cleared: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +37,29 @@ pub struct MadeHere {
 
 impl Account {
     pub fn new(me: Me) -> Self {
-        Account { me, documents: Vec::new(), made_here: Vec::new() }
+        Account { me, documents: Vec::new(), made_here: Vec::new(), cleared: Vec::new() }
+    }
+
+    /// The purged documents the relay names that this device has not deleted yet.
+    pub fn purges_due(&self) -> Vec<DocumentId> {
+        self.me
+            .purged
+            .iter()
+            .filter(|id| !self.cleared.contains(id))
+            .filter_map(|id| id.parse().ok())
+            .collect()
+    }
+
+    /// Records that a purged document left this device, and forgets it everywhere in the account
+    /// so it is never opened (or claimed) again. What was cleared is kept only while the relay
+    /// still names it, so the list stays as short as the relay's.
+    pub fn cleared(&mut self, id: &DocumentId) {
+        let id = id.to_string();
+        self.documents.retain(|d| d.id != id);
+        self.made_here.retain(|d| d.id != id);
+        self.cleared.push(id);
+        let named = &self.me.purged;
+        self.cleared.retain(|c| named.contains(c));
     }
 
     /// The device's account, if someone signed in on it.
@@ -154,6 +180,7 @@ mod tests {
             }],
             people: vec![],
             cohorts: vec![],
+            purged: vec![],
         })
     }
 
@@ -176,5 +203,23 @@ mod tests {
         assert_eq!(account.made_here.last().unwrap().claim, None, "nothing to claim for a private draft");
         assert_eq!(account.seat_in("p1"), Some("mentor"));
         assert_eq!(account.seat_in("p2"), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_purged_document_is_deleted_once_and_never_opened_again() {
+        let mut account = account();
+        let (purged, kept) = (crate::ids::new_document_id(), crate::ids::new_document_id());
+        account.made(&purged, Audience::Pair { pair_id: "p1".into() });
+        account.made(&kept, Audience::Private);
+        account.me.purged = vec![purged.to_string()];
+        assert_eq!(account.purges_due(), vec![purged]);
+        account.cleared(&purged);
+        assert!(account.purges_due().is_empty(), "deleted once, not at every refresh");
+        assert_eq!(account.document_ids(), vec![kept]);
+        assert!(!account.claim_pending(&purged), "and never claimed");
+        // Once the relay stops naming it (its notice expired), the device forgets it too.
+        account.me.purged = vec![kept.to_string()];
+        account.cleared(&kept);
+        assert_eq!(account.cleared, vec![kept.to_string()]);
     }
 }

@@ -25,6 +25,10 @@ pub enum ApiError {
     /// 401: no valid session.
     #[error("you are not signed in (or your session ended)")]
     SignedOut,
+    /// 410 from `GET /api/me`: the person was purged (deleted for good at the end of the
+    /// retention period); the device deletes what it kept of them.
+    #[error("this account was deleted for good")]
+    AccountDeleted,
     /// Another status, with the relay's message.
     #[error("{message}")]
     Refused { status: u16, message: String },
@@ -42,7 +46,10 @@ pub async fn sign_out() -> Result<(), ApiError> {
 }
 
 pub async fn me() -> Result<Me, ApiError> {
-    call("GET", "api/me", None::<&()>).await
+    match call("GET", "api/me", None::<&()>).await {
+        Err(ApiError::Refused { status: 410, .. }) => Err(ApiError::AccountDeleted),
+        other => other,
+    }
 }
 
 pub async fn documents() -> Result<Vec<DocumentEntry>, ApiError> {

@@ -86,11 +86,20 @@ pub fn app() -> Html {
             _ => None,
         };
         let connected = session.as_ref().is_some_and(|s| s.repo.is_connected());
+        let (phase, locked) = (phase.clone(), locked.setter());
         use_effect_with((session.as_ref().map(|s| Rc::as_ptr(s) as usize), connected), move |_| {
             let refresh = move || {
                 if let Some(session) = session.clone() {
+                    let (phase, locked) = (phase.clone(), locked.clone());
                     spawn_local(async move {
-                        let _ = session.refresh().await;
+                        // The person was purged: nothing of them stays on the device.
+                        if let Err(ApiError::AccountDeleted) = session.refresh().await {
+                            session.clear_deleted_account().await;
+                            locked.set(false);
+                            phase.set(Phase::SignedOut(session.storage.clone()));
+                            Route::SignIn.go();
+                            return;
+                        }
                         // The account may name new pairs and documents: show them.
                         session.repo.notify();
                     });

@@ -55,6 +55,7 @@ mod tests {
                 role: Role::Associate,
             }],
             cohorts: vec![],
+            purged: vec![],
         };
         let people = People::from_me(&me);
         assert_eq!(people.name(&UserId::new("u-m")), "Grace");

@@ -75,6 +75,13 @@ impl Session {
             let mut account = self.account();
             account.me = me;
             account.documents = documents;
+            for id in account.purges_due() {
+                match self.repo.purge(id).await {
+                    Ok(()) => account.cleared(&id),
+                    // Still due, so tried again at the next refresh.
+                    Err(e) => web_sys::console::error_1(&format!("could not delete purged {id}: {e}").into()),
+                }
+            }
             for id in account.document_ids() {
                 self.repo.open(id);
             }
@@ -263,6 +270,15 @@ impl Session {
     /// Whether everything on the device has reached the relay.
     pub fn all_synced(&self) -> bool {
         matches!(self.repo.overall_status(), None | Some(DocStatus::Synced(_)))
+    }
+
+    /// The person was purged: stops syncing and deletes everything on the device, with nothing
+    /// to warn about (what is unsynced is theirs, and the relay no longer takes it).
+    pub async fn clear_deleted_account(&self) {
+        self.repo.stop();
+        if let Err(e) = self.storage.clear().await {
+            web_sys::console::error_1(&format!("could not clear this device's storage: {e}").into());
+        }
     }
 
     /// Signs out: stops syncing, ends the session on the relay (when it can be reached) and

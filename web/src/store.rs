@@ -108,6 +108,20 @@ impl IdbStorage {
         if transaction.await?.is_committed() { Ok(()) } else { Err(StoreError::Aborted) }
     }
 
+    /// Removes every chunk of `document` (it was purged); returns once that is committed.
+    /// IndexedDB runs read-write transactions on a store in the order they were made, so a write
+    /// of the document started before this lands first and is removed with the rest.
+    pub async fn delete_document(&self, document: &tandem_sync::DocumentId) -> Result<(), StoreError> {
+        let transaction = self.db.transaction(&[DOCUMENTS], TransactionMode::ReadWrite)?;
+        let prefix = StorageKey::document_prefix(document);
+        // The same range as `load`'s: [id] up to [id, "\u{ffff}"].
+        let lower = key_array(prefix.parts().iter().map(String::as_str));
+        let upper = key_array(prefix.parts().iter().map(String::as_str).chain(["\u{ffff}"]));
+        let range = KeyRange::bound(&lower, &upper, Some(false), Some(false))?;
+        transaction.object_store(DOCUMENTS)?.delete(Query::KeyRange(range))?;
+        if transaction.await?.is_committed() { Ok(()) } else { Err(StoreError::Aborted) }
+    }
+
     /// The setting called `name`, if it was ever set.
     pub async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
         let transaction = self.db.transaction(&[SETTINGS], TransactionMode::ReadOnly)?;
@@ -238,6 +252,19 @@ mod tests {
         reopened.set_setting("me", None).await.unwrap();
         assert_eq!(reopened.setting("me").await.unwrap(), None);
         reopened.close();
+    }
+
+    #[wasm_bindgen_test]
+    async fn deleting_a_purged_document_removes_all_its_chunks_and_nothing_else() {
+        let store = IdbStorage::open(&fresh_name()).await.unwrap();
+        let (purged, kept) = (DocumentId::from_bytes([3; 16]), DocumentId::from_bytes([4; 16]));
+        store.put(&StorageKey::snapshot(&purged, &[]), &[1]).await.unwrap();
+        store.put(&StorageKey::incremental(&purged, &[2]), &[2]).await.unwrap();
+        store.put(&StorageKey::incremental(&kept, &[3]), &[3]).await.unwrap();
+        store.delete_document(&purged).await.unwrap();
+        assert!(store.load(&StorageKey::document_prefix(&purged)).await.unwrap().is_empty());
+        assert_eq!(store.load(&StorageKey::document_prefix(&kept)).await.unwrap().len(), 1);
+        store.close();
     }
 
     #[wasm_bindgen_test]

@@ -12,7 +12,7 @@
 //! | route | request | answer |
 //! |---|---|---|
 //! | `POST /api/session` | [`SignIn`] | [`Person`] |
-//! | `GET /api/me` | | [`Me`] |
+//! | `GET /api/me` | | [`Me`] (410 once the person was purged: the device clears itself) |
 //! | `PUT /api/me/password` | [`PasswordChange`] | |
 //! | `GET /api/documents` | | `[`[`DocumentEntry`]`]` |
 //! | `POST /api/documents` | [`ClaimRequest`] | [`Claim`] |
@@ -115,6 +115,12 @@ pub struct Me {
     /// The cohorts of the person's programs, for naming a pair's cohort.
     #[serde(default)]
     pub cohorts: Vec<Cohort>,
+    /// Documents this person could read that were since deleted for good (purged): a device that
+    /// holds one deletes its copy. Distinct from a document the relay answers `doc-unavailable`
+    /// for, which may only be out of reach for now (a seat emptied, a claim not yet made), and
+    /// which the device keeps. Defaulted, and left out when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub purged: Vec<String>,
 }
 
 /// Someone a person works with, as `/api/me` names them.
@@ -319,6 +325,59 @@ pub struct PairChange {
 /// missing field.
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
     Ok(Some(Option::<String>::deserialize(d)?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// A person's export: everything the relay stores about them, as data.
+
+/// The value of [`Export::schema`] this crate writes. A later version only adds fields.
+pub const EXPORT_SCHEMA: &str = "tandem-export/1";
+
+/// `tandem admin export --person EMAIL`: one JSON document holding everything the relay stores
+/// about a person, for a school answering a request for a person's records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Export {
+    /// [`EXPORT_SCHEMA`].
+    pub schema: String,
+    /// When it was made (milliseconds since 1970, UTC).
+    pub exported_ms: i64,
+    pub person: Person,
+    pub memberships: Vec<Membership>,
+    pub pairs: Vec<Pair>,
+    /// Every record they wrote or received: the documents they own, and their pairs' documents
+    /// (the same set a purge of the person removes). The program's own documents are not theirs.
+    pub documents: Vec<ExportedDocument>,
+    /// The access record's lines about them (what was disclosed to them, exports, purges).
+    pub access_record: Vec<AccessRecordLine>,
+}
+
+/// One record in an [`Export`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedDocument {
+    /// Its automerge document id.
+    pub id: String,
+    pub audience: Audience,
+    pub owner_id: String,
+    /// What the record says it is: `observation`, `goals`, `mentor-notes`, `pair-index`, ...
+    pub kind: Option<String>,
+    /// The record's current content as JSON (automerge maps as objects, lists as arrays, text as
+    /// strings); `null` when nothing readable is stored.
+    pub content: serde_json::Value,
+}
+
+/// One line of the relay's access record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRecordLine {
+    pub at_ms: i64,
+    /// `disclosure`, `export` or `purge`.
+    pub action: String,
+    /// Who did it: a person's id, or `tandem admin`.
+    pub actor: String,
+    pub person_id: Option<String>,
+    pub pair_id: Option<String>,
+    pub document_id: Option<String>,
+    pub device: Option<String>,
+    pub detail: String,
 }
 
 // ---------------------------------------------------------------------------------------------

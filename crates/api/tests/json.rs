@@ -74,6 +74,7 @@ fn me_puts_the_persons_fields_at_the_top_level() {
                 role: Role::Associate,
             }],
             cohorts: vec![],
+            purged: vec![],
         },
         concat!(
             r#"{"id":"u-1","email":"grace@school.example","name":"Grace","#,
@@ -82,6 +83,16 @@ fn me_puts_the_persons_fields_at_the_top_level() {
             r#""people":[{"id":"u-2","name":"Mei","program_id":"prog","role":"associate"}],"cohorts":[]}"#,
         ),
     );
+}
+
+#[test]
+fn me_lists_purged_documents_for_the_device_to_delete_and_leaves_the_field_out_when_there_are_none() {
+    let mut me: Me =
+        serde_json::from_str(r#"{"id":"u-1","email":"a@b","name":"G","memberships":[],"pairs":[]}"#).unwrap();
+    assert!(me.purged.is_empty(), "an older relay's answer (or an older device's stored one) reads");
+    assert!(!serde_json::to_string(&me).unwrap().contains("purged"));
+    me.purged = vec!["2ZXnkHCQd4ZWx9X1RBgS6ZxPgyAR".into()];
+    assert!(serde_json::to_string(&me).unwrap().ends_with(r#","purged":["2ZXnkHCQd4ZWx9X1RBgS6ZxPgyAR"]}"#));
 }
 
 #[test]

@@ -62,6 +62,22 @@ fn not_signed_in() -> AppError {
     AppError::unauthorized("sign in first: no valid session cookie or access token")
 }
 
+/// Why a secret that authenticates no one is refused: 410 when it was a session or token of a
+/// person since purged (their device then deletes everything it kept of them, rather than wait
+/// for a sign-in that can never come), 401 otherwise.
+async fn refusal(state: &AppState, secret: String) -> Result<AppError, AppError> {
+    let hash = accounts::secret_hash(&secret);
+    let purged = with_db(state, move |db| Ok(crate::storage::purge::is_purged_secret(db, &hash)?)).await?;
+    Ok(if purged {
+        AppError::new(
+            StatusCode::GONE,
+            "this account was deleted for good; this device removes what it kept of it",
+        )
+    } else {
+        not_signed_in()
+    })
+}
+
 /// A signed-in person (extractor): answers 401 when the request has no valid session or token.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
@@ -76,8 +92,10 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let secret = presented_secret(&parts.headers, parts.uri.query()).ok_or_else(not_signed_in)?;
-        let person = authenticate(state, Some(secret.clone())).await?.ok_or_else(not_signed_in)?;
-        Ok(SignedIn { person, secret })
+        match authenticate(state, Some(secret.clone())).await? {
+            Some(person) => Ok(SignedIn { person, secret }),
+            None => Err(refusal(state, secret).await?),
+        }
     }
 }
 

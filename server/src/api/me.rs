@@ -11,7 +11,8 @@ use tandem_api::{Me, PasswordChange, TokenEntry};
 use super::{Body, SignedIn, passwords, with_db};
 use crate::{AppState, accounts, client_addr::ClientAddr, error::AppError, sync::ends::Ended};
 
-/// The person, their programs and roles, their pairs, and the names of the people they work with.
+/// The person, their programs and roles, their pairs, the names of the people they work with,
+/// and the purged documents their devices are to delete.
 pub(super) async fn me(State(state): State<AppState>, signed_in: SignedIn) -> Result<Json<Me>, AppError> {
     with_db(&state, move |db| {
         let (people, cohorts) = accounts::colleagues_of(db, &signed_in.person)?;
@@ -21,6 +22,7 @@ pub(super) async fn me(State(state): State<AppState>, signed_in: SignedIn) -> Re
             pairs: accounts::pairs_of_person(db, &signed_in.person)?,
             people,
             cohorts,
+            purged: crate::storage::purge::notices_for(db, &signed_in.person)?,
         }))
     })
     .await

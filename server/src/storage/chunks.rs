@@ -117,30 +117,41 @@ pub(super) fn run_writer(connection: Db, origin: &str, jobs: std::sync::mpsc::Re
 /// chunk counts as changed for whoever asks what changed since an earlier number, and every
 /// document written is announced to the other relays ([`super::announce`]) in the same
 /// transaction: the announcement is delivered only once the chunks are committed.
+///
+/// A purged document's tombstone refuses its chunks here, in the statement that would store
+/// them: a store the engine queued before the purge, landing after it, keeps nothing. On
+/// PostgreSQL the transaction first takes the purge lock in share mode
+/// ([`super::purge::hold_tombstones`]), so a purge committing meanwhile cannot slip between the
+/// check and the insert.
 fn commit<'a>(db: &Db, origin: &str, writes: impl Iterator<Item = &'a Write>) -> Result<(), StorageError> {
     db.atomically(|db| {
+        super::purge::hold_tombstones(db)?;
         // Each document written, with the smallest sequence number its chunks got here.
         let mut written: std::collections::BTreeMap<String, i64> = Default::default();
         for write in writes {
             match (write, db.backend()) {
                 (Write::Put { key, data }, Backend::Sqlite) => {
                     db.execute(
-                        "INSERT INTO chunks (key, data) VALUES (?1, ?2)
+                        "INSERT INTO chunks (key, data) SELECT ?1, ?2
+                         WHERE NOT EXISTS (SELECT 1 FROM purged_documents WHERE id = ?3)
                          ON CONFLICT (key) DO UPDATE SET data = excluded.data",
-                        &[&key.to_string(), data],
+                        &[&key.to_string(), data, &document_of(key)],
                     )?;
                 }
                 (Write::Put { key, data }, Backend::Postgres) => {
                     let seq = db.query_opt(
-                        "INSERT INTO chunks (key, data) VALUES (?1, ?2)
+                        "INSERT INTO chunks (key, data) SELECT ?1, ?2
+                         WHERE NOT EXISTS (SELECT 1 FROM purged_documents WHERE id = ?3)
                          ON CONFLICT (key) DO UPDATE SET data = excluded.data, seq = nextval('chunk_seq')
                          RETURNING seq",
-                        &[&key.to_string(), data],
+                        &[&key.to_string(), data, &document_of(key)],
                         |row| row.get::<i64>(0),
                     )?;
-                    let document = key.parts().first().cloned().unwrap_or_default();
-                    let first = written.entry(document).or_insert(i64::MAX);
-                    *first = (*first).min(seq.unwrap_or(0));
+                    // No row: the document was purged, and there is nothing to announce.
+                    if let Some(seq) = seq {
+                        let first = written.entry(document_of(key)).or_insert(i64::MAX);
+                        *first = (*first).min(seq);
+                    }
                 }
                 (Write::Delete { key }, _) => {
                     db.execute("DELETE FROM chunks WHERE key = ?1", &[&key.to_string()])?;
@@ -154,6 +165,11 @@ fn commit<'a>(db: &Db, origin: &str, writes: impl Iterator<Item = &'a Write>) ->
         Ok::<_, super::DbError>(())
     })
     .map_err(|e| StorageError::Write(e.to_string()))
+}
+
+/// The document a chunk's key belongs to (its first part).
+fn document_of(key: &StorageKey) -> String {
+    key.parts().first().cloned().unwrap_or_default()
 }
 
 #[cfg(test)]

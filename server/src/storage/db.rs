@@ -12,7 +12,10 @@
 //! the relay's runtime (where it would panic: a runtime cannot block inside another). Opening
 //! storage and closing connections are safe anywhere: they move to a thread of their own.
 
-use std::{cell::RefCell, collections::HashMap};
+use std::{
+    cell::{Cell, RefCell},
+    collections::HashMap,
+};
 
 /// Which database engine a connection talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,7 +117,13 @@ impl Drop for PgConnection {
 
 /// One connection to the relay's database. Not shared between threads: each part of the relay
 /// that runs statements has its own (or one behind a mutex).
-pub struct Db(Inner);
+pub struct Db(Inner, Depth);
+
+/// How many [`Db::atomically`] calls are open on the connection: an inner one is a savepoint, so
+/// a step that needs a transaction of its own (a claim taking the purge lock) may also run
+/// inside a larger one.
+#[derive(Default)]
+struct Depth(Cell<u32>);
 
 enum Inner {
     Sqlite(rusqlite::Connection),
@@ -130,14 +139,17 @@ impl std::fmt::Debug for Db {
 
 impl Db {
     pub fn sqlite(connection: rusqlite::Connection) -> Self {
-        Self(Inner::Sqlite(connection))
+        Self(Inner::Sqlite(connection), Depth::default())
     }
 
     pub fn postgres(client: postgres::Client) -> Self {
-        Self(Inner::Postgres(Box::new(RefCell::new(PgConnection {
-            client: Some(client),
-            statements: HashMap::new(),
-        }))))
+        Self(
+            Inner::Postgres(Box::new(RefCell::new(PgConnection {
+                client: Some(client),
+                statements: HashMap::new(),
+            }))),
+            Depth::default(),
+        )
     }
 
     pub fn backend(&self) -> Backend {
@@ -226,9 +238,40 @@ impl Db {
     /// Runs `f` in one transaction: everything it wrote is committed if it returns `Ok`, and
     /// nothing is kept if it returns `Err` (or panics).
     pub fn atomically<T, E: From<DbError>>(&self, f: impl FnOnce(&Db) -> Result<T, E>) -> Result<T, E> {
+        let depth = self.1.0.get();
+        if depth > 0 {
+            // Inside another transaction: a savepoint, released into it or rolled back to.
+            let name = format!("tandem_{depth}");
+            self.batch(&format!("SAVEPOINT {name}"))?;
+            self.1.0.set(depth + 1);
+            struct Undo<'a>(&'a Db, u32, bool);
+            impl Drop for Undo<'_> {
+                fn drop(&mut self) {
+                    self.0.1.0.set(self.1);
+                    if !self.2 {
+                        let name = format!("tandem_{}", self.1);
+                        let _ =
+                            self.0.batch(&format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}"));
+                    }
+                }
+            }
+            let mut guard = Undo(self, depth, false);
+            let value = f(self)?;
+            self.batch(&format!("RELEASE SAVEPOINT {name}"))?;
+            guard.2 = true;
+            return Ok(value);
+        }
+        struct Reset<'a>(&'a Db);
+        impl Drop for Reset<'_> {
+            fn drop(&mut self) {
+                self.0.1.0.set(0);
+            }
+        }
         match &self.0 {
             Inner::Sqlite(connection) => {
                 let transaction = connection.unchecked_transaction().map_err(DbError::from)?;
+                self.1.0.set(1);
+                let _reset = Reset(self);
                 let value = f(self)?;
                 transaction.commit().map_err(DbError::from)?;
                 Ok(value)
@@ -245,6 +288,8 @@ impl Db {
                     }
                 }
                 let mut guard = Rollback(self, false);
+                self.1.0.set(1);
+                let _reset = Reset(self);
                 let value = f(self)?;
                 self.batch("COMMIT")?;
                 guard.1 = true;

@@ -4,7 +4,7 @@
 
 use tandem_api::{Audience, Claim};
 
-use super::db::{Db, DbError, DbResult as Result};
+use super::db::{Db, DbResult as Result};
 
 /// The claim recorded for `document`, if any.
 pub fn claim_of(db: &Db, document: &str) -> Result<Option<Claim>> {
@@ -50,7 +50,8 @@ fn audience_columns(db: &Db, audience: &Audience) -> Result<(&'static str, Optio
 }
 
 /// Records `claim` where it may stand, in one statement, and returns the claim that stands
-/// afterwards with whether this call changed anything.
+/// afterwards with whether this call changed anything; `None` when the document was purged
+/// (its tombstone refuses every claim, in the same statement).
 ///
 /// The one claim path, for the claim call and for a first sync alike: an unclaimed document takes
 /// the claim; the owner's provisional claim becomes `claim` when `claim` is final; anything else
@@ -58,21 +59,27 @@ fn audience_columns(db: &Db, audience: &Audience) -> Result<(&'static str, Optio
 /// claim call and a first sync that claim the same document at the same moment on two
 /// connections (or two relays sharing PostgreSQL) cannot both find it free: whichever comes second
 /// sees the first's row.
-pub fn record_claim(db: &Db, claim: &Claim, now_ms: i64) -> Result<(Claim, bool)> {
+pub fn record_claim(db: &Db, claim: &Claim, now_ms: i64) -> Result<Option<(Claim, bool)>> {
     let (kind, pair_id, program_id) = audience_columns(db, &claim.audience)?;
-    let changed = db.execute(
-        "INSERT INTO documents (id, audience, owner_id, pair_id, program_id, provisional, claimed_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (id) DO UPDATE SET audience = excluded.audience, pair_id = excluded.pair_id,
-             program_id = excluded.program_id, provisional = excluded.provisional,
-             claimed_ms = excluded.claimed_ms
-         WHERE documents.provisional AND NOT excluded.provisional
-             AND documents.owner_id = excluded.owner_id",
-        &[&claim.id, &kind, &claim.owner_id, &pair_id, &program_id, &claim.provisional, &now_ms],
-    )?;
-    // Once a row exists it is never deleted by a claim, so it is there to read.
-    let standing = claim_of(db, &claim.id)?.ok_or(DbError::Missing("the claim just recorded"))?;
-    Ok((standing, changed == 1))
+    // In a transaction of its own (a savepoint inside a caller's) so that on PostgreSQL the purge
+    // lock, taken in share mode first, is held until the claim commits: a purge either finished
+    // before (and its tombstone refuses the claim here) or waits for it (and deletes the row).
+    db.atomically(|db| {
+        super::purge::hold_tombstones(db)?;
+        let changed = db.execute(
+            "INSERT INTO documents (id, audience, owner_id, pair_id, program_id, provisional, claimed_ms)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+             WHERE NOT EXISTS (SELECT 1 FROM purged_documents WHERE id = ?1)
+             ON CONFLICT (id) DO UPDATE SET audience = excluded.audience, pair_id = excluded.pair_id,
+                 program_id = excluded.program_id, provisional = excluded.provisional,
+                 claimed_ms = excluded.claimed_ms
+             WHERE documents.provisional AND NOT excluded.provisional
+                 AND documents.owner_id = excluded.owner_id",
+            &[&claim.id, &kind, &claim.owner_id, &pair_id, &program_id, &claim.provisional, &now_ms],
+        )?;
+        // Once a row exists only a purge deletes it, and a purged id takes no row.
+        Ok(claim_of(db, &claim.id)?.map(|standing| (standing, changed == 1)))
+    })
 }
 
 /// The ids of every document whose audience includes `person` by the memberships recorded now.

@@ -146,6 +146,7 @@ impl SyncHub {
         clock: Clock,
     ) -> Result<Self, crate::storage::StorageError> {
         let policy = AccessPolicy::new(storage.connect()?);
+        let purges = Purges::new(storage.connect()?)?;
         let (inputs, receiver) = mpsc::unbounded_channel();
         let mut engine_config = tandem_sync::Config::relay(peer_id);
         engine_config.max_frame_bytes = config.max_frame_bytes;
@@ -161,6 +162,7 @@ impl SyncHub {
             runtime,
             started: Instant::now(),
             clock,
+            purges,
         };
         std::thread::Builder::new()
             .name("tandem-sync-engine".into())
@@ -238,6 +240,48 @@ struct Worker {
     started: Instant,
     /// The relay's clock, for what is recorded (a document's claim time).
     clock: Clock,
+    purges: Purges,
+}
+
+/// Purges made since the relay started, by this process or by `tandem admin` beside it: at each
+/// tick the engine forgets what was purged, so its memory keeps nothing of it. (The policy has
+/// refused the purged ids since the purge committed; this only frees what was loaded.)
+///
+/// On PostgreSQL purges are serialized by the purge lock, which each holds until it commits, so
+/// tombstones commit in `seq` order and none is passed over by reading past the newest seen.
+struct Purges {
+    db: crate::storage::Db,
+    /// The newest tombstone seen.
+    seen: i64,
+}
+
+impl Purges {
+    fn new(db: crate::storage::Db) -> Result<Self, crate::storage::StorageError> {
+        // Nothing purged before the start is in memory. Read on a thread of its own: the caller
+        // is on the async runtime, where a PostgreSQL statement must not block.
+        let (db, newest) = std::thread::spawn(move || {
+            let newest =
+                crate::storage::purge::purged_after(&db, 0).map(|all| all.last().map(|(seq, _)| *seq));
+            (db, newest)
+        })
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Ok(Self { db, seen: newest?.unwrap_or(0) })
+    }
+
+    fn newly_purged(&mut self) -> Vec<tandem_sync::DocumentId> {
+        match crate::storage::purge::purged_after(&self.db, self.seen) {
+            Ok(purged) => {
+                self.seen = purged.last().map_or(self.seen, |(seq, _)| *seq);
+                purged.into_iter().filter_map(|(_, id)| id.parse().ok()).collect()
+            }
+            Err(error) => {
+                // Asked again at the next tick; the policy refuses the ids meanwhile.
+                tracing::warn!(%error, "cannot read the purged documents");
+                Vec::new()
+            }
+        }
+    }
 }
 
 impl Worker {
@@ -285,6 +329,13 @@ impl Worker {
                     }
                     events.push(Event::ConnectionClosed { connection });
                     closed.push(connection);
+                }
+                Input::Engine(Event::Tick) => {
+                    events.extend(self.purges.newly_purged().into_iter().map(|document| {
+                        tracing::info!(%document, "dropping a purged document from memory");
+                        Event::Forget { document }
+                    }));
+                    events.push(Event::Tick);
                 }
                 Input::Engine(event) => events.push(event),
                 Input::Announced(Announcement::Stored { document, since }) => {

@@ -13,6 +13,7 @@ mod https;
 mod kills;
 mod native_sync;
 mod notes;
+mod purge;
 mod relay_process;
 mod samod_interop;
 mod sync_cli;

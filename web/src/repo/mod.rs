@@ -97,6 +97,8 @@ pub struct Repo {
     stopped: Cell<bool>,
     tabs: Option<web_sys::BroadcastChannel>,
     background: RefCell<Vec<Box<dyn Any>>>,
+    /// Documents purged in this tab: a store of one still being retried is dropped, not redone.
+    purged: RefCell<std::collections::HashSet<DocumentId>>,
 }
 
 impl std::fmt::Debug for Repo {
@@ -132,6 +134,7 @@ impl Repo {
             stopped: Cell::new(false),
             tabs: web_sys::BroadcastChannel::new(page::TABS_CHANNEL).ok(),
             background: RefCell::new(Vec::new()),
+            purged: RefCell::new(std::collections::HashSet::new()),
         });
         repo.listen_to_the_page();
         repo.connect();
@@ -219,6 +222,17 @@ impl Repo {
             Ok(record) => record.clone().downcast::<S>().ok(),
             Err(_) => None,
         }
+    }
+
+    /// Deletes a purged document from this device: the engine forgets it (nothing more of it is
+    /// stored or sent), the screens stop showing it, and its chunks leave IndexedDB. Resolves
+    /// once the deletion is committed.
+    pub async fn purge(&self, id: DocumentId) -> Result<(), crate::store::StoreError> {
+        self.purged.borrow_mut().insert(id);
+        self.entries.borrow_mut().remove(&id);
+        self.handle(vec![Event::Forget { document: id }]);
+        self.notify();
+        self.storage.delete_document(&id).await
     }
 
     /// Why a document cannot be shown, if it cannot.

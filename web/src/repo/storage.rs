@@ -34,6 +34,10 @@ impl Repo {
     }
 
     pub(super) fn store(&self, token: StoreToken, key: StorageKey, bytes: Vec<u8>, retry_ms: u32) {
+        let purged = key.parts().first().and_then(|id| id.parse::<DocumentId>().ok());
+        if purged.is_some_and(|id| self.purged.borrow().contains(&id)) {
+            return;
+        }
         let this = self.this.clone();
         // The write starts here, synchronously (see `IdbStorage::start_put`): this runs inside the
         // `pagehide` handler when a tab is closed straight after typing.

@@ -68,6 +68,14 @@ pub enum Event {
     },
     /// Time passes: evict idle documents.
     Tick,
+    /// The document was deleted for good (purged): drop it from memory with everything known
+    /// about it (peers' sync states, interest, what arrived), so nothing more of it is stored or
+    /// sent. The runtime deletes its stored chunks itself; a later message about the id is
+    /// handled as for any other id (the policy decides).
+    Forget {
+        /// The document.
+        document: DocumentId,
+    },
 }
 
 /// Something the runtime must do (or may show), in order.

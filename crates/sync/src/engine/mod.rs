@@ -17,6 +17,8 @@
 //!    commit, then answer [`Event::StoreCompleted`] with the token. [`Action::Delete`] → delete the key
 //!    (no answer needed). Perform storage actions in the order given.
 //! 5. Time: send [`Event::Tick`] now and then (every few seconds); idle documents are evicted then.
+//! 6. Purges: when a document is deleted for good, send [`Event::Forget`] and delete its chunks
+//!    yourself; the engine drops it from memory and stores nothing more of it.
 //!
 //! # Durable before acknowledged
 //!
@@ -324,6 +326,7 @@ impl<P: Policy, D: Document> Engine<P, D> {
             Event::StoreCompleted { token } => self.on_store_completed(token),
             Event::OpenDocument { document } => self.on_open_document(now_ms, document),
             Event::Tick => self.evict_idle(now_ms),
+            Event::Forget { document } => self.forget_document(document),
         }
     }
 

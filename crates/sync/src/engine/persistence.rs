@@ -144,6 +144,24 @@ impl<P: Policy, D: Document> Engine<P, D> {
         });
     }
 
+    /// Drops a purged document: its state, every connection's interest in it, and its store
+    /// tokens (a compaction finishing later must not delete keys on its behalf, nor a content
+    /// store wake it up).
+    pub(super) fn forget_document(&mut self, document: DocumentId) {
+        self.docs.remove(&document);
+        self.touched.remove(&document);
+        if let Some(connections) = self.interest.remove(&document) {
+            for connection in connections {
+                if let Some(conn) = self.connections.get_mut(&connection) {
+                    conn.docs.remove(&document);
+                }
+            }
+        }
+        self.tokens.retain(|_, used| match used {
+            TokenUse::Content(d) | TokenUse::Compaction { document: d, .. } => *d != document,
+        });
+    }
+
     pub(super) fn persist(&mut self, document: DocumentId) {
         let Some(d) = self.docs.get_mut(&document) else { return };
         let heads = d.heads.clone();

@@ -681,6 +681,35 @@ fn a_client_accepts_ephemeral_messages_the_relay_forwards_from_other_peers_but_n
     assert_eq!(w.value(2, &d, "a").as_deref(), Some("1"));
 }
 
+#[test]
+fn a_purged_document_leaves_memory_and_its_late_store_completions_delete_nothing() {
+    let mut w = connected(2);
+    let d = doc_id(30);
+    w.create(1, d, "a", "1");
+    w.open(2, d);
+    w.run_until_quiet();
+    // A store (and the compaction it may start) is in flight at the relay when the purge comes.
+    w.nodes[0].auto_store = false;
+    w.edit(1, d, "a", "2");
+    w.run_until_quiet();
+    assert_eq!(w.nodes[0].held_stores.len(), 1);
+    let sent_before = w.nodes[0].sent.len();
+    w.nodes[0].inbox.push_back(Event::Forget { document: d });
+    w.run_until_quiet();
+    assert_eq!(w.nodes[0].engine.documents_in_memory(), 0, "nothing of it stays in memory");
+    assert!(w.nodes[0].engine.document(&d).is_none());
+    let keys_before = w.nodes[0].storage.keys();
+    w.nodes[0].complete_stores();
+    w.run_until_quiet();
+    assert_eq!(w.nodes[0].sent.len(), sent_before, "a store finishing after the purge tells no one");
+    assert!(
+        keys_before.iter().all(|k| w.nodes[0].storage.keys().contains(k)),
+        "and deletes nothing on the forgotten document's behalf"
+    );
+    // The other client kept its copy (telling devices is the runtime's job, not the protocol's).
+    assert_eq!(w.value(2, &d, "a").as_deref(), Some("1"));
+}
+
 /// Two relays on one database: relay 0 (node 0) serves client 2, relay 1 (node 1) serves client 3.
 /// The test plays the database: what relay 0 stored is copied into relay 1's storage.
 fn two_relays() -> World {
