@@ -4,7 +4,7 @@
 
 use tandem_api::{Audience, Claim};
 
-use super::db::{Db, DbResult as Result};
+use super::db::{Db, DbError, DbResult as Result};
 
 /// The claim recorded for `document`, if any.
 pub fn claim_of(db: &Db, document: &str) -> Result<Option<Claim>> {
