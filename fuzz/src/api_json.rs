@@ -41,5 +41,6 @@ pub fn check(data: &[u8]) {
     round_trip::<Vec<api::TokenEntry>>(data);
     round_trip::<api::InvitationLink>(data);
     round_trip::<api::InvitationView>(data);
+    round_trip::<api::ProgramProgress>(data);
     round_trip::<api::ErrorBody>(data);
 }

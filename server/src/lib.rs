@@ -34,6 +34,7 @@ pub mod export;
 pub mod headers;
 pub mod metrics;
 pub mod origin;
+pub mod progress;
 pub mod purge;
 pub mod setup;
 pub mod storage;
@@ -108,6 +109,8 @@ pub struct AppState {
     /// The one clock for sessions, sign-in throttling and claims; the sync engine's thread has
     /// the same one. Tests drive time with [`AppState::open_with_clock`].
     pub clock: Clock,
+    /// Each counted document's figures for the progress page, while its chunks stay the same.
+    pub progress: progress::Cache,
 }
 
 impl std::fmt::Debug for AppState {
@@ -144,6 +147,7 @@ impl AppState {
             session_ends,
             sockets: SocketCounts::default(),
             clock,
+            progress: Default::default(),
             storage,
             metrics,
             sync,

@@ -25,9 +25,13 @@
 //! | `POST /api/programs/{program}/cohorts` | [`NewCohort`] | [`Cohort`] |
 //! | `POST /api/programs/{program}/pairs` | [`NewPair`] | [`Pair`] |
 //! | `PATCH /api/pairs/{pair}` | [`PairChange`] | [`Pair`] |
+//! | `GET /api/programs/{program}/progress` | | [`ProgramProgress`] |
 //! | any error | | [`ErrorBody`] |
 
 use serde::{Deserialize, Serialize};
+
+mod progress;
+pub use progress::{GoalCounts, Month, MonthCount, PairProgress, ProgramProgress};
 
 // ---------------------------------------------------------------------------------------------
 // People, programs and pairs.

@@ -294,3 +294,31 @@ fn a_token_is_listed_by_id_label_and_times_never_by_its_secret() {
         r#"{"id":"0123456789ab","label":"tablet","created_ms":5,"expires_ms":null}"#,
     );
 }
+
+#[test]
+fn a_programs_progress_is_counts_by_pair_and_month_with_names_and_no_content() {
+    let nov = Month { year: 2026, month: 11 };
+    check(
+        ProgramProgress {
+            program_id: "north".into(),
+            months: vec![nov, nov.next()],
+            pairs: vec![PairProgress {
+                pair_id: "pair-1".into(),
+                mentor_name: Some("Grace".into()),
+                associate_name: None,
+                observations: vec![MonthCount { month: nov, count: 2 }],
+                goals: GoalCounts { active: 1, achieved: 2, reworked: 0, dropped: 1 },
+                checkins: vec![MonthCount { month: nov.next(), count: 3 }],
+            }],
+        },
+        concat!(
+            r#"{"program_id":"north","months":[{"year":2026,"month":11},{"year":2026,"month":12}],"#,
+            r#""pairs":[{"pair_id":"pair-1","mentor_name":"Grace","associate_name":null,"#,
+            r#""observations":[{"month":{"year":2026,"month":11},"count":2}],"#,
+            r#""goals":{"active":1,"achieved":2,"reworked":0,"dropped":1},"#,
+            r#""checkins":[{"month":{"year":2026,"month":12},"count":3}]}]}"#,
+        ),
+    );
+    assert_eq!(Month { year: 2026, month: 12 }.next(), Month { year: 2027, month: 1 });
+    assert_eq!(GoalCounts { active: 1, achieved: 2, reworked: 3, dropped: 4 }.total(), 10);
+}

@@ -19,6 +19,7 @@
 //! | `POST /api/programs/{program}/cohorts` `{id?, name}` | coordinator | add a cohort | `programs.rs` |
 //! | `POST /api/programs/{program}/pairs` `{id?, mentor_id, associate_id, cohort_id?}` | coordinator | add a pair | `pairs.rs` |
 //! | `PATCH /api/pairs/{pair}` `{mentor_id?, associate_id?}` (`null` empties a seat) | coordinator | change a pair | `pairs.rs` |
+//! | `GET /api/programs/{program}/progress` | coordinator | the pairs' shared records counted: observations and check-ins per month, goals by status | `progress.rs` |
 //!
 //! The bodies are `tandem-api`'s types, shared with the web app. Every error is
 //! [`AppError`]'s `{"error": "..."}` with 400 (malformed or breaks a rule), 401 (not signed in),
@@ -41,6 +42,7 @@ mod me;
 mod pairs;
 mod passwords;
 mod programs;
+mod progress;
 mod session;
 
 use std::time::Duration;
@@ -109,6 +111,7 @@ pub fn routes() -> Router<AppState> {
         .route("/invitations/{token}", get(invitations::view).post(invitations::accept))
         .route("/programs/{program}/cohorts", post(programs::add_cohort))
         .route("/programs/{program}/pairs", post(pairs::add_pair))
+        .route("/programs/{program}/progress", get(progress::progress))
         .route("/pairs/{pair}", patch(pairs::change_pair))
         .fallback(|| async { AppError::new(StatusCode::NOT_FOUND, "there is no such API route") })
 }

@@ -19,6 +19,14 @@ pub enum Write {
     Delete { key: StorageKey },
 }
 
+/// The key `prefix` and the bounds of the keys under it: keys under `a/b` sort between `a/b/` and
+/// `a/b0` ('0' follows '/' in ASCII).
+fn range(prefix: &StorageKey) -> (String, String, String) {
+    let prefix = prefix.to_string();
+    let (low, high) = (format!("{prefix}/"), format!("{prefix}0"));
+    (prefix, low, high)
+}
+
 /// A batch for the writer thread and where to report its outcome.
 pub(super) struct Job {
     writes: Vec<Write>,
@@ -31,9 +39,7 @@ const MAX_BATCHES_PER_COMMIT: usize = 512;
 impl Storage {
     /// Every chunk whose key starts with `prefix` (part by part).
     pub fn load_range(&self, prefix: &StorageKey) -> Result<Vec<(StorageKey, Vec<u8>)>, StorageError> {
-        let prefix = prefix.to_string();
-        // Keys under `a/b` sort between `a/b/` and `a/b0` ('0' follows '/' in ASCII).
-        let (low, high) = (format!("{prefix}/"), format!("{prefix}0"));
+        let (prefix, low, high) = range(prefix);
         let rows = self.reader().query(
             "SELECT key, data FROM chunks WHERE key = ?1 OR (key >= ?2 AND key < ?3) ORDER BY key",
             &[&prefix, &low, &high],
@@ -46,6 +52,23 @@ impl Storage {
             chunks.push((key, data));
         }
         Ok(chunks)
+    }
+
+    /// The keys of every chunk under `prefix`, without their bytes: what a document holds, by
+    /// name (a snapshot's key names the heads it holds, an incremental's hashes its bytes).
+    pub fn keys_under(&self, prefix: &StorageKey) -> Result<Vec<StorageKey>, StorageError> {
+        let (prefix, low, high) = range(prefix);
+        let keys = self.reader().query(
+            "SELECT key FROM chunks WHERE key = ?1 OR (key >= ?2 AND key < ?3) ORDER BY key",
+            &[&prefix, &low, &high],
+            |row| row.get::<String>(0),
+        )?;
+        keys.into_iter()
+            .map(|key| {
+                StorageKey::from_parts(key.split('/'))
+                    .map_err(|e| StorageError::Corrupt(format!("stored key {key:?}: {e}")))
+            })
+            .collect()
     }
 
     /// Commits `writes` in one transaction, together with whatever else is queued. Resolves once

@@ -8,4 +8,5 @@ mod headers;
 mod no_secret_in_logs;
 mod origin;
 mod passwords;
+mod progress;
 mod sessions_end;
