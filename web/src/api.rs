@@ -11,8 +11,8 @@
 use serde::{Serialize, de::DeserializeOwned};
 use tandem_api::{
     AcceptInvitation, Audience, Claim, ClaimRequest, Cohort, DocumentEntry, ErrorBody, InvitationLink,
-    InvitationView, Me, NewCohort, NewInvitation, NewPair, Pair, PairChange, Person, ProgramView, Role,
-    RoleChange, SignIn,
+    InvitationView, Me, NewCohort, NewInvitation, NewPair, Pair, PairChange, Person, ProgramProgress,
+    ProgramView, Role, RoleChange, SignIn,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -75,6 +75,11 @@ pub async fn accept_invitation(token: &str, password: &str) -> Result<Person, Ap
 
 pub async fn program(program: &str) -> Result<ProgramView, ApiError> {
     call("GET", &format!("api/programs/{}", part(program)), None::<&()>).await
+}
+
+/// The program's pairs' shared records, counted (the console's Progress tab).
+pub async fn progress(program: &str) -> Result<ProgramProgress, ApiError> {
+    call("GET", &format!("api/programs/{}/progress", part(program)), None::<&()>).await
 }
 
 pub async fn invite(program: &str, invitation: &NewInvitation) -> Result<InvitationLink, ApiError> {

@@ -7,6 +7,8 @@
 //! Also the page an invitation link opens (`#/join/{token}`), for someone not signed in: what it
 //! invites to, a password chosen once, and then signed in like any sign-in.
 
+mod progress;
+
 use std::rc::Rc;
 
 use tandem_api::{NewInvitation, NewPair, Pair, PairChange, PersonInProgram, ProgramView, Role};
@@ -172,11 +174,13 @@ pub fn console_page(props: &ConsoleProps) -> Html {
                 { tab_link(ConsoleTab::Overview, "Overview") }
                 { tab_link(ConsoleTab::People, "People") }
                 { tab_link(ConsoleTab::Pairs, "Pairs and cohorts") }
+                { tab_link(ConsoleTab::Progress, "Progress") }
             </nav>
             { match props.tab {
                 ConsoleTab::Overview => html! { <Overview view={view.clone()} /> },
                 ConsoleTab::People => html! { <PeopleTab view={view.clone()} {reload} /> },
                 ConsoleTab::Pairs => html! { <PairsTab view={view.clone()} {reload} /> },
+                ConsoleTab::Progress => html! { <progress::ProgressTab program={props.program.clone()} /> },
             } }
         </div>
     }

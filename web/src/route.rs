@@ -47,6 +47,7 @@ pub enum ConsoleTab {
     Overview,
     People,
     Pairs,
+    Progress,
 }
 
 impl Route {
@@ -74,6 +75,7 @@ impl Route {
             ["console", program] => Route::Console((*program).to_owned(), ConsoleTab::Overview),
             ["console", program, "people"] => Route::Console((*program).to_owned(), ConsoleTab::People),
             ["console", program, "pairs"] => Route::Console((*program).to_owned(), ConsoleTab::Pairs),
+            ["console", program, "progress"] => Route::Console((*program).to_owned(), ConsoleTab::Progress),
             ["join", token] => Route::Join((*token).to_owned()),
             _ => Route::NotFound,
         }
@@ -95,6 +97,7 @@ impl Route {
             Route::Console(program, ConsoleTab::Overview) => format!("#/console/{}", part(program)),
             Route::Console(program, ConsoleTab::People) => format!("#/console/{}/people", part(program)),
             Route::Console(program, ConsoleTab::Pairs) => format!("#/console/{}/pairs", part(program)),
+            Route::Console(program, ConsoleTab::Progress) => format!("#/console/{}/progress", part(program)),
             Route::Join(token) => format!("#/join/{}", part(token)),
         }
     }
@@ -135,6 +138,7 @@ mod tests {
             Route::Console("north 1".into(), ConsoleTab::Overview),
             Route::Console("north".into(), ConsoleTab::People),
             Route::Console("north".into(), ConsoleTab::Pairs),
+            Route::Console("north".into(), ConsoleTab::Progress),
             Route::Join("Zx_9-token".into()),
         ] {
             assert_eq!(Route::parse(&route.href()), route);
