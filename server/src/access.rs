@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 use crate::storage::Db;
 pub use tandem_api::{Access, Audience, Claim};
-use tandem_sync::{ConnectionId, DocumentId, PeerId, Policy, engine::Frame};
+use tandem_sync::{ConnectionId, DocumentId, PeerId, Policy, codec::Message, engine::Frame};
 
 use crate::{
     accounts::{self, AccountError, Role},
@@ -221,18 +221,19 @@ impl AccessPolicy {
         }
     }
 
-    /// Looks at a frame before the engine does: a `sync` or `request` from a sender that has
-    /// content (heads) of a document nobody has claimed claims it, provisionally private, for them.
+    /// Looks at a frame before the engine does: a `sync` from a sender that has content (heads)
+    /// of a document nobody has claimed claims it, provisionally private, for them.
     pub fn observe_frame(&mut self, connection: ConnectionId, frame: &Frame, now_ms: i64) {
         let Some(person) = self.people.get(&connection) else { return };
-        let Some(document) = frame.message().document_id() else { return };
+        // Asking never claims: a `request` says "I have nothing, do you?", so heads in one are
+        // not content, and whoever asked for an id first must not take it from its creator.
+        let Message::Sync { document_id: document, .. } = frame.message() else { return };
         // A sender with content announces its heads (automerge sends changes only once the other
         // side asked for them); "I have nothing" (no heads) claims nothing.
         let has_content = frame.sync_message().is_some_and(|m| !m.heads.is_empty());
         if !has_content {
             return;
         }
-        let document = &document;
         match claim_if_unclaimed(&self.db, person, document, now_ms) {
             Ok(true) => {
                 tracing::info!(%document, %person, "document claimed on its first sync, private to its creator")
@@ -252,6 +253,17 @@ impl Policy for AccessPolicy {
 
     fn may_write(&self, connection: ConnectionId, _peer: &PeerId, doc: &DocumentId) -> bool {
         self.access(connection, doc) == Access::Write
+    }
+
+    /// Only the requester's own other connections: a document nobody claimed yet is one a device
+    /// of its creator may still hold unsynced, and whoever is asked learns its id (and could
+    /// claim it first). Another person's device can have it only if it was shared with them,
+    /// and then it reached the relay first.
+    fn may_ask(&self, requester: ConnectionId, asked: ConnectionId) -> bool {
+        match (self.people.get(&requester), self.people.get(&asked)) {
+            (Some(requester), Some(asked)) => requester == asked,
+            _ => false,
+        }
     }
 }
 
