@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 use crate::storage::Db;
 pub use tandem_api::{Access, Audience, Claim};
-use tandem_sync::{ConnectionId, DocumentId, PeerId, Policy, engine::Frame};
+use tandem_sync::{ConnectionId, DocumentId, PeerId, Policy, codec::Message, engine::Frame};
 
 use crate::{
     accounts::{self, AccountError, Role},
@@ -133,6 +133,40 @@ pub fn claim(
     Err(AccountError::Conflict(format!("the document {id} is already claimed")))
 }
 
+/// An hour, in milliseconds: the window `--max-new-documents-per-hour` counts claims in.
+const HOUR_MS: i64 = 3_600_000;
+
+/// Refuses a new document of `person`'s when they claimed `per_hour` documents in the last hour
+/// (`--max-new-documents-per-hour`), saying when they may make the next one. What is claimed
+/// already (a claim asked again, a provisional one widened) is not new, and a malformed id is
+/// left to [`claim`] to refuse.
+pub fn check_new_document(
+    db: &Db,
+    person: &str,
+    document: &str,
+    now_ms: i64,
+    per_hour: u32,
+) -> Result<(), AccountError> {
+    if document.parse::<DocumentId>().is_err() || claim_of(db, document)?.is_some() {
+        return Ok(());
+    }
+    let (count, earliest) = db_documents::claimed_since(db, person, now_ms - HOUR_MS)?;
+    if count < i64::from(per_hour) {
+        return Ok(());
+    }
+    // A place frees up when the earliest claim in the window leaves it.
+    let wait_ms = earliest.map_or(HOUR_MS, |earliest| earliest + HOUR_MS - now_ms).clamp(1_000, HOUR_MS);
+    let minutes = (wait_ms + 59_999) / 60_000;
+    Err(AccountError::TooMany {
+        message: format!(
+            "you created {count} documents in the last hour, the most this relay allows; \
+             try again in {minutes} minute{}",
+            if minutes == 1 { "" } else { "s" }
+        ),
+        retry_after: std::time::Duration::from_millis(wait_ms as u64),
+    })
+}
+
 /// Claims `document` provisionally for `person` if nobody has claimed it yet (its first sync from
 /// a device that has it). Returns whether it did.
 pub fn claim_if_unclaimed(
@@ -172,6 +206,8 @@ pub fn readable_documents(db: &Db, person: &str) -> crate::storage::DbResult<Vec
 pub struct AccessPolicy {
     db: Db,
     people: HashMap<ConnectionId, String>,
+    /// `--max-new-documents-per-hour`, for claims made by a first sync.
+    new_documents_per_hour: u32,
 }
 
 impl std::fmt::Debug for AccessPolicy {
@@ -181,8 +217,8 @@ impl std::fmt::Debug for AccessPolicy {
 }
 
 impl AccessPolicy {
-    pub fn new(db: Db) -> Self {
-        Self { db, people: HashMap::new() }
+    pub fn new(db: Db, new_documents_per_hour: u32) -> Self {
+        Self { db, people: HashMap::new(), new_documents_per_hour }
     }
 
     /// The connection was opened by `person` (who authenticated before the upgrade).
@@ -221,18 +257,35 @@ impl AccessPolicy {
         }
     }
 
-    /// Looks at a frame before the engine does: a `sync` or `request` from a sender that has
-    /// content (heads) of a document nobody has claimed claims it, provisionally private, for them.
-    pub fn observe_frame(&mut self, connection: ConnectionId, frame: &Frame, now_ms: i64) {
-        let Some(person) = self.people.get(&connection) else { return };
-        let Some(document) = frame.message().document_id() else { return };
+    /// Looks at a frame before the engine does: a `sync` from a sender that has content (heads)
+    /// of a document nobody has claimed claims it, provisionally private, for them.
+    ///
+    /// Refused (`Err`, what to tell the sender) when that would be a new document past their
+    /// `--max-new-documents-per-hour`: the runtime answers with the protocol's `error` and closes
+    /// the connection, and nothing of the frame reaches the engine.
+    pub fn observe_frame(
+        &mut self,
+        connection: ConnectionId,
+        frame: &Frame,
+        now_ms: i64,
+    ) -> Result<(), String> {
+        let Some(person) = self.people.get(&connection) else { return Ok(()) };
+        // Asking never claims: a `request` says "I have nothing, do you?", so heads in one are
+        // not content, and whoever asked for an id first must not take it from its creator.
+        let Message::Sync { document_id: document, .. } = frame.message() else { return Ok(()) };
         // A sender with content announces its heads (automerge sends changes only once the other
         // side asked for them); "I have nothing" (no heads) claims nothing.
         let has_content = frame.sync_message().is_some_and(|m| !m.heads.is_empty());
         if !has_content {
-            return;
+            return Ok(());
         }
-        let document = &document;
+        match check_new_document(&self.db, person, &document.to_string(), now_ms, self.new_documents_per_hour)
+        {
+            Ok(()) => {}
+            Err(AccountError::TooMany { message, .. }) => return Err(message),
+            // Counting failed: the claim is tried as ever (a hiccup must not stop a device's sync).
+            Err(error) => tracing::error!(%error, %document, "cannot count a person's new documents"),
+        }
         match claim_if_unclaimed(&self.db, person, document, now_ms) {
             Ok(true) => {
                 tracing::info!(%document, %person, "document claimed on its first sync, private to its creator")
@@ -242,6 +295,7 @@ impl AccessPolicy {
                 tracing::error!(%error, %document, "cannot record a claim; the document stays unclaimed")
             }
         }
+        Ok(())
     }
 }
 
@@ -252,6 +306,17 @@ impl Policy for AccessPolicy {
 
     fn may_write(&self, connection: ConnectionId, _peer: &PeerId, doc: &DocumentId) -> bool {
         self.access(connection, doc) == Access::Write
+    }
+
+    /// Only the requester's own other connections: a document nobody claimed yet is one a device
+    /// of its creator may still hold unsynced, and whoever is asked learns its id (and could
+    /// claim it first). Another person's device can have it only if it was shared with them,
+    /// and then it reached the relay first.
+    fn may_ask(&self, requester: ConnectionId, asked: ConnectionId) -> bool {
+        match (self.people.get(&requester), self.people.get(&asked)) {
+            (Some(requester), Some(asked)) => requester == asked,
+            _ => false,
+        }
     }
 }
 

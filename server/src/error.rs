@@ -78,6 +78,10 @@ impl From<AccountError> for AppError {
             AccountError::Invalid(_) => StatusCode::BAD_REQUEST,
             AccountError::Forbidden(_) => StatusCode::FORBIDDEN,
             AccountError::Gone(_) => StatusCode::GONE,
+            AccountError::TooMany { retry_after, .. } => {
+                let wait = *retry_after;
+                return Self::new(StatusCode::TOO_MANY_REQUESTS, error.to_string()).retry_after(wait);
+            }
             AccountError::Database(_) => return Self::internal(error),
         };
         Self::new(status, error.to_string())

@@ -66,7 +66,7 @@ use crate::{
     error::AppError,
     metrics::Metrics,
     storage::Storage,
-    sync::{SyncConfig, SyncHub, ends::SessionEnds, sockets::SocketCounts},
+    sync::{SyncConfig, SyncHub, ends::SessionEnds, rates::SyncRates, sockets::SocketCounts},
 };
 
 /// Everything the relay needs to start, as the command line or a test gives it.
@@ -106,6 +106,8 @@ pub struct AppState {
     pub session_ends: SessionEnds,
     /// Open `/sync` sockets per person ([`sync::sockets`]).
     pub sockets: SocketCounts,
+    /// What each person has sent over sync lately ([`sync::rates`]).
+    pub sync_rates: SyncRates,
     /// The one clock for sessions, sign-in throttling and claims; the sync engine's thread has
     /// the same one. Tests drive time with [`AppState::open_with_clock`].
     pub clock: Clock,
@@ -146,6 +148,7 @@ impl AppState {
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             session_ends,
             sockets: SocketCounts::default(),
+            sync_rates: SyncRates::default(),
             clock,
             progress: Default::default(),
             storage,

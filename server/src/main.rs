@@ -75,6 +75,17 @@ struct ServeArgs {
     /// more is refused with 429 and Retry-After.
     #[arg(long, env = "TANDEM_MAX_SOCKETS_PER_PERSON", default_value_t = tandem_server::sync::DEFAULT_MAX_SOCKETS_PER_PERSON as u64, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     max_sockets_per_person: u64,
+    /// Documents one person may create in an hour (claimed by the API or by a device's first
+    /// sync); one more is refused with 429 and Retry-After (over sync: the protocol's error).
+    #[arg(long, env = "TANDEM_MAX_NEW_DOCUMENTS_PER_HOUR", default_value_t = tandem_server::sync::DEFAULT_MAX_NEW_DOCUMENTS_PER_HOUR, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    max_new_documents_per_hour: u32,
+    /// Bytes per second one person may send over sync, all their devices together; past it (and
+    /// --sync-burst-bytes) their connections are read more slowly. Nothing is refused or lost.
+    #[arg(long, env = "TANDEM_MAX_SYNC_BYTES_PER_SECOND", default_value_t = tandem_server::sync::rates::DEFAULT_BYTES_PER_SECOND, value_parser = clap::value_parser!(u64).range(1024..))]
+    max_sync_bytes_per_second: u64,
+    /// Bytes one person may send at once before --max-sync-bytes-per-second applies.
+    #[arg(long, env = "TANDEM_SYNC_BURST_BYTES", default_value_t = tandem_server::sync::rates::DEFAULT_BURST_BYTES, value_parser = clap::value_parser!(u64).range(1024..))]
+    sync_burst_bytes: u64,
     /// Seconds a document may go unused before it is dropped from memory (it stays stored).
     #[arg(long, env = "TANDEM_IDLE_EVICT_SECS", default_value_t = 300)]
     idle_evict_secs: u64,
@@ -176,6 +187,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         idle_evict_after: Duration::from_secs(args.idle_evict_secs),
         max_sockets_per_person: args.max_sockets_per_person as usize,
+        max_new_documents_per_hour: args.max_new_documents_per_hour,
+        rate: tandem_server::sync::rates::Rate {
+            bytes_per_second: args.max_sync_bytes_per_second,
+            burst_bytes: args.sync_burst_bytes,
+        },
         ..SyncConfig::default()
     };
     let https = https_source(&args)?;

@@ -40,6 +40,10 @@ pub struct Metrics {
     pub protocol_errors: Counter,
     /// Other relays' announcements heard (PostgreSQL: one per document per commit elsewhere).
     pub announcements: Counter,
+    /// Times a socket was read more slowly because its person sent past their bytes per second.
+    pub sync_slowed: Counter,
+    /// New documents refused because their person made too many in the last hour.
+    pub new_documents_refused: Counter,
 }
 
 impl Default for Metrics {
@@ -55,6 +59,8 @@ impl Default for Metrics {
         let storage_errors = Counter::default();
         let protocol_errors = Counter::default();
         let announcements = Counter::default();
+        let sync_slowed = Counter::default();
+        let new_documents_refused = Counter::default();
         registry.register("connections", "Open sync connections", connections.clone());
         registry.register("documents_loaded", "Documents held in memory", documents_loaded.clone());
         registry.register("messages", "Sync protocol messages", messages.clone());
@@ -71,6 +77,16 @@ impl Default for Metrics {
             protocol_errors.clone(),
         );
         registry.register("announcements", "Other relays' stored changes heard of", announcements.clone());
+        registry.register(
+            "sync_slowed",
+            "Socket reads paused for a person past their sync bytes per second",
+            sync_slowed.clone(),
+        );
+        registry.register(
+            "new_documents_refused",
+            "New documents refused for a person past their documents per hour",
+            new_documents_refused.clone(),
+        );
         Self {
             registry,
             connections,
@@ -81,6 +97,8 @@ impl Default for Metrics {
             storage_errors,
             protocol_errors,
             announcements,
+            sync_slowed,
+            new_documents_refused,
         }
     }
 }

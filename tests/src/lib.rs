@@ -3,7 +3,8 @@
 //! would.
 //!
 //! [`faults`] is the faulty network between clients and a relay, [`kills`] the SIGKILL soak
-//! (both in `tandem-soak` and, short, in the end-to-end tests).
+//! (both in `tandem-soak` and, short, in the end-to-end tests), [`bombs`] frames built to cost
+//! more than their size and what one costs a relay (in `tandem-bombs` and `bad_frames.rs`).
 //!
 //! The binary is the one `cargo xtask test` builds before the tests run (`target/debug/tandem`),
 //! or the one `TANDEM_BIN` names.
@@ -17,6 +18,7 @@ use std::{
 
 use anyhow::{Context, bail};
 
+pub mod bombs;
 pub mod faults;
 pub mod kills;
 

@@ -64,6 +64,9 @@ pub enum AccountError {
     /// What the request names existed once and is used up or expired (410): an invitation.
     #[error("{0}")]
     Gone(String),
+    /// The person did this too often lately (429, with when to try again): new documents.
+    #[error("{message}")]
+    TooMany { message: String, retry_after: std::time::Duration },
     #[error("database error: {0}")]
     Database(#[from] crate::storage::DbError),
 }

@@ -5,7 +5,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use tandem_api::{Claim, ClaimRequest, DocumentEntry};
 
 use super::{Body, SignedIn, with_db};
-use crate::{AppState, access, error::AppError};
+use crate::{AppState, access, accounts::AccountError, error::AppError};
 
 /// Every document the person may read, with its audience and what they may do with it.
 pub(super) async fn list(
@@ -28,14 +28,24 @@ pub(super) async fn list(
     .await
 }
 
-/// Claims a document for an audience the person belongs to, stamped by the relay's clock.
+/// Claims a document for an audience the person belongs to, stamped by the relay's clock; a new
+/// one past the person's `--max-new-documents-per-hour` is answered 429 with Retry-After.
 pub(super) async fn claim(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Body(body): Body<ClaimRequest>,
 ) -> Result<(StatusCode, Json<Claim>), AppError> {
     let now = state.now_ms();
+    let per_hour = state.sync.config.max_new_documents_per_hour;
+    let metrics = state.metrics.clone();
     with_db(&state, move |db| {
+        match access::check_new_document(db, &signed_in.person, &body.id, now, per_hour) {
+            Err(refused @ AccountError::TooMany { .. }) => {
+                metrics.new_documents_refused.inc();
+                return Err(refused.into());
+            }
+            checked => checked?,
+        }
         let claim = access::claim(db, &signed_in.person, &body.id, &body.audience, now)?;
         Ok((StatusCode::CREATED, Json(claim)))
     })

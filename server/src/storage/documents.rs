@@ -82,6 +82,18 @@ pub fn record_claim(db: &Db, claim: &Claim, now_ms: i64) -> Result<Option<(Claim
     })
 }
 
+/// How many documents `owner` claimed after `since_ms` (claims since widened included once), and
+/// when the earliest of those was claimed: what `--max-new-documents-per-hour` counts.
+pub fn claimed_since(db: &Db, owner: &str, since_ms: i64) -> Result<(i64, Option<i64>)> {
+    let counted = db.query_opt(
+        "SELECT COUNT(*), MIN(claimed_ms) FROM documents WHERE owner_id = ?1 AND claimed_ms > ?2",
+        &[&owner, &since_ms],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    // An aggregate always answers one row.
+    Ok(counted.unwrap_or((0, None)))
+}
+
 /// The ids of every document whose audience includes `person` by the memberships recorded now.
 pub fn readable_by(db: &Db, person: &str) -> Result<Vec<String>> {
     db.query(

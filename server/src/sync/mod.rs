@@ -19,6 +19,7 @@
 //!   reconnects, every document in memory is read again.
 
 pub mod ends;
+pub mod rates;
 pub mod socket;
 pub mod sockets;
 
@@ -33,7 +34,7 @@ use std::{
 
 use tandem_sync::{
     Action, Backoff, ConnectionId, Engine, Error as FrameError, Event, StorageKey, StoreToken,
-    bounds::Limits, engine::Frame,
+    bounds::Limits, codec, engine::Frame,
 };
 use tokio::sync::mpsc;
 
@@ -59,6 +60,9 @@ const STORAGE_RETRY: Backoff = Backoff::new(100, 10_000);
 /// Sockets one person may hold open: every tab of every device has its own, so generous, but far
 /// from the thousands one token could open before.
 pub const DEFAULT_MAX_SOCKETS_PER_PERSON: usize = 32;
+/// Documents one person may create (claim, by the API or a first sync) in an hour: a busy mentor
+/// starts a few observations, notes and goals a day; a script making thousands is refused.
+pub const DEFAULT_MAX_NEW_DOCUMENTS_PER_HOUR: u32 = 200;
 
 /// Settings of the sync runtime.
 #[derive(Debug, Clone)]
@@ -74,6 +78,13 @@ pub struct SyncConfig {
     /// Open `/sync` sockets one person may have at once (`--max-sockets-per-person`); one more is
     /// answered 429.
     pub max_sockets_per_person: usize,
+    /// Documents one person may claim in an hour (`--max-new-documents-per-hour`): one more is
+    /// answered 429 by the API, and the protocol's `error` (then a close) over sync.
+    pub max_new_documents_per_hour: u32,
+    /// Bytes per second one person may send over all their sockets, with a burst
+    /// (`--max-sync-bytes-per-second`, `--sync-burst-bytes`); past it their sockets are read
+    /// more slowly ([`rates`]).
+    pub rate: rates::Rate,
 }
 
 impl Default for SyncConfig {
@@ -84,6 +95,8 @@ impl Default for SyncConfig {
             idle_evict_after: Duration::from_secs(300),
             keepalive: Duration::from_secs(30),
             max_sockets_per_person: DEFAULT_MAX_SOCKETS_PER_PERSON,
+            max_new_documents_per_hour: DEFAULT_MAX_NEW_DOCUMENTS_PER_HOUR,
+            rate: rates::Rate::default(),
         }
     }
 }
@@ -145,7 +158,7 @@ impl SyncHub {
         peer_id: String,
         clock: Clock,
     ) -> Result<Self, crate::storage::StorageError> {
-        let policy = AccessPolicy::new(storage.connect()?);
+        let policy = AccessPolicy::new(storage.connect()?, config.max_new_documents_per_hour);
         let purges = Purges::new(storage.connect()?)?;
         let (inputs, receiver) = mpsc::unbounded_channel();
         let mut engine_config = tandem_sync::Config::relay(peer_id);
@@ -318,8 +331,14 @@ impl Worker {
                 Input::Frame { connection, frame, len, received } => {
                     self.metrics.message(crate::metrics::Direction::In, len);
                     earliest_frame = Some(earliest_frame.map_or(received, |e| e.min(received)));
-                    if let Ok(frame) = &frame {
-                        self.engine.policy_mut().observe_frame(connection, frame, self.clock.now_ms());
+                    if let Ok(decoded) = &frame
+                        && let Err(reason) =
+                            self.engine.policy_mut().observe_frame(connection, decoded, self.clock.now_ms())
+                    {
+                        self.refuse(connection, reason);
+                        events.push(Event::ConnectionClosed { connection });
+                        closed.push(connection);
+                        continue;
                     }
                     events.push(Event::FrameDecoded { connection, frame });
                 }
@@ -367,6 +386,23 @@ impl Worker {
         }
         self.perform(actions, earliest_frame);
         self.metrics.documents_loaded.set(self.engine.documents_in_memory() as i64);
+    }
+
+    /// Closes a connection whose frame the policy refused (a new document past its person's
+    /// documents per hour), telling the peer why with the protocol's `error` first.
+    fn refuse(&mut self, connection: ConnectionId, reason: String) {
+        self.metrics.new_documents_refused.inc();
+        tracing::info!(%connection, %reason, "refusing a new document");
+        let error = codec::Message::Error {
+            sender_id: Some(self.engine.config().peer_id.clone()),
+            target_id: self.engine.peer_id_of(connection).cloned(),
+            message: reason.clone(),
+        };
+        if let Some(outbound) = self.connections.remove(&connection) {
+            self.metrics.connections.dec();
+            let _ = outbound.try_send(Outbound::Frame(codec::encode(&error)));
+            let _ = outbound.try_send(Outbound::Close(reason));
+        }
     }
 
     fn perform(&mut self, actions: Vec<Action>, received: Option<Instant>) {

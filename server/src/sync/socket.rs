@@ -1,6 +1,7 @@
-//! One WebSocket sync connection: frames in to the engine, frames out from it, keep-alive pings,
-//! a close when the session or token it was opened with ends ([`super::ends`]), and a clean
-//! close on shutdown.
+//! One WebSocket sync connection: frames in to the engine (held, and the socket not read, while
+//! its person is past their bytes per second, [`super::rates`]), frames out from it, keep-alive pings, a close
+//! when the session or token it was opened with ends ([`super::ends`]), and a clean close on
+//! shutdown.
 //!
 //! The loop is written against a generic `Sink`/`Stream` of axum messages so tests can drive it
 //! without a network.
@@ -100,9 +101,14 @@ pub async fn serve<S>(
     // Frames from the device are use of its session (keep-alive pongs are not): written at most
     // once a minute, so a session syncing now and then does not idle out under a live socket.
     let mut last_touched = credential.last_used_ms.unwrap_or(i64::MIN);
+    let rate = hub.config.rate;
+    // A frame that came while its person was past their bytes per second, and when it may go on:
+    // this socket is not read meanwhile, so what the device sends next waits in its own socket
+    // (backpressure).
+    let mut held: Option<(Vec<u8>, tokio::time::Instant)> = None;
     loop {
         tokio::select! {
-            incoming = stream.next() => match incoming {
+            incoming = stream.next(), if held.is_none() => match incoming {
                 Some(Ok(Message::Binary(bytes))) => {
                     // Checked before the frame is passed on: nothing is written after expiry.
                     if credential.expired(state.now_ms()) {
@@ -118,7 +124,14 @@ pub async fn serve<S>(
                             tracing::warn!(?error, "could not record a session's use");
                         }
                     }
-                    hub.frame(connection, bytes.into()).await;
+                    let wait = state.sync_rates.take(&credential.person, bytes.len(), rate, Instant::now());
+                    if wait.is_zero() {
+                        hub.frame(connection, bytes.into()).await;
+                    } else {
+                        state.metrics.sync_slowed.inc();
+                        tracing::debug!(%connection, ?wait, "holding a frame: its person is past their bytes per second");
+                        held = Some((bytes.into(), tokio::time::Instant::now() + wait));
+                    }
                 }
                 Some(Ok(Message::Text(_))) => {
                     let _ = sink.send(close(close_code::UNSUPPORTED, "this protocol uses binary frames")).await;
@@ -167,8 +180,18 @@ pub async fn serve<S>(
                     break;
                 }
             }
+            _ = tokio::time::sleep_until(held.as_ref().map_or_else(tokio::time::Instant::now, |(_, at)| *at)), if held.is_some() => {
+                let Some((bytes, _)) = held.take() else { continue };
+                if credential.expired(state.now_ms()) {
+                    let _ = sink.send(close(close_code::POLICY, expired)).await;
+                    break;
+                }
+                // Its pongs waited with everything else it sent: it was not silent.
+                last_heard = Instant::now();
+                hub.frame(connection, bytes).await;
+            }
             _ = ping.tick() => {
-                if last_heard.elapsed() > keepalive * 2 {
+                if held.is_none() && last_heard.elapsed() > keepalive * 2 {
                     tracing::info!(%connection, "dropping a silent connection");
                     break;
                 }

@@ -309,3 +309,85 @@ async fn the_program_view_names_the_program_for_the_console() {
     assert_eq!((view.id.as_str(), view.name.as_str()), ("north", "North residency"));
     assert_eq!(view.people.len(), 3);
 }
+
+/// A relay with two programs, on SQLite in a directory or on a PostgreSQL schema of its own:
+/// Dana coordinates North, where Grace is a mentor; Sam coordinates South; Lone is in no program.
+/// `None` when there is no PostgreSQL to be had (and `CI` is not `true`).
+fn two_programs(postgres: bool) -> Option<(Router, tempfile::TempDir, Option<tandem_testdb::TestDatabase>)> {
+    let database = if postgres { Some(tandem_testdb::TestDatabase::create()?) } else { None };
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().join("data"),
+        database: database.as_ref().map(|d| d.url().to_owned()),
+        web_dir: dir.path().join("web"),
+        sync: SyncConfig::default(),
+        auth: AuthConfig::default(),
+        trusted_proxies: Default::default(),
+    };
+    let state = AppState::open(&config).unwrap();
+    {
+        let db = state.accounts.lock().unwrap();
+        for (program, name) in [("north", "North residency"), ("south", "South residency")] {
+            accounts::create_program(&db, Some(program), name).unwrap();
+        }
+        for (id, email, name, program, role) in [
+            ("u-dana", "coord@school.example", "Dana Reyes", Some("north"), accounts::Role::Coordinator),
+            ("u-grace", "mentor@school.example", "Grace Hopper", Some("north"), accounts::Role::Mentor),
+            ("u-sam", "other@school.example", "Sam Other", Some("south"), accounts::Role::Coordinator),
+            ("u-lone", "lone@school.example", "Lone Person", None, accounts::Role::Mentor),
+        ] {
+            accounts::add_person(&db, Some(id), email, name, Some(PASSWORD)).unwrap();
+            if let Some(program) = program {
+                accounts::set_membership(&db, program, id, role).unwrap();
+            }
+        }
+    }
+    Some((tandem_server::app(state), dir, database))
+}
+
+/// Regression (cross-program enrolment): a coordinator of one program added a person of another
+/// program to theirs by email, read her email and seated her in a pair; and adding an existing
+/// email answered 409 with the email. Now an existing account joins only by an invitation it
+/// takes itself, and the refusal is the same, word for word, whoever the email belongs to (another
+/// program's person, someone already in this program, someone in no program), naming no one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_program_enrolment_an_existing_email_is_refused_alike_whoever_it_is_and_never_seated() {
+    for postgres in [false, true] {
+        // Opened off the runtime: PostgreSQL's blocking client may not block it.
+        let Some((app, _dir, _database)) =
+            tokio::task::spawn_blocking(move || two_programs(postgres)).await.unwrap()
+        else {
+            continue;
+        };
+        println!("--- on {}", if postgres { "PostgreSQL" } else { "SQLite" });
+        let south = sign_in(&app, "other@school.example").await;
+        let mut answers = Vec::new();
+        for email in ["mentor@school.example", "other@school.example", "lone@school.example"] {
+            let body = format!(r#"{{"email":"{email}","name":"Someone","role":"mentor"}}"#);
+            let (status, answer) =
+                call(&app, Method::POST, "/api/programs/south/people", &south, Some(&body)).await;
+            let answer = String::from_utf8(answer).unwrap();
+            assert!(
+                !answer.contains("@school") && !answer.contains("Grace") && !answer.contains("u-"),
+                "{answer}"
+            );
+            answers.push((status, answer));
+        }
+        assert_eq!(answers[0].0, StatusCode::CONFLICT, "{:?}", answers[0]);
+        assert!(answers.iter().all(|a| *a == answers[0]), "one answer for every existing email: {answers:?}");
+        // Grace is not in South, cannot be seated there, and her email is not in South's view.
+        let pair = r#"{"mentor_id":"u-grace","associate_id":"u-sam"}"#;
+        let (status, _) = call(&app, Method::POST, "/api/programs/south/pairs", &south, Some(pair)).await;
+        assert!(status.is_client_error(), "seating another program's person: {status}");
+        let (_, view) = call(&app, Method::GET, "/api/programs/south", &south, None).await;
+        let view = String::from_utf8(view).unwrap();
+        assert!(!view.contains("mentor@school.example") && !view.contains("u-grace"), "{view}");
+        let grace = me(&app, &sign_in(&app, "mentor@school.example").await).await;
+        let programs: Vec<&str> = grace.memberships.iter().map(|m| m.program_id.as_str()).collect();
+        assert_eq!(programs, ["north"], "Grace is still only in North");
+        // A new email is added at once.
+        let body = r#"{"email":"new@school.example","name":"New Person","role":"mentor"}"#;
+        let (status, _) = call(&app, Method::POST, "/api/programs/south/people", &south, Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+}

@@ -8,5 +8,6 @@ mod headers;
 mod no_secret_in_logs;
 mod origin;
 mod passwords;
+mod per_person_limits;
 mod progress;
 mod sessions_end;

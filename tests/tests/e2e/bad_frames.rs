@@ -8,6 +8,7 @@ use automerge::{Automerge, ROOT, ReadDoc};
 use futures_util::{SinkExt, StreamExt};
 use tandem_client::Client;
 use tandem_sync::{DocumentId, PeerId, codec};
+use tandem_tests::bombs::{self, memory_mb};
 use tandem_tests::{Relay, test_person_token};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -125,66 +126,6 @@ async fn bad_frames_close_only_the_sending_connection_and_damage_nothing() {
     assert!(!tokio::time::timeout(PATIENCE, fresh.open(unknown)).await.unwrap().unwrap());
 }
 
-/// The relay's peak resident memory so far (`VmHWM`), in MB.
-fn peak_rss_mb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() / 1024
-}
-
-/// A sync frame whose one change is an automerge compressed-change chunk that inflates to
-/// `inflated_mb` MB of zeros (a few hundred KB on the wire).
-fn compression_bomb(relay: &PeerId, document: DocumentId, inflated_mb: usize) -> Vec<u8> {
-    use std::io::Write as _;
-    let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    let zeros = vec![0u8; 1024 * 1024];
-    for _ in 0..inflated_mb {
-        deflate.write_all(&zeros).unwrap();
-    }
-    let body = deflate.finish().unwrap();
-    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
-    let mut n = body.len() as u64;
-    while n >= 0x80 {
-        chunk.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    chunk.push(n as u8);
-    chunk.extend(body);
-    // Heads announced: a document nobody claimed is claimed by its first sync with content, so
-    // the bomb reaches the engine's apply as a new document of its sender's would.
-    let message = automerge::sync::Message {
-        heads: vec![automerge::ChangeHash([7; 32])],
-        need: Vec::new(),
-        have: Vec::new(),
-        changes: automerge::sync::ChunkList::from(chunk),
-        flags: None,
-        version: automerge::sync::MessageVersion::V1,
-    };
-    codec::encode(&codec::Message::Sync {
-        sender_id: PeerId::from("bad-peer"),
-        target_id: relay.clone(),
-        document_id: document,
-        data: message.encode(),
-    })
-}
-
-/// A `sync` frame whose `data` is an 8 MB CBOR array of zeros instead of a byte string.
-fn array_of_zeros(relay: &PeerId, document: DocumentId) -> Vec<u8> {
-    let mut frame = codec::encode(&codec::Message::Sync {
-        sender_id: PeerId::from("bad-peer"),
-        target_id: relay.clone(),
-        document_id: document,
-        data: Vec::new(),
-    });
-    // The encoder writes `data` last, as an empty byte string (0x40): swap in the array.
-    assert_eq!(frame.pop(), Some(0x40));
-    let n: u32 = 8 * 1024 * 1024;
-    frame.push(0x9a);
-    frame.extend(n.to_be_bytes());
-    frame.extend(std::iter::repeat_n(0u8, n as usize));
-    frame
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compression_bombs_and_an_8_mb_array_of_zeros_leave_the_relay_s_memory_flat() {
     // Each frame on a relay of its own, so each peak is its own. `None`: the 8 MB array.
@@ -202,19 +143,19 @@ async fn compression_bombs_and_an_8_mb_array_of_zeros_leave_the_relay_s_memory_f
         let id = good.create(notes_doc()).await.unwrap();
         good.change(id, |d| add_note(d, "before the bad frame")).await.unwrap();
         tokio::time::timeout(PATIENCE, good.synced(id)).await.unwrap().unwrap();
-        let before = peak_rss_mb(relay.pid());
+        let (_, before) = memory_mb(relay.pid()).unwrap();
 
         let (mut socket, relay_peer) = joined(&url).await;
         let frame = match bomb_mb {
-            Some(mb) => compression_bomb(&relay_peer, DocumentId::from_bytes([7; 16]), mb),
-            None => array_of_zeros(&relay_peer, DocumentId::from_bytes([8; 16])),
+            Some(mb) => bombs::compression_bomb(&relay_peer, DocumentId::from_bytes([7; 16]), mb),
+            None => bombs::array_of_zeros(&relay_peer, DocumentId::from_bytes([8; 16])),
         };
         socket.send(Message::Binary(frame.clone().into())).await.unwrap();
         let error = closed_by_relay(&mut socket).await;
         let started = std::time::Instant::now();
         good.change(id, |d| add_note(d, "after the bad frame")).await.unwrap();
         tokio::time::timeout(PATIENCE, good.synced(id)).await.unwrap().unwrap();
-        let peak = peak_rss_mb(relay.pid());
+        let (_, peak) = memory_mb(relay.pid()).unwrap();
         eprintln!(
             "{what} ({} KB frame): relay peak RSS {before} MB -> {peak} MB; another device's round trip after it {:?}",
             frame.len() / 1024,

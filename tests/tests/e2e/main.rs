@@ -17,3 +17,4 @@ mod purge;
 mod relay_process;
 mod samod_interop;
 mod sync_cli;
+mod unseen_documents;

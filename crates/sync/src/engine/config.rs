@@ -29,6 +29,10 @@ pub struct Config {
     pub idle_evict_after_ms: u64,
     /// Write a snapshot and delete the incremental chunks once a document has this many.
     pub compact_after_incrementals: usize,
+    /// Relay: how long a peer asked for a missing document may keep its requesters waiting
+    /// (milliseconds). A peer that has not answered by then no longer holds anyone's
+    /// `doc-unavailable` (looked at again at every [`Event::Tick`](super::Event::Tick)).
+    pub ask_timeout_ms: u64,
     /// Frames larger than this close the connection.
     pub max_frame_bytes: usize,
     /// What a frame's automerge chunks may inflate to; frames past it close the connection
@@ -49,6 +53,7 @@ impl Config {
             is_ephemeral: false,
             idle_evict_after_ms: 5 * 60 * 1000,
             compact_after_incrementals: 32,
+            ask_timeout_ms: 2_000,
             max_frame_bytes: codec::DEFAULT_MAX_FRAME_BYTES,
             limits: Limits::default(),
             ephemeral_session_id: String::new(),

@@ -16,7 +16,9 @@
 //!    [`Event::Loaded`] (an empty list when nothing is stored). [`Action::Store`] → write the chunk,
 //!    commit, then answer [`Event::StoreCompleted`] with the token. [`Action::Delete`] → delete the key
 //!    (no answer needed). Perform storage actions in the order given.
-//! 5. Time: send [`Event::Tick`] now and then (every few seconds); idle documents are evicted then.
+//! 5. Time: send [`Event::Tick`] now and then (every few seconds); idle documents are evicted then,
+//!    and requesters waiting only on peers that did not answer within [`Config::ask_timeout_ms`]
+//!    hear `doc-unavailable`.
 //! 6. Purges: when a document is deleted for good, send [`Event::Forget`] and delete its chunks
 //!    yourself; the engine drops it from memory and stores nothing more of it.
 //!
@@ -104,6 +106,8 @@ pub struct Engine<P: Policy = AllowAll, D: Document = Automerge> {
     ephemeral_seen: HashSet<(PeerId, String, u64)>,
     ephemeral_order: VecDeque<(PeerId, String, u64)>,
     ephemeral_count: u64,
+    /// The time of the event being handled (what the caller passed), for the engine's timers.
+    now_ms: u64,
     out: Vec<Action>,
 }
 
@@ -129,6 +133,7 @@ impl<P: Policy, D: Document> Engine<P, D> {
             ephemeral_seen: HashSet::new(),
             ephemeral_order: VecDeque::new(),
             ephemeral_count: 0,
+            now_ms: 0,
             out: Vec::new(),
         }
     }
@@ -156,6 +161,7 @@ impl<P: Policy, D: Document> Engine<P, D> {
     /// Handles several events as one batch: all sync messages that arrive for a document in the batch
     /// are applied together, and each peer gets at most one sync message per document per batch.
     pub fn handle_batch(&mut self, now_ms: u64, events: impl IntoIterator<Item = Event>) -> Vec<Action> {
+        self.now_ms = now_ms;
         for event in events {
             self.dispatch(now_ms, event);
         }
@@ -171,6 +177,7 @@ impl<P: Policy, D: Document> Engine<P, D> {
         document: DocumentId,
         mut doc: D,
     ) -> Result<Vec<Action>, Error> {
+        self.now_ms = now_ms;
         // Genesis is a committed change, not an open batch.
         doc.commit_batch();
         match self.docs.get_mut(&document) {
@@ -208,6 +215,7 @@ impl<P: Policy, D: Document> Engine<P, D> {
         document: &DocumentId,
         f: impl FnOnce(&mut D) -> R,
     ) -> Result<(R, Vec<Action>), Error> {
+        self.now_ms = now_ms;
         let state = match self.docs.get_mut(document) {
             Some(state) if state.phase == Phase::Ready => state,
             _ => return Err(Error::DocumentNotLoaded(document.to_string())),
@@ -228,6 +236,7 @@ impl<P: Policy, D: Document> Engine<P, D> {
     /// at the latest after a few seconds, when the page is hidden); it is then stored and synced.
     /// Nothing happens when no batch is open.
     pub fn commit(&mut self, now_ms: u64, document: &DocumentId) -> Vec<Action> {
+        self.now_ms = now_ms;
         let Some(state) =
             self.docs.get_mut(document).filter(|d| d.phase == Phase::Ready && d.doc.has_open_batch())
         else {
@@ -298,6 +307,7 @@ impl<P: Policy, D: Document> Engine<P, D> {
 
     /// Sends an ephemeral message about `document` to every peer that takes part in it.
     pub fn broadcast_ephemeral(&mut self, now_ms: u64, document: DocumentId, data: Vec<u8>) -> Vec<Action> {
+        self.now_ms = now_ms;
         self.ephemeral_count += 1;
         let count = self.ephemeral_count;
         let session_id = self.config.ephemeral_session_id.clone();
@@ -325,7 +335,10 @@ impl<P: Policy, D: Document> Engine<P, D> {
             Event::StoredElsewhere { document, chunks } => self.on_stored_elsewhere(document, chunks),
             Event::StoreCompleted { token } => self.on_store_completed(token),
             Event::OpenDocument { document } => self.on_open_document(now_ms, document),
-            Event::Tick => self.evict_idle(now_ms),
+            Event::Tick => {
+                self.evict_idle(now_ms);
+                self.release_expired_asks();
+            }
             Event::Forget { document } => self.forget_document(document),
         }
     }

@@ -5,7 +5,8 @@ use crate::{ConnectionId, DocumentId, PeerId};
 /// Access control, asked for every document a connection reads or writes.
 ///
 /// A document a connection may not read is answered exactly like a missing one (`doc-unavailable`),
-/// and nothing about it is sent to that connection (sync or ephemeral). Changes from a connection that
+/// by the same steps (loaded if it is not in memory, answered once no asked peer is pending), and
+/// nothing about it is sent to that connection (sync or ephemeral). Changes from a connection that
 /// may read but not write are not applied, stored or forwarded ([`Action::WriteRefused`] reports
 /// them), and the peer is told through automerge's read-only sync flag.
 ///
@@ -17,6 +18,13 @@ pub trait Policy {
     fn may_read(&self, connection: ConnectionId, peer: &PeerId, doc: &DocumentId) -> bool;
     /// May this connection change `doc`? Only asked when it may read.
     fn may_write(&self, connection: ConnectionId, peer: &PeerId, doc: &DocumentId) -> bool;
+    /// Relay: may the relay ask `asked` for a document it lacks, on behalf of `requester`?
+    ///
+    /// A forwarded `request` names the document, so asking is telling: whoever is asked learns
+    /// the id, and could claim it before its creator's first sync arrives. The relay's policy
+    /// asks only the requester's own other connections (their other devices, which may hold a
+    /// document they made offline), never another person's.
+    fn may_ask(&self, requester: ConnectionId, asked: ConnectionId) -> bool;
 }
 
 /// The default policy: everyone may read and write everything.
@@ -28,6 +36,10 @@ impl Policy for AllowAll {
         true
     }
     fn may_write(&self, _: ConnectionId, _: &PeerId, _: &DocumentId) -> bool {
+        true
+    }
+    /// Everyone is asked, as automerge-repo's own sync server does.
+    fn may_ask(&self, _: ConnectionId, _: ConnectionId) -> bool {
         true
     }
 }

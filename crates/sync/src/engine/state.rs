@@ -8,7 +8,6 @@ use automerge::sync::{self, ChunkList};
 
 use super::connection::{Connection, Handshake};
 use super::{Action, Document, Engine, Policy, Role, StoreToken};
-use crate::codec::{self, Message};
 use crate::storage::StorageKey;
 use crate::{ConnectionId, DocumentId, PeerId};
 
@@ -31,9 +30,10 @@ pub(super) struct PeerDoc {
     pub(super) told_unavailable: bool,
     /// The peer told us it does not have the document.
     pub(super) they_unavailable: bool,
-    /// Relay: we asked this peer for a document we lack on behalf of a requester, and it has not
-    /// answered yet. Requesters hear `doc-unavailable` only once no asked peer is pending.
-    pub(super) asked: bool,
+    /// Relay: when (engine time) we asked this peer for a document we lack on behalf of a
+    /// requester, while it has not answered. Requesters hear `doc-unavailable` once no asked peer
+    /// is pending, and an ask older than [`Config::ask_timeout_ms`](super::Config) no longer is.
+    pub(super) asked: Option<u64>,
     /// Heads last reported as synced with this peer.
     pub(super) synced_heads: Option<Vec<ChangeHash>>,
 }
@@ -46,7 +46,7 @@ impl PeerDoc {
             wants: false,
             told_unavailable: false,
             they_unavailable: false,
-            asked: false,
+            asked: None,
             synced_heads: None,
         }
     }
@@ -143,35 +143,32 @@ impl<P: Policy, D: Document> Engine<P, D> {
         message: sync::Message,
         request: bool,
     ) {
-        if !self.policy.may_read(connection, peer_id, &document) {
-            // Exactly what a missing document gets.
-            return self.send_unavailable(connection, document);
-        }
+        let readable = self.policy.may_read(connection, peer_id, &document);
         self.register_interest(connection, document);
         let state = self.docs.entry(document).or_insert_with(|| {
             self.out.push(Action::Load { document });
             DocState::new(Phase::Loading, now_ms)
         });
         state.last_used_ms = now_ms;
-        state.inbox.push(Inbound { connection, request, message });
+        if readable {
+            state.inbox.push(Inbound { connection, request, message });
+        } else {
+            // Exactly what a missing document gets, by the same steps: loaded if it is not in
+            // memory, then answered `doc-unavailable` by `generate` once no asked peer is
+            // pending, as a requester of a document nobody has is. Answering at once would tell
+            // "someone's" (fast) from "nobody's" (after a load) by the time it takes. Nothing of
+            // the message is applied, and nothing about the document is ever sent to it.
+            let peer = state.peers.entry(connection).or_insert_with(|| PeerDoc::new(false));
+            peer.wants = true;
+        }
         self.touched.insert(document);
-    }
-
-    pub(super) fn send_unavailable(&mut self, connection: ConnectionId, document: DocumentId) {
-        let Some(target_id) = self.peer_id_of(connection).cloned() else { return };
-        let message = Message::DocUnavailable {
-            sender_id: self.config.peer_id.clone(),
-            target_id,
-            document_id: document,
-        };
-        self.out.push(Action::Send { connection, bytes: codec::encode(&message) });
     }
 
     pub(super) fn on_doc_unavailable(&mut self, connection: ConnectionId, document: DocumentId) {
         let Some(d) = self.docs.get_mut(&document) else { return };
         if let Some(p) = d.peers.get_mut(&connection) {
             p.they_unavailable = true;
-            p.asked = false;
+            p.asked = None;
         }
         // Its answer may be the last one requesters were waiting for.
         self.touched.insert(document);
@@ -253,7 +250,7 @@ impl<P: Policy, D: Document> Engine<P, D> {
             let peer = d.peers.entry(connection).or_insert_with(|| PeerDoc::new(true));
             peer.dirty = true;
             peer.they_unavailable = false;
-            peer.asked = false;
+            peer.asked = None;
             peer.wants = request && message.heads.is_empty();
             peer.sync.set_read_only(!writable);
             if !message.changes.is_empty() {

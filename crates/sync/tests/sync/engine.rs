@@ -329,6 +329,9 @@ impl Policy for ReadOnlyFor {
     fn may_write(&self, connection: ConnectionId, _: &PeerId, _: &DocumentId) -> bool {
         connection != self.reader
     }
+    fn may_ask(&self, _: ConnectionId, _: ConnectionId) -> bool {
+        true
+    }
 }
 
 fn policy_world() -> World<ReadOnlyFor> {
