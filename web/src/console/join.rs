@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use tandem_api::InvitationClosed;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -27,7 +28,39 @@ pub struct JoinProps {
 enum Invitation {
     Loading,
     Open(tandem_api::InvitationView),
-    Failed(String),
+    /// The link cannot be used: a heading saying what happened, and what to do.
+    Failed {
+        title: &'static str,
+        message: String,
+    },
+}
+
+/// The page for a link that cannot be used, by what the relay answered.
+fn failed(error: &ApiError) -> Invitation {
+    let (title, message) = match error {
+        ApiError::InvitationClosed { why: InvitationClosed::Used, .. } => (
+            "This invitation was already used",
+            "Each invitation link works once. If you joined with it, sign in with your email and password; if not, ask your coordinator for a new link.".to_owned(),
+        ),
+        ApiError::InvitationClosed { why: InvitationClosed::Expired, .. } => (
+            "This invitation has expired",
+            "Invitation links work for a limited time. Ask your coordinator for a new one.".to_owned(),
+        ),
+        ApiError::InvitationClosed { why: InvitationClosed::Withdrawn, .. } => (
+            "This invitation was withdrawn",
+            "Your coordinator withdrew this link. Ask them for a new one if you still need to join.".to_owned(),
+        ),
+        ApiError::Refused { status: 404 | 410, .. } => (
+            "This invitation link is not known",
+            "Check that the whole link was copied into the address bar, or ask your coordinator for a new one.".to_owned(),
+        ),
+        ApiError::Offline => (
+            "This invitation cannot be opened yet",
+            "The school's server cannot be reached. Joining needs the network once; open the link again when this device is connected.".to_owned(),
+        ),
+        other => ("This invitation cannot be opened", problem(other)),
+    };
+    Invitation::Failed { title, message }
 }
 
 #[function_component(JoinPage)]
@@ -43,19 +76,14 @@ pub fn join_page(props: &JoinProps) -> Html {
             spawn_local(async move {
                 invitation.set(match api::invitation(&token).await {
                     Ok(view) => Invitation::Open(view),
-                    Err(ApiError::Refused { status: 404 | 410, .. }) => Invitation::Failed(
-                        "This invitation link has already been used or has expired. Ask your coordinator for a new one; if you have already joined, sign in.".to_owned(),
-                    ),
-                    Err(ApiError::Offline) => Invitation::Failed(
-                        "The school's server cannot be reached. Joining needs the network once; open the link again when this device is connected.".to_owned(),
-                    ),
-                    Err(e) => Invitation::Failed(problem(&e)),
+                    Err(e) => failed(&e),
                 });
             });
         });
     }
     let onsubmit = {
         let (password, again, error, busy) = (password.clone(), again.clone(), error.clone(), busy.clone());
+        let invitation = invitation.clone();
         let (storage, token, on_signed_in) =
             (props.storage.0.clone(), props.token.clone(), props.on_signed_in.clone());
         Callback::from(move |event: SubmitEvent| {
@@ -69,6 +97,7 @@ pub fn join_page(props: &JoinProps) -> Html {
             }
             let (error, busy, storage, token, on_signed_in) =
                 (error.clone(), busy.clone(), storage.clone(), token.clone(), on_signed_in.clone());
+            let invitation = invitation.clone();
             busy.set(true);
             spawn_local(async move {
                 let joined = match api::accept_invitation(&token, &chosen).await {
@@ -77,6 +106,8 @@ pub fn join_page(props: &JoinProps) -> Html {
                 };
                 match joined {
                     Ok(account) => on_signed_in.emit((storage, account)),
+                    // Taken, withdrawn or expired while the page was open: say so as on opening it.
+                    Err(e @ ApiError::InvitationClosed { .. }) => invitation.set(failed(&e)),
                     Err(e) => {
                         error.set(Some(problem(&e)));
                         busy.set(false);
@@ -87,9 +118,9 @@ pub fn join_page(props: &JoinProps) -> Html {
     };
     let body = match &*invitation {
         Invitation::Loading => html! { <p class="hint" role="status">{ "Opening your invitation…" }</p> },
-        Invitation::Failed(message) => html! {
+        Invitation::Failed { title, message } => html! {
             <>
-                <h1>{ "This invitation cannot be used" }</h1>
+                <h1>{ *title }</h1>
                 <p class="problem" role="alert">{ message.clone() }</p>
                 <p><a href={Route::SignIn.href()}>{ "Sign in" }</a></p>
             </>

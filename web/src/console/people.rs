@@ -1,6 +1,7 @@
-//! The console's people: invite someone (a one-time sign-up link), change a role, deactivate.
+//! The console's people: invite someone (a one-time sign-up link), the invitations waiting to be
+//! taken (withdraw one), change a role, deactivate.
 
-use tandem_api::{NewInvitation, PersonInProgram, Role};
+use tandem_api::{NewInvitation, PendingInvitation, PersonInProgram, Role};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -28,10 +29,25 @@ pub(super) fn people_tab(props: &TabProps) -> Html {
     let confirming = use_state(|| None::<PersonInProgram>);
     let (name, email, role) = (use_node_ref(), use_node_ref(), use_node_ref());
     let link_input = use_node_ref();
+    // The invitations waiting, read again after each invitation made or withdrawn and whenever
+    // the program is (someone may have joined meanwhile).
+    let waiting = use_state(|| None::<Result<Vec<PendingInvitation>, String>>);
+    let waiting_version = use_state(|| 0u32);
+    let withdrawn = use_state(|| None::<String>);
+    {
+        let waiting = waiting.clone();
+        use_effect_with((view.clone(), *waiting_version), move |(view, _)| {
+            let program = view.id.clone();
+            spawn_local(async move {
+                waiting.set(Some(api::pending_invitations(&program).await.map_err(|e| problem(&e))));
+            });
+        });
+    }
 
     let invite = {
         let (name, email, role, error, made, busy) =
             (name.clone(), email.clone(), role.clone(), error.clone(), made.clone(), busy.clone());
+        let (waiting_version, withdrawn) = (waiting_version.clone(), withdrawn.clone());
         let program = view.id.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
@@ -47,6 +63,7 @@ pub(super) fn people_tab(props: &TabProps) -> Html {
             }
             let (name, email, error, made, busy, program) =
                 (name.clone(), email.clone(), error.clone(), made.clone(), busy.clone(), program.clone());
+            let (waiting_version, withdrawn) = (waiting_version.clone(), withdrawn.clone());
             busy.set(true);
             spawn_local(async move {
                 match api::invite(&program, &invitation).await {
@@ -62,6 +79,8 @@ pub(super) fn people_tab(props: &TabProps) -> Html {
                                 input.set_value("");
                             }
                         }
+                        withdrawn.set(None);
+                        waiting_version.set(*waiting_version + 1);
                     }
                     Err(e) => error.set(Some(problem(&e))),
                 }
@@ -105,6 +124,60 @@ pub(super) fn people_tab(props: &TabProps) -> Html {
                 reload.emit(());
             });
         })
+    };
+
+    let withdraw = |invitation: &PendingInvitation| {
+        let (program, id, name) = (view.id.clone(), invitation.id.clone(), invitation.name.clone());
+        let (error, withdrawn, waiting_version) = (error.clone(), withdrawn.clone(), waiting_version.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (program, id, name) = (program.clone(), id.clone(), name.clone());
+            let (error, withdrawn, waiting_version) =
+                (error.clone(), withdrawn.clone(), waiting_version.clone());
+            spawn_local(async move {
+                match api::withdraw_invitation(&program, &id).await {
+                    Ok(()) => {
+                        error.set(None);
+                        withdrawn.set(Some(format!(
+                            "The invitation for {name} was withdrawn: its link no longer works."
+                        )));
+                    }
+                    Err(e) => error.set(Some(problem(&e))),
+                }
+                waiting_version.set(*waiting_version + 1);
+            });
+        })
+    };
+    let waiting_list = match &*waiting {
+        None => html! { <p class="hint" role="status">{ "Loading the invitations…" }</p> },
+        Some(Err(message)) => html! { <p class="problem">{ message.clone() }</p> },
+        Some(Ok(list)) if list.is_empty() => {
+            html! { <p class="empty">{ "No invitations waiting: everyone invited has joined, or their links have expired." }</p> }
+        }
+        Some(Ok(list)) => html! {
+            <table class="console-table">
+                <thead><tr>
+                    <th scope="col">{ "Name" }</th><th scope="col">{ "Email" }</th><th scope="col">{ "Role" }</th>
+                    <th scope="col">{ "Invited" }</th><th scope="col">{ "Link works until" }</th>
+                    <th scope="col"><span class="visually-hidden">{ "Actions" }</span></th>
+                </tr></thead>
+                <tbody>
+                    { for list.iter().map(|invitation| html! {
+                        <tr>
+                            <th scope="row">{ invitation.name.clone() }</th>
+                            <td class="email">{ invitation.email.clone() }</td>
+                            <td>{ role_word(invitation.role) }</td>
+                            <td>{ time::date_time(tandem_core::Timestamp(invitation.created_ms)) }</td>
+                            <td>{ time::date_time(tandem_core::Timestamp(invitation.expires_ms)) }</td>
+                            <td>
+                                <button type="button" class="danger" onclick={withdraw(invitation)}>
+                                    { "Withdraw" }<span class="visually-hidden">{ format!(" the invitation for {}", invitation.name) }</span>
+                                </button>
+                            </td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        },
     };
 
     let copy = {
@@ -158,7 +231,7 @@ pub(super) fn people_tab(props: &TabProps) -> Html {
                             <button type="button" onclick={print}>{ "Print" }</button>
                         </div>
                         <p class="meta">
-                            { format!("It works once, until {}. Tandem shows it only now: copy or print it before you leave this page. {} appears under People once they have joined.", time::date_time(tandem_core::Timestamp(made.expires_ms)), made.name) }
+                            { format!("It works once, until {}. Tandem shows it only now: copy or print it before you leave this page. {} is listed under Waiting to join until they take it, then under People.", time::date_time(tandem_core::Timestamp(made.expires_ms)), made.name) }
                         </p>
                     </div>
                 }
@@ -166,6 +239,14 @@ pub(super) fn people_tab(props: &TabProps) -> Html {
             if let Some(message) = &*error {
                 <p class="problem" role="alert">{ message.clone() }</p>
             }
+            <section aria-labelledby="waiting-title">
+                <h2 id="waiting-title">{ "Waiting to join" }</h2>
+                <p class="hint">{ "Invitations not yet taken. Their links were shown once, when they were made; if one was lost, withdraw it and invite again." }</p>
+                if let Some(message) = &*withdrawn {
+                    <p class="meta" role="status">{ message.clone() }</p>
+                }
+                { waiting_list }
+            </section>
             <section aria-labelledby="people-title">
                 <h2 id="people-title">{ "People" }</h2>
                 <table class="console-table">
