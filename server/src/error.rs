@@ -12,7 +12,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use tandem_api::ErrorBody;
+use tandem_api::{ErrorBody, InvitationClosed};
 
 use crate::{accounts::AccountError, storage::StorageError};
 
@@ -27,6 +27,8 @@ pub struct AppError {
     message: String,
     /// For 429: when to try again (`Retry-After`).
     retry_after: Option<Duration>,
+    /// For 410 on an invitation link: why it cannot be taken, for its page to say.
+    invitation: Option<InvitationClosed>,
     /// For 500: what actually failed.
     cause: Option<anyhow::Error>,
 }
@@ -34,7 +36,7 @@ pub struct AppError {
 impl AppError {
     /// A refusal the person can act on: `message` says what to do.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into(), retry_after: None, cause: None }
+        Self { status, message: message.into(), retry_after: None, invitation: None, cause: None }
     }
 
     /// A failure inside the relay: 500 to the client, `cause` with its whole chain to the log.
@@ -61,7 +63,9 @@ impl IntoResponse for AppError {
             }
             None => tracing::debug!(message = %self.message, status = %self.status, "request refused"),
         }
-        let mut response = (self.status, Json(ErrorBody { error: self.message })).into_response();
+        let mut response =
+            (self.status, Json(ErrorBody { error: self.message, invitation: self.invitation }))
+                .into_response();
         if let Some(wait) = self.retry_after {
             let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
@@ -81,6 +85,9 @@ impl From<AccountError> for AppError {
             AccountError::TooMany { retry_after, .. } => {
                 let wait = *retry_after;
                 return Self::new(StatusCode::TOO_MANY_REQUESTS, error.to_string()).retry_after(wait);
+            }
+            AccountError::InvitationClosed(why) => {
+                return Self { invitation: Some(*why), ..Self::new(StatusCode::GONE, error.to_string()) };
             }
             AccountError::Database(_) => return Self::internal(error),
         };

@@ -148,6 +148,10 @@ struct ServeArgs {
     /// sockets close). Access tokens do not idle out; they expire.
     #[arg(long, env = "TANDEM_SESSION_IDLE_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..=24 * 365))]
     session_idle_hours: u64,
+    /// Hours an invitation link works when its coordinator does not say otherwise (fractions
+    /// allowed: 0.5 is half an hour; at most 720, thirty days).
+    #[arg(long, env = "TANDEM_INVITATION_HOURS", default_value_t = 168.0, value_parser = invitation_hours)]
+    invitation_hours: f64,
     /// Load a sample residency with known sign-ins (printed at start) to try Tandem with.
     #[arg(long)]
     demo: bool,
@@ -166,6 +170,17 @@ async fn main() -> anyhow::Result<()> {
                 .await?
         }
         Command::Sync(args) => cli_sync::run(args).await,
+    }
+}
+
+/// `--invitation-hours`: a positive number of hours, at most thirty days (the longest an
+/// invitation may last), and at least a millisecond once converted.
+fn invitation_hours(text: &str) -> Result<f64, String> {
+    let hours: f64 = text.parse().map_err(|_| format!("{text:?} is not a number of hours"))?;
+    if hours.is_finite() && hours * 3_600_000.0 >= 1.0 && hours <= 720.0 {
+        Ok(hours)
+    } else {
+        Err("an invitation lasts more than nothing and at most 720 hours (30 days)".to_owned())
     }
 }
 
@@ -202,6 +217,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         allowed_origins: args.allowed_origins.clone(),
         metrics_token: args.metrics_token.clone(),
         session_idle: Duration::from_secs(args.session_idle_hours * 3600),
+        invitation_lifetime: Duration::from_secs_f64(args.invitation_hours * 3600.0),
         ..Default::default()
     };
     let config = Config {

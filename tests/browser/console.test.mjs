@@ -1,7 +1,9 @@
 // The coordinator's console on a program set up only with `tandem admin` (no demo): the
 // coordinator invites a new associate, she opens the link in her own browser and chooses a
 // password, the coordinator pairs her with the mentor, and the mentor's device names her. The link
-// works once. Every console screen is axe-clean at 1024 and 1280 px, with a screenshot of each.
+// works once, waits under "Waiting to join" until it is taken, and an expired or withdrawn link
+// gets a page saying so. Every console screen is axe-clean at 1024 and 1280 px, with a screenshot
+// of each.
 
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
@@ -73,6 +75,12 @@ test("a coordinator invites an associate in the console, she joins by the link o
   assert.match(link, /#\/join\/[0-9a-f]{32,}$/, `a sign-up link: ${link}`);
   await coordinator.getByRole("button", { name: "Copy link" }).waitFor();
   await coordinator.getByRole("button", { name: "Print" }).waitFor();
+  // Until she takes it, the invitation waits in the console: who, role, when; never the link again.
+  const waitingRow = coordinator.getByRole("region", { name: "Waiting to join" }).getByRole("row").filter({ hasText: NEW.name });
+  await waitingRow.waitFor();
+  assert.match(await waitingRow.innerText(), /ada@school\.example[\s\S]*Associate/);
+  const waitingText = await coordinator.getByRole("region", { name: "Waiting to join" }).innerText();
+  assert.ok(!waitingText.includes(link.split("/join/")[1]), "the waiting list never shows the link");
   await check(coordinator, "console-people", () => linkField.waitFor());
 
   // Ada opens it in her own browser: what it invites to, a password chosen once, signed in.
@@ -90,12 +98,14 @@ test("a coordinator invites an associate in the console, she joins by the link o
   // The link works once: another browser opening it is told so.
   const later = laterBrowser.page;
   await later.goto(link);
-  await later.getByRole("heading", { level: 1, name: "This invitation cannot be used" }).waitFor();
+  await later.getByRole("heading", { level: 1, name: "This invitation was already used" }).waitFor();
   assert.equal(await later.getByLabel("Choose a password").count(), 0);
+  await later.getByRole("link", { name: "Sign in" }).waitFor();
 
   // She is in the program now; the coordinator pairs her with the mentor, in a new cohort.
   await coordinator.reload();
-  await coordinator.getByRole("row", { name: new RegExp(NEW.name) }).waitFor();
+  await coordinator.getByRole("region", { name: "People" }).getByRole("row", { name: new RegExp(NEW.name) }).waitFor();
+  await coordinator.getByText("No invitations waiting").waitFor();
   await coordinator.getByRole("link", { name: "Pairs and cohorts" }).click();
   await coordinator.getByLabel("New cohort's name").fill("Autumn cohort");
   await coordinator.getByRole("button", { name: "Add cohort" }).click();
@@ -134,6 +144,69 @@ test("a coordinator invites an associate in the console, she joins by the link o
   await coordinator.getByRole("row", { name: new RegExp(program.associate.name) }).waitFor({ state: "detached" });
 
   assert.deepEqual(problems, [], `axe-core found serious or critical problems:\n${problems.join("\n")}`);
+  const errors = browsers.flatMap((b) => b.errors).filter((e) => !/status of 410/.test(e));
+  assert.deepEqual(errors, []);
+});
+
+test("an invitation link stops working once it expires (a relay setting) or is withdrawn, each with its own page", async () => {
+  // Links last 18 s on this relay: long enough to open one, short enough to watch it expire.
+  const LIFETIME_MS = 18_000;
+  relay = await Relay.start({ args: ["--invitation-hours", String(LIFETIME_MS / 3_600_000)] });
+  const program = await relay.setUpProgram();
+  const [coordinatorBrowser, beaBrowser, cyBrowser] = await Promise.all([0, 1, 2].map(() => openBrowser({ width: 1024, height: 800 })));
+  browsers = [coordinatorBrowser, beaBrowser, cyBrowser];
+  const coordinator = coordinatorBrowser.page;
+  await signIn(coordinator, relay.appUrl, program.coordinator, program.password);
+  await coordinator.getByRole("link", { name: "Program console" }).click();
+  await coordinator.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "People" }).click();
+  const inviteSomeone = async (name, email) => {
+    await coordinator.getByLabel("Name", { exact: true }).fill(name);
+    await coordinator.getByLabel("Email", { exact: true }).fill(email);
+    await coordinator.getByRole("button", { name: "Make invitation link" }).click();
+    await coordinator.getByRole("heading", { name: `Invitation link for ${name}` }).waitFor();
+    return coordinator.getByLabel("Sign-up link").inputValue();
+  };
+  const waiting = coordinator.getByRole("region", { name: "Waiting to join" });
+  const beaLink = await inviteSomeone("Bea Turing", "bea@school.example");
+  const beaMade = Date.now();
+  const bea = beaBrowser.page;
+  await bea.goto(beaLink);
+  await bea.getByRole("heading", { level: 1, name: "Join North residency" }).waitFor();
+
+  // Withdrawn: it leaves the list and its link's page says so.
+  const cyLink = await inviteSomeone("Cy Hopper", "cy@school.example");
+  await waiting.getByRole("row").filter({ hasText: "Cy Hopper" }).waitFor();
+  await waiting.getByRole("button", { name: "Withdraw the invitation for Cy Hopper" }).click();
+  await waiting.getByText("The invitation for Cy Hopper was withdrawn").waitFor();
+  await waiting.getByRole("row").filter({ hasText: "Cy Hopper" }).waitFor({ state: "detached" });
+  assert.equal(await waiting.getByRole("row").filter({ hasText: "Bea Turing" }).count(), 1, "Bea's is still waiting");
+  const cy = cyBrowser.page;
+  await cy.goto(cyLink);
+  await cy.getByRole("heading", { level: 1, name: "This invitation was withdrawn" }).waitFor();
+  assert.equal(await cy.getByLabel("Choose a password").count(), 0);
+
+  // Expired: Bea's page, opened while the link worked, refuses her password once it has expired
+  // and shows the expiry page, as does opening the link again. The relay made the link before
+  // `beaMade`, so it expires before `beaMade + LIFETIME_MS` by the same machine's clock.
+  const now = Date.now();
+  if (now < beaMade + LIFETIME_MS + 500) await new Promise((resolve) => setTimeout(resolve, beaMade + LIFETIME_MS + 500 - now));
+  await bea.getByLabel("Choose a password").fill("bea's own long password");
+  await bea.getByLabel("Type it again").fill("bea's own long password");
+  await bea.getByRole("button", { name: "Join and sign in" }).click();
+  await bea.getByRole("heading", { level: 1, name: "This invitation has expired" }).waitFor();
+  await bea.goto("about:blank");
+  await bea.goto(beaLink);
+  await bea.getByRole("heading", { level: 1, name: "This invitation has expired" }).waitFor();
+  await bea.getByText("Ask your coordinator for a new one").waitFor();
+  assert.equal(await bea.getByLabel("Choose a password").count(), 0);
+  for (const width of WIDTHS) {
+    await bea.setViewportSize({ width, height: 800 });
+    await screenshot(bea, "console-join-expired", width);
+    assert.deepEqual(await axeViolations(bea), [], `the expiry page at ${width} px`);
+  }
+  await coordinator.reload();
+  await coordinator.getByText("No invitations waiting").waitFor();
+
   const errors = browsers.flatMap((b) => b.errors).filter((e) => !/status of 410/.test(e));
   assert.deepEqual(errors, []);
 });

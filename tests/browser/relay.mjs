@@ -44,7 +44,7 @@ export class Relay {
 
   /**
    * @param {string} dataDir
-   * @param {{ demo?: boolean, webDir?: string }} options
+   * @param {{ demo?: boolean, webDir?: string, args?: string[] }} options
    */
   constructor(dataDir, options = {}) {
     this.dataDir = dataDir;
@@ -61,10 +61,10 @@ export class Relay {
    *
    * `demo`: load the sample residency (`--demo`). `webDir`: serve the web app from there rather
    * than TANDEM_WEB_DIR (the relay reads the files on every request, so a test may change them
-   * while it runs, as a deploy does).
+   * while it runs, as a deploy does). `args`: more `tandem serve` flags (`["--invitation-hours", "0.005"]`).
    */
-  static async start({ demo = false, webDir } = {}) {
-    const relay = new Relay(await mkdtemp(join(tmpdir(), "tandem-browser-test-")), { demo, webDir });
+  static async start({ demo = false, webDir, args = [] } = {}) {
+    const relay = new Relay(await mkdtemp(join(tmpdir(), "tandem-browser-test-")), { demo, webDir, args });
     await relay.#spawn(0);
     return relay;
   }
@@ -87,6 +87,7 @@ export class Relay {
     const webDir = this.#options.webDir ?? required("TANDEM_WEB_DIR");
     const args = ["serve", "--addr", `127.0.0.1:${port}`, "--data", this.dataDir, "--web-dir", webDir];
     if (this.#options.demo) args.push("--demo");
+    args.push(...(this.#options.args ?? []));
     const child = spawn(required("TANDEM_BIN"), args, {
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
       stdio: ["ignore", "pipe", "pipe"],

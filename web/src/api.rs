@@ -10,9 +10,9 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 use tandem_api::{
-    AcceptInvitation, Audience, Claim, ClaimRequest, Cohort, DocumentEntry, ErrorBody, InvitationLink,
-    InvitationView, Me, NewCohort, NewInvitation, NewPair, Pair, PairChange, Person, ProgramProgress,
-    ProgramView, Role, RoleChange, SignIn,
+    AcceptInvitation, Audience, Claim, ClaimRequest, Cohort, DocumentEntry, ErrorBody, InvitationClosed,
+    InvitationLink, InvitationView, Me, NewCohort, NewInvitation, NewPair, Pair, PairChange,
+    PendingInvitation, Person, ProgramProgress, ProgramView, Role, RoleChange, SignIn,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -32,6 +32,9 @@ pub enum ApiError {
     /// Another status, with the relay's message.
     #[error("{message}")]
     Refused { status: u16, message: String },
+    /// 410 for an invitation link that can no longer be taken, and why.
+    #[error("{message}")]
+    InvitationClosed { why: InvitationClosed, message: String },
     #[error("the server's answer was not understood: {0}")]
     Malformed(String),
 }
@@ -84,6 +87,17 @@ pub async fn progress(program: &str) -> Result<ProgramProgress, ApiError> {
 
 pub async fn invite(program: &str, invitation: &NewInvitation) -> Result<InvitationLink, ApiError> {
     call("POST", &format!("api/programs/{}/invitations", part(program)), Some(invitation)).await
+}
+
+/// The program's invitations not yet taken, withdrawn or expired (never their links).
+pub async fn pending_invitations(program: &str) -> Result<Vec<PendingInvitation>, ApiError> {
+    call("GET", &format!("api/programs/{}/invitations", part(program)), None::<&()>).await
+}
+
+/// Withdraws an invitation: its link stops working.
+pub async fn withdraw_invitation(program: &str, id: &str) -> Result<(), ApiError> {
+    let path = format!("api/programs/{}/invitations/{}", part(program), part(id));
+    call("DELETE", &path, None::<&()>).await
 }
 
 pub async fn set_role(program: &str, person: &str, role: Role) -> Result<(), ApiError> {
@@ -152,11 +166,12 @@ async fn call<T: DeserializeOwned>(
         401 => Err(ApiError::SignedOut),
         // A service worker or proxy answering for an unreachable relay.
         502..=504 => Err(ApiError::Offline),
-        _ => {
-            let message = serde_json::from_str::<ErrorBody>(&text)
-                .map(|b| b.error)
-                .unwrap_or_else(|_| format!("the server answered {status}"));
-            Err(ApiError::Refused { status, message })
-        }
+        _ => match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(ErrorBody { error, invitation: Some(why) }) => {
+                Err(ApiError::InvitationClosed { why, message: error })
+            }
+            Ok(body) => Err(ApiError::Refused { status, message: body.error }),
+            Err(_) => Err(ApiError::Refused { status, message: format!("the server answered {status}") }),
+        },
     }
 }

@@ -20,7 +20,9 @@
 //! | `POST /api/programs/{program}/people` | [`NewPerson`] | [`PersonInProgram`] |
 //! | `PUT /api/programs/{program}/people/{person}` | [`RoleChange`] | |
 //! | `POST /api/programs/{program}/invitations` | [`NewInvitation`] | [`InvitationLink`] |
-//! | `GET /api/invitations/{token}` | | [`InvitationView`] |
+//! | `GET /api/programs/{program}/invitations` | | `[`[`PendingInvitation`]`]` |
+//! | `DELETE /api/programs/{program}/invitations/{id}` | | |
+//! | `GET /api/invitations/{token}` | | [`InvitationView`] (410 with [`ErrorBody::invitation`] saying why not) |
 //! | `POST /api/invitations/{token}` | [`AcceptInvitation`] | [`Person`] |
 //! | `POST /api/programs/{program}/cohorts` | [`NewCohort`] | [`Cohort`] |
 //! | `POST /api/programs/{program}/pairs` | [`NewPair`] | [`Pair`] |
@@ -262,9 +264,34 @@ pub struct NewInvitation {
     pub email: String,
     pub name: String,
     pub role: Role,
-    /// Days until the link stops working (1 to 30; 7 when missing).
+    /// Days until the link stops working (1 to 30; the relay's `--invitation-hours` when
+    /// missing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_days: Option<u32>,
+}
+
+/// An invitation of the program not yet taken, withdrawn or expired, as the console lists it:
+/// never its secret (the link was shown once, when it was made).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingInvitation {
+    /// Names the invitation for withdrawing it; not the link's secret, and no use as one.
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+}
+
+/// Why an invitation link can no longer be taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InvitationClosed {
+    /// Someone took it: it works once.
+    Used,
+    Expired,
+    /// A coordinator withdrew it.
+    Withdrawn,
 }
 
 /// An invitation just made: its secret, which the link carries (`/#/join/{token}`), shown once.
@@ -392,4 +419,8 @@ pub struct AccessRecordLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
+    /// On a 410 for an invitation link: why it cannot be taken, so its page can say so. Missing
+    /// for a link the relay does not know.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<InvitationClosed>,
 }

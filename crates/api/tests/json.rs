@@ -233,7 +233,20 @@ fn setup_bodies_refuse_fields_they_do_not_know() {
 
 #[test]
 fn errors_are_one_sentence_under_error() {
-    check(ErrorBody { error: "sign in first".into() }, r#"{"error":"sign in first"}"#);
+    check(ErrorBody { error: "sign in first".into(), invitation: None }, r#"{"error":"sign in first"}"#);
+}
+
+#[test]
+fn a_closed_invitation_says_why_beside_its_sentence() {
+    check(
+        ErrorBody { error: "used".into(), invitation: Some(InvitationClosed::Used) },
+        r#"{"error":"used","invitation":"used"}"#,
+    );
+    for (why, json) in
+        [(InvitationClosed::Expired, r#""expired""#), (InvitationClosed::Withdrawn, r#""withdrawn""#)]
+    {
+        assert_eq!(serde_json::to_string(&why).unwrap(), json);
+    }
 }
 
 /// Moved from the web crate (`api.rs`), where it could only run in headless Chromium.
@@ -280,6 +293,17 @@ fn invitation_bodies_keep_their_field_names() {
         r#"{"program_name":"North","email":"ada@x","name":"Ada","role":"mentor","expires_ms":5}"#,
     );
     check(AcceptInvitation { password: "pw".into() }, r#"{"password":"pw"}"#);
+    check(
+        PendingInvitation {
+            id: "0123456789abcdef".into(),
+            email: "ada@x".into(),
+            name: "Ada".into(),
+            role: Role::Associate,
+            created_ms: 1,
+            expires_ms: 5,
+        },
+        r#"{"id":"0123456789abcdef","email":"ada@x","name":"Ada","role":"associate","created_ms":1,"expires_ms":5}"#,
+    );
 }
 
 #[test]

@@ -601,6 +601,17 @@ pub struct BankQuestion {
     #[autosurgeon(hydrate = "prose")]
     pub text: String,
     pub theme: String,
+    /// When a coordinator took it out of the bank's offer; observations that asked it keep
+    /// their own copy of the prompt.
+    #[autosurgeon(missing = "Option::default")]
+    pub retired_at: Option<Timestamp>,
+}
+
+impl BankQuestion {
+    /// Whether the bank still offers it.
+    pub fn offered(&self) -> bool {
+        self.retired_at.is_none()
+    }
 }
 
 impl Program {
@@ -610,11 +621,27 @@ impl Program {
     }
 
     /// The competency with this id as the newest framework version that has it describes it:
-    /// a renamed competency reads with its new name everywhere, old ratings included.
+    /// a renamed competency reads with its new name everywhere, old ratings included, and a
+    /// retired one (in no newer version) still reads as it last was.
     pub fn competency(&self, id: &str) -> Option<&Competency> {
         let mut versions: Vec<&Framework> = self.frameworks.iter().collect();
         versions.sort_by_key(|f| std::cmp::Reverse(f.version));
         versions.into_iter().find_map(|f| f.competencies.iter().find(|c| c.id == id))
+    }
+
+    /// The areas of older framework versions that the newest no longer has, as each last read.
+    pub fn retired_competencies(&self) -> Vec<&Competency> {
+        let current = self.framework();
+        let mut retired: Vec<&Competency> = Vec::new();
+        for framework in self.frameworks.iter() {
+            for c in &framework.competencies {
+                let in_current = current.is_some_and(|f| f.competencies.iter().any(|n| n.id == c.id));
+                if !in_current && !retired.iter().any(|r| r.id == c.id) {
+                    retired.extend(self.competency(&c.id));
+                }
+            }
+        }
+        retired
     }
 
     /// The stage with this id, and its position.

@@ -12,6 +12,7 @@ mod records {
     mod goal_edits;
     mod observation_edits;
     mod private_notes;
+    mod program_edits;
     mod restoring;
     mod sample_data;
     mod sharing;

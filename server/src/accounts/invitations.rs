@@ -1,22 +1,30 @@
 //! Invitations: a one-time sign-up link a coordinator copies or prints (no mail server needed).
 //!
 //! The link carries a secret (32 random bytes, in hex); the database keeps only its SHA-256. It
-//! names an email, a name and a role in one program, expires (seven days unless the coordinator
-//! says otherwise), and works once. Taking it:
+//! names an email, a name and a role in one program, expires (the relay's `--invitation-hours`,
+//! a week by default, unless the coordinator says otherwise), works once, and a coordinator may
+//! withdraw it until it is taken. Taking it:
 //! - for an email nobody uses yet, creates the person with the password they choose there;
 //! - for an email that already has an account (someone of another program, say), asks for that
 //!   account's own password, then adds the role. So an invitation is the only way to enrol
 //!   someone who exists: a coordinator never sees whether an email is taken, never reads
 //!   another program's person's email, and cannot seat them without their consent.
 
+use tandem_api::InvitationClosed;
+
 use super::{AccountError, Person, Result, Role, check_name, people, programs, sessions};
 use crate::storage::{
     Db,
-    accounts::{self as db_accounts, InvitationRow},
+    accounts::{self as db_accounts, InvitationRow, OpenInvitation},
 };
 
-/// How long an invitation lasts unless the coordinator says otherwise.
+/// How long an invitation lasts unless the relay (`--invitation-hours`) or the coordinator says
+/// otherwise: a week, time to pass a printed link on at the next staff meeting.
 pub const DEFAULT_INVITATION_LIFETIME_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// How many hex digits of an invitation's hash name it in the console's list: enough that two of
+/// a program's invitations never share them, and no use as the link (the hash cannot be undone).
+const INVITATION_ID_DIGITS: usize = 16;
 
 /// The longest an invitation may last.
 pub const MAX_INVITATION_LIFETIME_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -57,26 +65,70 @@ pub fn invite(
         role,
         expires_ms: now_ms + lifetime_ms,
         used_ms: None,
+        revoked_ms: None,
     };
     db_accounts::insert_invitation(db, &sessions::secret_hash(&secret), &row, by, now_ms)?;
     Ok(NewInvitation { secret, expires_ms: row.expires_ms })
 }
 
-fn gone() -> AccountError {
+/// A link the relay does not know: mistyped, cut short when copied, or (at 32 random bytes,
+/// never in practice) guessed.
+fn unknown() -> AccountError {
     AccountError::Gone(
-        "this invitation has been used or has expired; ask your coordinator for a new link".into(),
+        "this invitation link is not known; check that the whole link was copied, or ask your coordinator for a new one"
+            .into(),
     )
 }
 
-/// The invitation `secret` names, if it can still be taken at `now_ms`. Unknown, used and
-/// expired links are all answered alike, so a guessed link learns nothing.
+/// The invitation `secret` names, if it can still be taken at `now_ms`; otherwise why not. Only
+/// the holder of a real link learns whether it was used, withdrawn or expired.
 pub fn invitation(db: &Db, secret: &str, now_ms: i64) -> Result<Invitation> {
     if secret.is_empty() || secret.len() > 200 {
-        return Err(gone());
+        return Err(unknown());
     }
-    match db_accounts::invitation(db, &sessions::secret_hash(secret))? {
-        Some(row) if row.used_ms.is_none() && row.expires_ms > now_ms => Ok(row),
-        _ => Err(gone()),
+    let Some(row) = db_accounts::invitation(db, &sessions::secret_hash(secret))? else {
+        return Err(unknown());
+    };
+    if row.used_ms.is_some() {
+        Err(AccountError::InvitationClosed(InvitationClosed::Used))
+    } else if row.revoked_ms.is_some() {
+        Err(AccountError::InvitationClosed(InvitationClosed::Withdrawn))
+    } else if row.expires_ms <= now_ms {
+        Err(AccountError::InvitationClosed(InvitationClosed::Expired))
+    } else {
+        Ok(row)
+    }
+}
+
+/// An invitation as the console lists it: its id (a prefix of its hash, never the secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub id: String,
+    pub invitation: OpenInvitation,
+}
+
+/// The program's invitations that can still be taken at `now_ms`, oldest first.
+pub fn pending(db: &Db, program_id: &str, now_ms: i64) -> Result<Vec<Pending>> {
+    programs::require_program(db, program_id)?;
+    Ok(db_accounts::open_invitations_of(db, program_id, now_ms)?
+        .into_iter()
+        .map(|invitation| Pending {
+            id: invitation.hash[..INVITATION_ID_DIGITS.min(invitation.hash.len())].to_owned(),
+            invitation,
+        })
+        .collect())
+}
+
+/// Withdraws the program's invitation listed as `id` at `now_ms`, so its link no longer works.
+/// One that was taken, withdrawn already, or is another program's is not found.
+pub fn revoke(db: &Db, program_id: &str, id: &str, now_ms: i64) -> Result<()> {
+    let not_found = || AccountError::NotFound("no such invitation waiting in this program".into());
+    if id.len() != INVITATION_ID_DIGITS || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(not_found());
+    }
+    match db_accounts::revoke_invitations_with_prefix(db, program_id, &id.to_lowercase(), now_ms)? {
+        0 => Err(not_found()),
+        _ => Ok(()),
     }
 }
 
@@ -117,7 +169,8 @@ pub fn accept(db: &Db, secret: &str, taker: Taker<'_>, now_ms: i64) -> Result<Pe
         }
     };
     if !db_accounts::use_invitation(db, &sessions::secret_hash(secret), now_ms)? {
-        return Err(gone());
+        // Taken or withdrawn by a concurrent request; say which, as a fresh look would.
+        return Err(self::invitation(db, secret, now_ms).err().unwrap_or_else(unknown));
     }
     // The invitation says the role, as a role change would.
     programs::set_membership(db, &invitation.program_id, &person.id, invitation.role)?;
@@ -163,13 +216,54 @@ mod tests {
             assert_eq!(role_in(db, &program, &mei.id).unwrap(), Some(Role::Associate));
             assert!(matches!(
                 accept(db, &link.secret, "a long enough password", 2),
-                Err(AccountError::Gone(_))
+                Err(AccountError::InvitationClosed(InvitationClosed::Used))
             ));
 
             let late =
                 invite(db, &program, "late@x.example", "L", Role::Mentor, &coordinator, 0, DAY).unwrap();
-            assert!(matches!(invitation(db, &late.secret, DAY), Err(AccountError::Gone(_))), "expired");
-            assert!(matches!(invitation(db, "not a link", 0), Err(AccountError::Gone(_))), "unknown, alike");
+            assert!(
+                matches!(
+                    invitation(db, &late.secret, DAY),
+                    Err(AccountError::InvitationClosed(InvitationClosed::Expired))
+                ),
+                "expired"
+            );
+            assert!(matches!(invitation(db, "not a link", 0), Err(AccountError::Gone(_))), "unknown");
+        });
+    }
+
+    #[test]
+    fn a_withdrawn_invitation_leaves_the_list_and_its_link_stops_working() {
+        crate::storage::on_each_backend(|db| {
+            let north = create_program(db, Some("north"), "North").unwrap();
+            let south = create_program(db, Some("south"), "South").unwrap();
+            let coordinator = add_person(db, Some("u-c"), "c@x.example", "C", None).unwrap().id;
+            set_membership(db, &north, &coordinator, Role::Coordinator).unwrap();
+            let first =
+                invite(db, &north, "a@x.example", "A", Role::Associate, &coordinator, 0, DAY).unwrap();
+            let second = invite(db, &north, "b@x.example", "B", Role::Mentor, &coordinator, 1, DAY).unwrap();
+            let listed = pending(db, &north, 2).unwrap();
+            assert_eq!(listed.iter().map(|p| p.invitation.name.as_str()).collect::<Vec<_>>(), ["A", "B"]);
+            assert!(listed.iter().all(|p| p.id.len() == 16 && !first.secret.contains(&p.id)));
+
+            // Another program's id for it finds nothing; its own program withdraws it.
+            let id = listed[0].id.clone();
+            assert!(matches!(revoke(db, &south, &id, 3), Err(AccountError::NotFound(_))));
+            revoke(db, &north, &id, 3).unwrap();
+            assert!(matches!(revoke(db, &north, &id, 4), Err(AccountError::NotFound(_))), "once");
+            assert_eq!(pending(db, &north, 4).unwrap().len(), 1);
+            assert!(matches!(
+                accept(db, &first.secret, "a long enough password", 4),
+                Err(AccountError::InvitationClosed(InvitationClosed::Withdrawn))
+            ));
+
+            // Taken and expired ones leave the list too, and a taken one cannot be withdrawn.
+            let taken = pending(db, &north, 4).unwrap()[0].id.clone();
+            accept(db, &second.secret, "a long enough password", 5).unwrap();
+            assert!(matches!(revoke(db, &north, &taken, 6), Err(AccountError::NotFound(_))));
+            invite(db, &north, "c2@x.example", "C2", Role::Mentor, &coordinator, 6, DAY).unwrap();
+            assert_eq!(pending(db, &north, 7).unwrap().len(), 1);
+            assert!(pending(db, &north, 6 + DAY).unwrap().is_empty(), "expired");
         });
     }
 

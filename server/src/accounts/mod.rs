@@ -61,17 +61,36 @@ pub enum AccountError {
     /// The person may not do this (403).
     #[error("{0}")]
     Forbidden(String),
-    /// What the request names existed once and is used up or expired (410): an invitation.
+    /// What the request names is gone or never was (410): a purged document, an invitation
+    /// link the relay does not know.
     #[error("{0}")]
     Gone(String),
     /// The person did this too often lately (429, with when to try again): new documents.
     #[error("{message}")]
     TooMany { message: String, retry_after: std::time::Duration },
+    /// An invitation link that can no longer be taken, and why (410, the reason in the body).
+    #[error("{}", invitation_closed(*.0))]
+    InvitationClosed(tandem_api::InvitationClosed),
     #[error("database error: {0}")]
     Database(#[from] crate::storage::DbError),
 }
 
 pub type Result<T, E = AccountError> = std::result::Result<T, E>;
+
+/// What the holder of an invitation link that can no longer be taken is told.
+fn invitation_closed(why: tandem_api::InvitationClosed) -> &'static str {
+    match why {
+        tandem_api::InvitationClosed::Used => {
+            "this invitation was already used; if it was you who joined, sign in with your email and password"
+        }
+        tandem_api::InvitationClosed::Expired => {
+            "this invitation has expired; ask your coordinator for a new one"
+        }
+        tandem_api::InvitationClosed::Withdrawn => {
+            "this invitation was withdrawn by your coordinator; ask them for a new one"
+        }
+    }
+}
 
 /// A fresh id such as `u-3f9a0c1e2b7d`, for records whose creator did not name them.
 pub fn new_id(prefix: &str) -> String {

@@ -1,7 +1,9 @@
 //! Invitations: a coordinator makes a one-time sign-up link (`POST
 //! /api/programs/{program}/invitations`); whoever holds it sees what it invites them to (`GET
 //! /api/invitations/{token}`) and takes it with a password (`POST /api/invitations/{token}`),
-//! which signs them in. The rules are `accounts::invitations`'.
+//! which signs them in. The program's coordinators list those still open (`GET
+//! /api/programs/{program}/invitations`) and withdraw one (`DELETE .../invitations/{id}`). The
+//! rules are `accounts::invitations`'.
 
 use axum::{
     Json,
@@ -9,7 +11,7 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use tandem_api::{AcceptInvitation, InvitationLink, InvitationView, NewInvitation};
+use tandem_api::{AcceptInvitation, InvitationLink, InvitationView, NewInvitation, PendingInvitation};
 
 use super::{Body, SignedIn, auth::require_coordinator, passwords, session::session_cookie, with_db};
 use crate::{
@@ -29,8 +31,9 @@ pub(super) async fn invite(
     Body(body): Body<NewInvitation>,
 ) -> Result<(StatusCode, Json<InvitationLink>), AppError> {
     let now = state.now_ms();
-    let lifetime =
-        body.expires_in_days.map_or(invitations::DEFAULT_INVITATION_LIFETIME_MS, |d| i64::from(d) * DAY_MS);
+    let lifetime = body
+        .expires_in_days
+        .map_or(state.auth.invitation_lifetime.as_millis() as i64, |d| i64::from(d) * DAY_MS);
     with_db(&state, move |db| {
         require_coordinator(db, &program, &signed_in.person)?;
         let link = invitations::invite(
@@ -44,6 +47,46 @@ pub(super) async fn invite(
             lifetime,
         )?;
         Ok((StatusCode::CREATED, Json(InvitationLink { token: link.secret, expires_ms: link.expires_ms })))
+    })
+    .await
+}
+
+/// The program's invitations not yet taken, withdrawn or expired, oldest first.
+pub(super) async fn pending(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(program): Path<String>,
+) -> Result<Json<Vec<PendingInvitation>>, AppError> {
+    let now = state.now_ms();
+    with_db(&state, move |db| {
+        require_coordinator(db, &program, &signed_in.person)?;
+        let listed = invitations::pending(db, &program, now)?
+            .into_iter()
+            .map(|p| PendingInvitation {
+                id: p.id,
+                email: p.invitation.email,
+                name: p.invitation.name,
+                role: p.invitation.role,
+                created_ms: p.invitation.created_ms,
+                expires_ms: p.invitation.expires_ms,
+            })
+            .collect();
+        Ok(Json(listed))
+    })
+    .await
+}
+
+/// Withdraws one of the program's invitations: its link stops working at once.
+pub(super) async fn revoke(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path((program, id)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    let now = state.now_ms();
+    with_db(&state, move |db| {
+        require_coordinator(db, &program, &signed_in.person)?;
+        invitations::revoke(db, &program, &id, now)?;
+        Ok(StatusCode::NO_CONTENT)
     })
     .await
 }

@@ -13,7 +13,9 @@
 //! | `POST /api/programs/{program}/people` `{email, name, role, password?}` | coordinator | add a person | `programs.rs` |
 //! | `PUT /api/programs/{program}/people/{person}` `{role}` | coordinator | change the role of someone in the program | `programs.rs` |
 //! | `POST /api/programs/{program}/invitations` `{email, name, role, expires_in_days?}` | coordinator | a one-time sign-up link | `invitations.rs` |
-//! | `GET /api/invitations/{token}` | the link's holder | what it invites to (410 once used or expired) | `invitations.rs` |
+//! | `GET /api/programs/{program}/invitations` | coordinator | the invitations not yet taken, withdrawn or expired (never a link) | `invitations.rs` |
+//! | `DELETE /api/programs/{program}/invitations/{id}` | coordinator | withdraw one: its link stops working | `invitations.rs` |
+//! | `GET /api/invitations/{token}` | the link's holder | what it invites to (410 once used, withdrawn or expired, saying which) | `invitations.rs` |
 //! | `POST /api/invitations/{token}` `{password}` | the link's holder | take it: new account or the existing one's own password; signs in | `invitations.rs` |
 //! | `DELETE /api/programs/{program}/people/{person}` | coordinator | remove from the program and its pairs | `programs.rs` |
 //! | `POST /api/programs/{program}/cohorts` `{id?, name}` | coordinator | add a cohort | `programs.rs` |
@@ -23,8 +25,8 @@
 //!
 //! The bodies are `tandem-api`'s types, shared with the web app. Every error is
 //! [`AppError`]'s `{"error": "..."}` with 400 (malformed or breaks a rule), 401 (not signed in),
-//! 403 (signed in but not allowed), 404, 409 (conflicts with what exists), 410 (an invitation used
-//! or expired), 413 (too large) or
+//! 403 (signed in but not allowed), 404, 409 (conflicts with what exists), 410 (an invitation used,
+//! withdrawn or expired), 413 (too large) or
 //! 429 (too many failed password attempts: signing in, a password change's current password, an
 //! invitation for an existing account; `Retry-After` says when to try again).
 //!
@@ -74,6 +76,8 @@ pub struct AuthConfig {
     pub session_lifetime: Duration,
     /// A session unused this long ends (`--session-idle-hours`); tokens expire instead.
     pub session_idle: Duration,
+    /// How long an invitation link works when its coordinator does not say (`--invitation-hours`).
+    pub invitation_lifetime: Duration,
     pub throttle: accounts::throttle::ThrottleConfig,
     /// Origins besides the relay's own whose pages may open `/sync` and change things through
     /// the API (`--allowed-origin`; see [`crate::origin`]).
@@ -89,6 +93,9 @@ impl Default for AuthConfig {
             secure_cookies: false,
             session_lifetime: Duration::from_secs(30 * 24 * 3600),
             session_idle: DEFAULT_SESSION_IDLE,
+            invitation_lifetime: Duration::from_millis(
+                accounts::invitations::DEFAULT_INVITATION_LIFETIME_MS as u64,
+            ),
             throttle: Default::default(),
             allowed_origins: Vec::new(),
             metrics_token: None,
@@ -107,7 +114,8 @@ pub fn routes() -> Router<AppState> {
         .route("/programs/{program}", get(programs::program))
         .route("/programs/{program}/people", post(programs::add_person))
         .route("/programs/{program}/people/{person}", put(programs::set_role).delete(programs::remove_person))
-        .route("/programs/{program}/invitations", post(invitations::invite))
+        .route("/programs/{program}/invitations", post(invitations::invite).get(invitations::pending))
+        .route("/programs/{program}/invitations/{id}", delete(invitations::revoke))
         .route("/invitations/{token}", get(invitations::view).post(invitations::accept))
         .route("/programs/{program}/cohorts", post(programs::add_cohort))
         .route("/programs/{program}/pairs", post(pairs::add_pair))

@@ -396,6 +396,8 @@ pub struct InvitationRow {
     pub role: Role,
     pub expires_ms: i64,
     pub used_ms: Option<i64>,
+    /// When a coordinator withdrew it, if one did.
+    pub revoked_ms: Option<i64>,
 }
 
 pub fn insert_invitation(
@@ -415,7 +417,7 @@ pub fn insert_invitation(
 
 pub fn invitation(db: &Db, hash: &str) -> Result<Option<InvitationRow>> {
     db.query_opt(
-        "SELECT program_id, email, name, role, expires_ms, used_ms FROM invitations WHERE token_hash = ?1",
+        "SELECT program_id, email, name, role, expires_ms, used_ms, revoked_ms FROM invitations WHERE token_hash = ?1",
         &[&hash],
         |row| {
             Ok(InvitationRow {
@@ -425,19 +427,63 @@ pub fn invitation(db: &Db, hash: &str) -> Result<Option<InvitationRow>> {
                 role: role_from_column(&row.get::<String>(3)?),
                 expires_ms: row.get(4)?,
                 used_ms: row.get(5)?,
+                revoked_ms: row.get(6)?,
             })
         },
     )
 }
 
-/// Marks an unused invitation used at `now_ms`; `false` when it was used already (by a
-/// concurrent request, say), so exactly one taker wins.
+/// Marks an unused, unwithdrawn invitation used at `now_ms`; `false` when it was used or
+/// withdrawn already (by a concurrent request, say), so exactly one taker wins and a withdrawal
+/// holds.
 pub fn use_invitation(db: &Db, hash: &str, now_ms: i64) -> Result<bool> {
     let updated = db.execute(
-        "UPDATE invitations SET used_ms = ?2 WHERE token_hash = ?1 AND used_ms IS NULL",
+        "UPDATE invitations SET used_ms = ?2 WHERE token_hash = ?1 AND used_ms IS NULL AND revoked_ms IS NULL",
         &[&hash, &now_ms],
     )?;
     Ok(updated == 1)
+}
+
+/// A program's invitation that can still be taken, by the hash that keys it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenInvitation {
+    pub hash: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+}
+
+/// The program's invitations neither used, withdrawn nor expired at `now_ms`, oldest first.
+pub fn open_invitations_of(db: &Db, program_id: &str, now_ms: i64) -> Result<Vec<OpenInvitation>> {
+    db.query(
+        "SELECT token_hash, email, name, role, created_ms, expires_ms FROM invitations
+         WHERE program_id = ?1 AND used_ms IS NULL AND revoked_ms IS NULL AND expires_ms > ?2
+         ORDER BY created_ms, token_hash",
+        &[&program_id, &now_ms],
+        |row| {
+            Ok(OpenInvitation {
+                hash: row.get(0)?,
+                email: row.get(1)?,
+                name: row.get(2)?,
+                role: role_from_column(&row.get::<String>(3)?),
+                created_ms: row.get(4)?,
+                expires_ms: row.get(5)?,
+            })
+        },
+    )
+}
+
+/// Withdraws the program's untaken invitations whose hash starts with `prefix` (an
+/// invitation's listed id) at `now_ms`; how many it withdrew.
+pub fn revoke_invitations_with_prefix(db: &Db, program_id: &str, prefix: &str, now_ms: i64) -> Result<u64> {
+    db.execute(
+        "UPDATE invitations SET revoked_ms = ?3
+         WHERE program_id = ?1 AND substr(token_hash, 1, length(CAST(?2 AS TEXT))) = CAST(?2 AS TEXT)
+           AND used_ms IS NULL AND revoked_ms IS NULL",
+        &[&program_id, &prefix, &now_ms],
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -158,6 +158,9 @@ const MIGRATIONS: &[&str] = &[
          detail TEXT NOT NULL
      );
      CREATE INDEX access_record_by_person ON access_record (person_id, seq);",
+    // 7: an invitation a coordinator withdrew before anyone took it, and when; its link's page
+    // says so (rather than "expired") and it can no longer be taken.
+    "ALTER TABLE invitations ADD COLUMN revoked_ms INTEGER;",
 ];
 
 /// PostgreSQL's schema, entry for entry the same as [`MIGRATIONS`]: text compared byte by byte
@@ -280,6 +283,8 @@ const POSTGRES_MIGRATIONS: &[&str] = &[
          detail TEXT NOT NULL
      );
      CREATE INDEX access_record_by_person ON access_record (person_id, seq);"#,
+    // 7: withdrawn invitations, as SQLite's migration 7.
+    r#"ALTER TABLE invitations ADD COLUMN revoked_ms BIGINT;"#,
 ];
 
 /// Where the relay keeps everything: a data directory (SQLite) or a PostgreSQL server.

@@ -2,17 +2,26 @@
 //! the relay's API in-process: names come from the accounts, the program document holds the
 //! defaults, and the coordinator's console routes answer only the program's coordinators.
 
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::Duration,
+};
+
 use axum::{
     Router,
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
-use tandem_api::{DocumentEntry, Me, Role};
+use tandem_api::{DocumentEntry, ErrorBody, InvitationClosed, Me, PendingInvitation, Role};
 use tandem_server::{
     AppState, Config, accounts,
     admin::{self, AdminArgs, AdminCommand, RoleArg},
     api::AuthConfig,
+    clock::Clock,
     sync::SyncConfig,
 };
 use tower::ServiceExt;
@@ -46,6 +55,8 @@ fn add_person(data: &std::path::Path, program: &str, email: &str, name: &str, ro
 /// program with its own coordinator.
 struct Setup {
     app: Router,
+    /// The relay's clock (milliseconds), which a test may move on.
+    now: Arc<AtomicI64>,
     coordinator: String,
     mentor: String,
     associate: String,
@@ -54,6 +65,10 @@ struct Setup {
 
 /// Runs `tandem admin` as its own process would: blocking, so off the async runtime.
 fn setup() -> Setup {
+    setup_with(AuthConfig::default())
+}
+
+fn setup_with(auth: AuthConfig) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     admin(&data, AdminCommand::CreateProgram { name: "North residency".into(), id: Some("north".into()) });
@@ -77,11 +92,17 @@ fn setup() -> Setup {
         database: None,
         web_dir: dir.path().join("web"),
         sync: SyncConfig::default(),
-        auth: AuthConfig::default(),
+        auth,
         trusted_proxies: Default::default(),
     };
-    let app = tandem_server::app(AppState::open(&config).unwrap());
-    Setup { app, coordinator, mentor, associate, _dir: dir }
+    // The wall clock's time to begin with (as `tandem admin` wrote), then wherever the test moves it.
+    let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+    let now = Arc::new(AtomicI64::new(started as i64));
+    let read = now.clone();
+    let state =
+        AppState::open_with_clock(&config, Clock::from_fn(move || read.load(Ordering::SeqCst))).unwrap();
+    let app = tandem_server::app(state);
+    Setup { app, now, coordinator, mentor, associate, _dir: dir }
 }
 
 async fn call(
@@ -259,8 +280,14 @@ async fn a_person_of_another_program_is_enrolled_only_by_an_invitation_taken_wit
 async fn the_console_routes_refuse_mentors_associates_and_another_programs_coordinator() {
     let s = tokio::task::spawn_blocking(setup).await.unwrap();
     let pair_body = format!(r#"{{"mentor_id":"{}","associate_id":"{}"}}"#, s.mentor, s.associate);
+    // An invitation waiting, for the route that withdraws it.
+    let coordinator = sign_in(&s.app, "coord@school.example").await;
+    invite(&s.app, &coordinator, "waiting@school.example", "mentor").await;
+    let waiting = pending(&s.app, &coordinator).await.remove(0).id;
     let routes: Vec<(Method, String, Option<String>)> = vec![
         (Method::GET, "/api/programs/north".into(), None),
+        (Method::GET, "/api/programs/north/invitations".into(), None),
+        (Method::DELETE, format!("/api/programs/north/invitations/{waiting}"), None),
         (
             Method::POST,
             "/api/programs/north/invitations".into(),
@@ -287,12 +314,12 @@ async fn the_console_routes_refuse_mentors_associates_and_another_programs_coord
             assert_eq!(status, StatusCode::FORBIDDEN, "{email}: {method} {path}");
             let answer = String::from_utf8(answer).unwrap();
             assert!(
-                !answer.contains("Mei") && !answer.contains("@school"),
+                !answer.contains("Mei") && !answer.contains("@school") && !answer.contains("Ada"),
                 "nothing of the program: {answer}"
             );
         }
     }
-    let coordinator = sign_in(&s.app, "coord@school.example").await;
+    assert_eq!(pending(&s.app, &coordinator).await.len(), 1, "nobody else withdrew it");
     for (method, path, body) in &routes {
         let status = status_of(&s.app, method.clone(), path, &coordinator, body.as_deref()).await;
         assert!(status.is_success(), "the coordinator may: {method} {path} answered {status}");
@@ -390,4 +417,80 @@ async fn cross_program_enrolment_an_existing_email_is_refused_alike_whoever_it_i
         let (status, _) = call(&app, Method::POST, "/api/programs/south/people", &south, Some(body)).await;
         assert_eq!(status, StatusCode::CREATED);
     }
+}
+
+/// The program's invitations waiting to be taken, as the console lists them.
+async fn pending(app: &Router, cookie: &str) -> Vec<PendingInvitation> {
+    let (status, body) = call(app, Method::GET, "/api/programs/north/invitations", cookie, None).await;
+    assert_eq!(status, StatusCode::OK);
+    serde_json::from_slice(&body).unwrap()
+}
+
+/// What `GET /api/invitations/{token}` answers: its status and why it cannot be taken.
+async fn link_state(app: &Router, token: &str) -> (StatusCode, Option<InvitationClosed>, String) {
+    let (status, body) = call(app, Method::GET, &format!("/api/invitations/{token}"), "", None).await;
+    if status == StatusCode::OK {
+        return (status, None, String::new());
+    }
+    let error: ErrorBody = serde_json::from_slice(&body).unwrap();
+    (status, error.invitation, error.error)
+}
+
+#[tokio::test]
+async fn invitations_wait_in_the_console_without_their_links_and_a_used_withdrawn_or_expired_link_says_which()
+{
+    // The relay's setting, not a week: an hour and a half.
+    let lifetime = Duration::from_secs(90 * 60);
+    let s = tokio::task::spawn_blocking(move || {
+        setup_with(AuthConfig { invitation_lifetime: lifetime, ..AuthConfig::default() })
+    })
+    .await
+    .unwrap();
+    let coordinator = sign_in(&s.app, "coord@school.example").await;
+    let mut links = Vec::new();
+    for email in ["used@school.example", "withdrawn@school.example", "late@school.example"] {
+        // A second apart, so the list's order (oldest first) is theirs.
+        s.now.fetch_add(1000, Ordering::SeqCst);
+        let (status, body) = invite(&s.app, &coordinator, email, "associate").await;
+        assert_eq!(status, StatusCode::CREATED);
+        let link: tandem_api::InvitationLink = serde_json::from_slice(&body).unwrap();
+        assert_eq!(link.expires_ms, s.now.load(Ordering::SeqCst) + lifetime.as_millis() as i64);
+        links.push(link.token);
+    }
+    let (_, body) = call(&s.app, Method::GET, "/api/programs/north/invitations", &coordinator, None).await;
+    let listed = String::from_utf8(body).unwrap();
+    assert!(links.iter().all(|token| !listed.contains(token.as_str())), "never a link: {listed}");
+    let waiting = pending(&s.app, &coordinator).await;
+    let emails: Vec<&str> = waiting.iter().map(|p| p.email.as_str()).collect();
+    assert_eq!(emails, ["used@school.example", "withdrawn@school.example", "late@school.example"]);
+    assert!(waiting.iter().all(|p| p.role == Role::Associate && p.name == "Ada Lovelace"));
+
+    assert_eq!(accept(&s.app, &links[0], "a long enough password").await.0, StatusCode::OK);
+    let withdraw = format!("/api/programs/north/invitations/{}", waiting[1].id);
+    assert_eq!(
+        status_of(&s.app, Method::DELETE, &withdraw, &coordinator, None).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(status_of(&s.app, Method::DELETE, &withdraw, &coordinator, None).await, StatusCode::NOT_FOUND);
+    assert_eq!(accept(&s.app, &links[1], "a long enough password").await.0, StatusCode::GONE, "withdrawn");
+    assert_eq!(pending(&s.app, &coordinator).await.len(), 1, "only the one still open");
+    assert_eq!(link_state(&s.app, &links[2]).await.0, StatusCode::OK, "until it expires");
+    s.now.fetch_add(lifetime.as_millis() as i64 - 1, Ordering::SeqCst);
+    assert_eq!(link_state(&s.app, &links[2]).await.0, StatusCode::OK, "a millisecond before it expires");
+
+    // At the last one's expiry; the first two would have expired too, but say what ended them.
+    s.now.fetch_add(1, Ordering::SeqCst);
+    let (status, why, said) = link_state(&s.app, &links[0]).await;
+    assert_eq!((status, why), (StatusCode::GONE, Some(InvitationClosed::Used)));
+    assert!(said.contains("already used"), "{said}");
+    let (status, why, said) = link_state(&s.app, &links[1]).await;
+    assert_eq!((status, why), (StatusCode::GONE, Some(InvitationClosed::Withdrawn)));
+    assert!(said.contains("withdrawn") && said.contains("new one"), "{said}");
+    let (status, why, said) = link_state(&s.app, &links[2]).await;
+    assert_eq!((status, why), (StatusCode::GONE, Some(InvitationClosed::Expired)));
+    assert!(said.contains("has expired") && said.contains("new one"), "{said}");
+    assert_eq!(accept(&s.app, &links[2], "a long enough password").await.0, StatusCode::GONE, "expired");
+    let (status, why, _) = link_state(&s.app, &"0".repeat(64)).await;
+    assert_eq!((status, why), (StatusCode::GONE, None), "a link the relay does not know");
+    assert!(pending(&s.app, &coordinator).await.is_empty(), "an expired one leaves the list");
 }

@@ -93,6 +93,9 @@ pub fn label_words(label: &str, goal_titles: &BTreeMap<String, String>) -> Strin
         ["frameworks", _] => Some("the competency framework".into()),
         ["question_bank", _] => Some("the question bank".into()),
         ["question_bank", _, "deleted"] => Some("a question removed from the bank".into()),
+        ["question_bank", _, "theme"] => Some("a bank question's theme".into()),
+        ["question_bank", _, "retired"] => Some("a question retired from the bank".into()),
+        ["question_bank", _, "restored"] => Some("a question offered again in the bank".into()),
         ["goals", goal, rest @ ..] => goal_words(goal, rest, goal_titles),
         _ => None,
     };

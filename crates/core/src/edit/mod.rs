@@ -14,6 +14,7 @@
 //! | [`goals`] | [`GoalEdit`](goals::GoalEdit) and its [`apply`](goals::apply) |
 //! | [`stage_record`] | [`StageEdit`](stage_record::StageEdit) and its [`apply`](stage_record::apply): who proposes, self-assesses and decides |
 //! | [`mentor_notes`] | [`NotesEdit`](mentor_notes::NotesEdit) and its [`apply`](mentor_notes::apply): the owner's edits only |
+//! | [`program`] | [`ProgramEdit`](program::ProgramEdit) and its [`apply`](program::apply): a coordinator's framework and question bank |
 //! | this module | [`Splice`], one text edit; [`Agreement`] and [`resolve`], a person's choice of a conflicted value |
 //!
 //! Every id an edit creates (note, goal, action, check-in) is chosen when the edit is made, not
@@ -28,6 +29,7 @@
 pub mod goals;
 pub mod mentor_notes;
 pub mod observation;
+pub mod program;
 pub mod stage_record;
 
 use crate::conflict::{self, ClaimValue, Conflict, Field};

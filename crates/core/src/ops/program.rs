@@ -1,6 +1,12 @@
 //! Edits to the program: the competency framework and the question bank, what coordinators
 //! author. Coordinators write it; everyone in the program reads it. People, pairs and cohorts are
 //! not here: they are the relay's accounts.
+//!
+//! The framework is versioned: a published version is never edited, so a note tagged with a
+//! competency keeps what it meant. A coordinator's change to an area ([`revise_framework`])
+//! publishes the next version, the newest with that one change made; a retired area is simply
+//! not in it, and stays readable through the older versions ([`Program::competency`]). A bank
+//! question is retired in place (`retired_at`): observations keep the prompt they asked.
 
 use automerge::transaction::Transactable;
 use automerge::{ObjId, ObjType, ReadDoc, ScalarValue};
@@ -11,7 +17,7 @@ use crate::error::Error;
 use crate::model::{Program, Timestamp, UserId};
 
 /// One competency of a framework version being published.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CompetencyInit<'a> {
     pub id: &'a str,
     pub code: &'a str,
@@ -60,6 +66,99 @@ pub fn publish_framework(
     Ok(())
 }
 
+/// A competency area as the next framework version will hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Area {
+    id: String,
+    code: String,
+    title: String,
+    description: String,
+    levels: Vec<(String, String)>,
+}
+
+/// One change a coordinator makes to the competency framework.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameworkChange<'a> {
+    /// A new area, after the others (or a retired one brought back, under its old id).
+    Add(CompetencyInit<'a>),
+    /// The area with this id renamed, described or given other levels, in its place.
+    Edit(CompetencyInit<'a>),
+    /// Out of the framework from the next version on; older records still read it.
+    Retire { id: &'a str },
+}
+
+/// Publishes the next version of the framework: the newest one with `change` made. Returns the
+/// new version's number. The first version of a program without one is number 1.
+pub fn revise_framework(
+    doc: &mut Doc<Program>,
+    by: &UserId,
+    at: Timestamp,
+    change: &FrameworkChange<'_>,
+) -> Result<u64, Error> {
+    let program = doc.read()?;
+    let newest = program.framework();
+    let (version, title) =
+        newest.map_or((1, crate::defaults::FRAMEWORK_TITLE.to_owned()), |f| (f.version + 1, f.title.clone()));
+    let mut areas: Vec<Area> = newest
+        .map(|f| {
+            f.competencies
+                .iter()
+                .map(|c| Area {
+                    id: c.id.clone(),
+                    code: c.code.clone(),
+                    title: c.title.clone(),
+                    description: c.description.clone(),
+                    levels: c.levels.iter().map(|l| (l.name.clone(), l.description.clone())).collect(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let position = |areas: &[Area], id: &str| {
+        areas
+            .iter()
+            .position(|a| a.id == id)
+            .ok_or_else(|| Error::NotFound { what: "competency", id: id.to_owned() })
+    };
+    let area = |c: &CompetencyInit<'_>| Area {
+        id: c.id.to_owned(),
+        code: c.code.to_owned(),
+        title: c.title.to_owned(),
+        description: c.description.to_owned(),
+        levels: c.levels.iter().map(|(n, d)| ((*n).to_owned(), (*d).to_owned())).collect(),
+    };
+    match change {
+        FrameworkChange::Add(c) => {
+            if areas.iter().any(|a| a.id == c.id) {
+                return Err(Error::DuplicateId { what: "competency", id: c.id.to_owned() });
+            }
+            areas.push(area(c));
+        }
+        FrameworkChange::Edit(c) => {
+            let i = position(&areas, c.id)?;
+            areas[i] = area(c);
+        }
+        FrameworkChange::Retire { id } => {
+            let i = position(&areas, id)?;
+            areas.remove(i);
+        }
+    }
+    let levels: Vec<Vec<(&str, &str)>> =
+        areas.iter().map(|a| a.levels.iter().map(|(n, d)| (n.as_str(), d.as_str())).collect()).collect();
+    let competencies: Vec<CompetencyInit<'_>> = areas
+        .iter()
+        .zip(&levels)
+        .map(|(a, levels)| CompetencyInit {
+            id: &a.id,
+            code: &a.code,
+            title: &a.title,
+            description: &a.description,
+            levels,
+        })
+        .collect();
+    publish_framework(doc, by, at, version, &title, &competencies)?;
+    Ok(version)
+}
+
 /// The wording of a question in the bank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BankText<'a>(pub &'a str);
@@ -103,6 +202,45 @@ pub fn splice_bank_question(
     insert: &str,
 ) -> Result<(), Error> {
     super::splice_text(doc, by, at, &BankText(id), pos, delete, insert)
+}
+
+/// Moves a bank question to another theme (a short label: last writer wins).
+pub fn set_bank_question_theme(
+    doc: &mut Doc<Program>,
+    by: &UserId,
+    at: Timestamp,
+    id: &str,
+    theme: &str,
+) -> Result<(), Error> {
+    let item = doc.root_item("question_bank", "bank question", id)?;
+    doc.begin(by, at, &format!("question_bank/{id}/theme")).put(&item, "theme", theme)?;
+    Ok(())
+}
+
+/// Takes a question out of the bank's offer from now on. It stays in the document, so its
+/// history and the console's list of retired questions keep it; observations that asked it keep
+/// their own copy of its prompt.
+pub fn retire_bank_question(
+    doc: &mut Doc<Program>,
+    by: &UserId,
+    at: Timestamp,
+    id: &str,
+) -> Result<(), Error> {
+    let item = doc.root_item("question_bank", "bank question", id)?;
+    let am = doc.begin(by, at, &format!("question_bank/{id}/retired"));
+    put_time(am, &item, "retired_at", at)
+}
+
+/// Offers a retired question again.
+pub fn restore_bank_question(
+    doc: &mut Doc<Program>,
+    by: &UserId,
+    at: Timestamp,
+    id: &str,
+) -> Result<(), Error> {
+    let item = doc.root_item("question_bank", "bank question", id)?;
+    doc.begin(by, at, &format!("question_bank/{id}/restored")).put(&item, "retired_at", ScalarValue::Null)?;
+    Ok(())
 }
 
 pub fn delete_bank_question(

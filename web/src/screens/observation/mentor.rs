@@ -340,9 +340,14 @@ fn competency_picker(ctx: &Ctx<'_>, note: &tandem_core::model::Note, time: &str)
     });
     let mut options: Vec<(String, String)> =
         framework.competencies.iter().map(|k| (k.id.clone(), format!("{} {}", k.code, k.title))).collect();
-    // A competency from an earlier framework version stays selectable under its id.
+    // A competency retired from the framework stays selected, under the name it last had
+    // (never its id).
     if let Some(old) = current.as_ref().filter(|c| !options.iter().any(|(id, _)| id == *c)) {
-        options.push((old.clone(), old.clone()));
+        let label = ctx.program.and_then(|p| p.competency(old)).map_or_else(
+            || "A competency no longer in the framework".to_owned(),
+            |k| format!("{} {} (retired)", k.code, k.title),
+        );
+        options.push((old.clone(), label));
     }
     let on_change = {
         let note = note.id.clone();
@@ -598,7 +603,8 @@ fn question_editor(ctx: &Ctx<'_>, n: usize, q: &tandem_core::model::Question) ->
     }
 }
 
-/// The program's question bank, grouped by theme; questions already asked are left out.
+/// The program's question bank, grouped by theme; questions already asked, and those the
+/// coordinators retired, are left out.
 fn question_bank(ctx: &Ctx<'_>, picker_id: &str, add_id: &str, open: &UseStateHandle<bool>) -> Html {
     let h = ctx.ids.of("bank-h");
     let body = match ctx.program {
@@ -606,7 +612,7 @@ fn question_bank(ctx: &Ctx<'_>, picker_id: &str, add_id: &str, open: &UseStateHa
         Some(program) => {
             let asked: Vec<&str> = ctx.obs.questions.iter().filter_map(|q| q.bank_id.as_deref()).collect();
             let mut themes: Vec<(&str, Vec<&tandem_core::model::BankQuestion>)> = Vec::new();
-            for q in program.question_bank.iter().filter(|q| !asked.contains(&q.id.as_str())) {
+            for q in program.question_bank.iter().filter(|q| q.offered() && !asked.contains(&q.id.as_str())) {
                 let theme = q.theme.trim();
                 match themes.iter_mut().find(|(t, _)| *t == theme) {
                     Some((_, list)) => list.push(q),

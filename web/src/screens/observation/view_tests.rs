@@ -55,8 +55,18 @@ fn program() -> Rc<Program> {
             }],
         }],
         question_bank: vec![
-            BankQuestion { id: "b-1".into(), text: "What went as planned?".into(), theme: "Reflect".into() },
-            BankQuestion { id: "b-2".into(), text: "What will you try next?".into(), theme: "Next".into() },
+            BankQuestion {
+                id: "b-1".into(),
+                text: "What went as planned?".into(),
+                theme: "Reflect".into(),
+                retired_at: None,
+            },
+            BankQuestion {
+                id: "b-2".into(),
+                text: "What will you try next?".into(),
+                theme: "Next".into(),
+                retired_at: None,
+            },
         ],
         stages: vec![],
     })
