@@ -75,6 +75,16 @@ struct ServeArgs {
     /// more is refused with 429 and Retry-After.
     #[arg(long, env = "TANDEM_MAX_SOCKETS_PER_PERSON", default_value_t = tandem_server::sync::DEFAULT_MAX_SOCKETS_PER_PERSON as u64, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     max_sockets_per_person: u64,
+    /// Connections the relay holds at once, of every kind (page loads, API calls, sync sockets,
+    /// TLS handshakes). One more is answered 503 with Retry-After at once (on https, closed).
+    /// Keep it under the open-file limit (ulimit -n), with room for the database's files.
+    #[arg(long, env = "TANDEM_MAX_CONNECTIONS", default_value_t = tandem_server::connections::DEFAULT_MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// Seconds a connection may take to send a request's headers, counted from when it is ready
+    /// for one (just opened, or kept alive after an answer): one that sends nothing, or its
+    /// headers a byte at a time, is closed then. So also how long an idle connection stays open.
+    #[arg(long, env = "TANDEM_HEADER_TIMEOUT_SECS", default_value_t = tandem_server::connections::DEFAULT_HEADER_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_secs: u64,
     /// Seconds a document may go unused before it is dropped from memory (it stays stored).
     #[arg(long, env = "TANDEM_IDLE_EVICT_SECS", default_value_t = 300)]
     idle_evict_secs: u64,
@@ -188,6 +198,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         session_idle: Duration::from_secs(args.session_idle_hours * 3600),
         ..Default::default()
     };
+    let http = tandem_server::connections::HttpLimits {
+        max_connections: args.max_connections as usize,
+        header_timeout: Duration::from_secs(args.header_timeout_secs),
+    };
+    tandem_server::connections::warn_if_over_open_file_limit(http.max_connections);
     let config = Config {
         data_dir: args.data,
         database: args.database,
@@ -195,6 +210,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         sync,
         auth,
         trusted_proxies,
+        http,
     };
     let state = AppState::open(&config)?;
     if args.demo {

@@ -79,6 +79,7 @@ fn setup() -> Setup {
         sync: SyncConfig::default(),
         auth: AuthConfig::default(),
         trusted_proxies: Default::default(),
+        http: Default::default(),
     };
     let app = tandem_server::app(AppState::open(&config).unwrap());
     Setup { app, coordinator, mentor, associate, _dir: dir }
