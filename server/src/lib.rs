@@ -18,6 +18,7 @@
 //! - [`clock`]: the one clock for what the relay records (sessions, throttling, claims).
 //! - [`tls`] serves https itself ([`run_https`]): certificate files followed on disk, the redirecting
 //!   plain-HTTP port; [`client_addr`] finds the device's address behind a trusted proxy.
+//! - [`connections`]: the overall connection cap and the header timeout, for every listener.
 //!
 //! Only this crate knows HTTP and SQL; documents and the sync protocol live in `tandem-core` and
 //! `tandem-sync`, and the JSON bodies of the API in `tandem-api` (plain serde types).
@@ -28,11 +29,13 @@ pub mod admin;
 pub mod api;
 pub mod client_addr;
 pub mod clock;
+pub mod connections;
 pub mod demo;
 pub mod error;
 pub mod export;
 pub mod headers;
 pub mod metrics;
+pub mod occasionally;
 pub mod origin;
 pub mod progress;
 pub mod purge;
@@ -63,6 +66,7 @@ use crate::{
     api::AuthConfig,
     client_addr::TrustedProxies,
     clock::Clock,
+    connections::{Gate, GatedListener, HttpLimits},
     error::AppError,
     metrics::Metrics,
     storage::Storage,
@@ -84,6 +88,9 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Proxies whose forwarding headers name the device (`--trusted-proxy`).
     pub trusted_proxies: TrustedProxies,
+    /// Connections at once and how long a request's head may take (`--max-connections`,
+    /// `--header-timeout-secs`).
+    pub http: HttpLimits,
 }
 
 /// Shared state of every request handler.
@@ -108,6 +115,8 @@ pub struct AppState {
     pub sockets: SocketCounts,
     /// What each person has sent over sync lately ([`sync::rates`]).
     pub sync_rates: SyncRates,
+    /// Bounds on connections, applied by [`run`] and [`run_https`].
+    pub http: Arc<HttpLimits>,
     /// The one clock for sessions, sign-in throttling and claims; the sync engine's thread has
     /// the same one. Tests drive time with [`AppState::open_with_clock`].
     pub clock: Clock,
@@ -149,6 +158,7 @@ impl AppState {
             session_ends,
             sockets: SocketCounts::default(),
             sync_rates: SyncRates::default(),
+            http: Arc::new(config.http.clone()),
             clock,
             progress: Default::default(),
             storage,
@@ -240,7 +250,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let router = app(state.clone());
-    serve(listener, router, state, shutdown).await
+    let gate = Gate::new(state.http.max_connections);
+    serve(GatedListener::new(listener, gate), router, state, shutdown).await
 }
 
 /// Serves `app` over https on `listener` (with HSTS), and, on `redirect`, plain HTTP that only
@@ -253,14 +264,16 @@ pub async fn run_https(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let https_port = listener.local_addr()?.port();
+    // One cap for both ports: it bounds the process's connections, whichever port they reach.
+    let gate = Gate::new(state.http.max_connections);
     if let Some(redirect) = redirect {
         let mut stopping = state.shutdown.subscribe();
+        let (redirect, limits) = (GatedListener::new(redirect, gate.clone()), state.http.clone());
         tokio::spawn(async move {
             let stopped = async move {
                 let _ = stopping.wait_for(|stop| *stop).await;
             };
-            let served =
-                axum::serve(redirect, tls::redirect::router(https_port)).with_graceful_shutdown(stopped);
+            let served = connections::serve(redirect, tls::redirect::router(https_port), &limits, stopped);
             if let Err(error) = served.await {
                 tracing::error!("the redirecting HTTP port stopped: {error}");
             }
@@ -270,13 +283,7 @@ pub async fn run_https(
         header::STRICT_TRANSPORT_SECURITY,
         HeaderValue::from_static(tls::HSTS),
     ));
-    // WebSocket sync sends small frames that should not wait for Nagle's algorithm. (The tap is
-    // also what gives handlers `ConnectInfo<SocketAddr>`: axum provides it for TcpListener and
-    // tapped listeners.)
-    let listener = axum::serve::ListenerExt::tap_io(tls.listener(listener)?, |tls| {
-        let _ = tls.get_ref().0.set_nodelay(true);
-    });
-    serve(listener, router, state, shutdown).await
+    serve(tls.listener(listener, gate)?, router, state, shutdown).await
 }
 
 async fn serve<L>(
@@ -287,7 +294,7 @@ async fn serve<L>(
 ) -> anyhow::Result<()>
 where
     L: axum::serve::Listener<Addr = SocketAddr>,
-    for<'a> SocketAddr: axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+    L::Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "relay listening");
@@ -297,9 +304,8 @@ where
         // WebSocket connections never end on their own; ask them to close so serving can finish.
         close_sockets.send_replace(true);
     };
-    // Connect info gives sign-in throttling the client's address.
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+    // Connections carry their peer's address (`ConnectInfo`): sign-in throttling counts by it.
+    connections::serve(listener, router, &state.http, shutdown).await?;
     tracing::info!("relay stopped");
     Ok(())
 }

@@ -86,6 +86,16 @@ struct ServeArgs {
     /// Bytes one person may send at once before --max-sync-bytes-per-second applies.
     #[arg(long, env = "TANDEM_SYNC_BURST_BYTES", default_value_t = tandem_server::sync::rates::DEFAULT_BURST_BYTES, value_parser = clap::value_parser!(u64).range(1024..))]
     sync_burst_bytes: u64,
+    /// Connections the relay holds at once, of every kind (page loads, API calls, sync sockets,
+    /// TLS handshakes). One more is answered 503 with Retry-After at once (on https, closed).
+    /// Keep it under the open-file limit (ulimit -n), with room for the database's files.
+    #[arg(long, env = "TANDEM_MAX_CONNECTIONS", default_value_t = tandem_server::connections::DEFAULT_MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// Seconds a connection may take to send a request's headers, counted from when it is ready
+    /// for one (just opened, or kept alive after an answer): one that sends nothing, or its
+    /// headers a byte at a time, is closed then. So also how long an idle connection stays open.
+    #[arg(long, env = "TANDEM_HEADER_TIMEOUT_SECS", default_value_t = tandem_server::connections::DEFAULT_HEADER_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_secs: u64,
     /// Seconds a document may go unused before it is dropped from memory (it stays stored).
     #[arg(long, env = "TANDEM_IDLE_EVICT_SECS", default_value_t = 300)]
     idle_evict_secs: u64,
@@ -220,6 +230,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         invitation_lifetime: Duration::from_secs_f64(args.invitation_hours * 3600.0),
         ..Default::default()
     };
+    let http = tandem_server::connections::HttpLimits {
+        max_connections: args.max_connections as usize,
+        header_timeout: Duration::from_secs(args.header_timeout_secs),
+    };
+    tandem_server::connections::warn_if_over_open_file_limit(http.max_connections);
     let config = Config {
         data_dir: args.data,
         database: args.database,
@@ -227,6 +242,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         sync,
         auth,
         trusted_proxies,
+        http,
     };
     let state = AppState::open(&config)?;
     if args.demo {

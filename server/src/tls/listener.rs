@@ -2,7 +2,8 @@
 //!
 //! TCP connections are accepted in a task of their own and each handshake runs in its own task,
 //! so a device that stalls mid-handshake (a tablet losing Wi-Fi) delays nobody else; finished
-//! handshakes are handed to axum through a channel.
+//! handshakes are handed to the HTTP server through a channel. Each connection is admitted by the
+//! relay's [`Gate`] before its handshake starts (handshakes count towards `--max-connections`).
 
 use std::{io, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -11,6 +12,11 @@ use tokio::{
     sync::mpsc,
 };
 use tokio_rustls::{TlsAcceptor, server::TlsStream};
+
+use crate::connections::{Counted, Gate};
+
+/// A TLS connection, counted by the relay's [`Gate`].
+pub type Stream = TlsStream<Counted<TcpStream>>;
 
 /// A device that has not finished its handshake by then is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -21,16 +27,16 @@ const BACKLOG: usize = 64;
 #[derive(Debug)]
 pub struct TlsListener {
     local_addr: SocketAddr,
-    accepted: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    accepted: mpsc::Receiver<(Stream, SocketAddr)>,
 }
 
 impl TlsListener {
-    /// Starts accepting on `listener` with `config`. Must run inside a tokio runtime; accepting
-    /// stops when the `TlsListener` is dropped.
-    pub fn new(listener: TcpListener, config: Arc<rustls::ServerConfig>) -> io::Result<Self> {
+    /// Starts accepting on `listener` with `config`, the connections `gate` admits. Must run
+    /// inside a tokio runtime; accepting stops when the `TlsListener` is dropped.
+    pub fn new(listener: TcpListener, config: Arc<rustls::ServerConfig>, gate: Gate) -> io::Result<Self> {
         let local_addr = listener.local_addr()?;
         let (sender, accepted) = mpsc::channel(BACKLOG);
-        tokio::spawn(accept_loop(listener, TlsAcceptor::from(config), sender));
+        tokio::spawn(accept_loop(listener, TlsAcceptor::from(config), gate, sender));
         Ok(Self { local_addr, accepted })
     }
 }
@@ -38,7 +44,8 @@ impl TlsListener {
 async fn accept_loop(
     listener: TcpListener,
     acceptor: TlsAcceptor,
-    sender: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
+    gate: Gate,
+    sender: mpsc::Sender<(Stream, SocketAddr)>,
 ) {
     loop {
         let (tcp, peer) = tokio::select! {
@@ -46,13 +53,13 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
-                    // Out of file descriptors and the like: wait instead of spinning, as axum does.
-                    tracing::warn!("cannot accept a connection: {error}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    crate::connections::accept_failed(error).await;
                     continue;
                 }
             },
         };
+        // Past the cap it is closed unanswered: a 503 in plain text means nothing to TLS.
+        let Some(tcp) = gate.admit(tcp, false) else { continue };
         let (acceptor, sender) = (acceptor.clone(), sender.clone());
         tokio::spawn(async move {
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
@@ -71,7 +78,7 @@ async fn accept_loop(
 }
 
 impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
+    type Io = Stream;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {

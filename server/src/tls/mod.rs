@@ -55,9 +55,13 @@ impl Tls {
         Ok(Self { certs, config })
     }
 
-    /// Accepts TLS connections on `listener`.
-    pub fn listener(&self, listener: TcpListener) -> std::io::Result<TlsListener> {
-        TlsListener::new(listener, self.config.clone())
+    /// Accepts TLS connections on `listener`, those `gate` admits.
+    pub fn listener(
+        &self,
+        listener: TcpListener,
+        gate: crate::connections::Gate,
+    ) -> std::io::Result<TlsListener> {
+        TlsListener::new(listener, self.config.clone(), gate)
     }
 }
 

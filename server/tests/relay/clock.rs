@@ -32,6 +32,7 @@ fn relay(dir: &tempfile::TempDir) -> (Router, Arc<AtomicI64>) {
         sync: SyncConfig::default(),
         auth: AuthConfig { session_lifetime: Duration::from_secs(60), ..AuthConfig::default() },
         trusted_proxies: Default::default(),
+        http: Default::default(),
     };
     let state =
         AppState::open_with_clock(&config, Clock::from_fn(move || read.load(Ordering::SeqCst))).unwrap();

@@ -94,6 +94,7 @@ fn setup_with(auth: AuthConfig) -> Setup {
         sync: SyncConfig::default(),
         auth,
         trusted_proxies: Default::default(),
+        http: Default::default(),
     };
     // The wall clock's time to begin with (as `tandem admin` wrote), then wherever the test moves it.
     let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
@@ -350,6 +351,7 @@ fn two_programs(postgres: bool) -> Option<(Router, tempfile::TempDir, Option<tan
         sync: SyncConfig::default(),
         auth: AuthConfig::default(),
         trusted_proxies: Default::default(),
+        http: Default::default(),
     };
     let state = AppState::open(&config).unwrap();
     {

@@ -23,6 +23,7 @@ async fn start_relay(auth: AuthConfig, trusted_proxies: TrustedProxies) -> Relay
         sync: SyncConfig::default(),
         auth,
         trusted_proxies,
+        http: Default::default(),
     };
     let state = AppState::open(&config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -3,6 +3,7 @@
 //! links in every cold `cargo xtask test`.
 
 mod clock;
+mod connections;
 mod console;
 mod headers;
 mod no_secret_in_logs;

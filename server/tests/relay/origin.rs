@@ -30,6 +30,7 @@ async fn relay(auth: AuthConfig) -> Relay {
         sync: SyncConfig::default(),
         auth,
         trusted_proxies: Default::default(),
+        http: Default::default(),
     };
     let state = AppState::open(&config).unwrap();
     {

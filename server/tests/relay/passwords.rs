@@ -59,6 +59,7 @@ fn config(place: &Place) -> Config {
         sync: SyncConfig::default(),
         auth: AuthConfig::default(),
         trusted_proxies: Default::default(),
+        http: Default::default(),
     }
 }
 

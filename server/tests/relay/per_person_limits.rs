@@ -60,6 +60,7 @@ async fn relay(sync: SyncConfig) -> Relay {
         sync,
         auth: Default::default(),
         trusted_proxies: Default::default(),
+        http: Default::default(),
     };
     let state =
         AppState::open_with_clock(&config, Clock::from_fn(move || read.load(Ordering::SeqCst))).unwrap();

@@ -89,6 +89,7 @@ fn relay(database: Option<tandem_testdb::TestDatabase>) -> Relay {
         sync: SyncConfig::default(),
         auth: AuthConfig::default(),
         trusted_proxies: Default::default(),
+        http: Default::default(),
     };
     let state = AppState::open(&config).unwrap();
     {

@@ -59,6 +59,7 @@ async fn relay_with(keepalive: Duration, auth: AuthConfig) -> Relay {
         sync: SyncConfig { keepalive, ..SyncConfig::default() },
         auth,
         trusted_proxies: Default::default(),
+        http: Default::default(),
     };
     let state =
         AppState::open_with_clock(&config, Clock::from_fn(move || read.load(Ordering::SeqCst))).unwrap();
