@@ -221,12 +221,18 @@ fn drop_stale_databases(client: &mut Client) {
 fn register_drop_at_exit() {
     extern "C" fn drop_run_database() {
         let Some(run) = RUN.get().and_then(Option::as_ref) else { return };
-        if let Ok(mut client) = Client::connect(&run.server, NoTls) {
-            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", run.name));
-        }
+        // On a thread of its own: the client runs a tokio runtime, and the exiting thread's
+        // thread-locals (tokio's among them, in a program with a runtime) may be gone already.
+        // Whatever happens there stays there: a panic must not cross this `extern "C"` frame.
+        let dropped = std::thread::spawn(move || {
+            if let Ok(mut client) = Client::connect(&run.server, NoTls) {
+                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", run.name));
+            }
+        });
+        let _ = dropped.join();
     }
     // SAFETY: `atexit` only records the function pointer; the handler touches no thread-local
-    // state and tolerates running while other threads still exist.
+    // state of the exiting thread and tolerates running while other threads still exist.
     unsafe {
         libc::atexit(drop_run_database);
     }

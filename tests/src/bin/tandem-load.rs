@@ -234,19 +234,22 @@ async fn run_once(
         println!("(starting {target} at {} edits/s; machine load average {load:.2})", spec.rate);
     }
     *runs += 1;
-    // Starting processes and PostgreSQL's client block; the runtime has other threads meanwhile.
-    let relays = tokio::task::block_in_place(|| Relays::start(target, programs, database, *runs))?;
+    // Starting processes and PostgreSQL's client block, and the client must not run on the
+    // runtime's threads: starting, and dropping below, happen off them.
+    let relays = load::off_runtime(|| Relays::start(target, programs, database, *runs))?;
     let mut probe = match relays.database_url() {
-        Some(url) => Some(tokio::task::block_in_place(|| Probe::start(url))?),
+        Some(url) => Some(load::off_runtime(|| Probe::start(url))?),
         None => None,
     };
     let (urls, pids, metrics_addresses) = (relays.sync_urls(), relays.pids(), relays.metrics_addresses());
     let under =
         Under { urls: &urls, pids: &pids, metrics_addresses: &metrics_addresses, probe: probe.as_mut() };
-    let outcome = load::workload::run(under, spec).await?;
-    drop(probe);
-    drop(relays);
-    Ok(outcome)
+    let outcome = load::workload::run(under, spec).await;
+    load::off_runtime(move || {
+        drop(probe);
+        drop(relays);
+    });
+    outcome
 }
 
 fn millis(duration: Duration) -> String {

@@ -18,3 +18,15 @@ pub mod relay_metrics;
 pub mod server;
 pub mod stats;
 pub mod workload;
+
+/// Runs `work` on a thread of its own and waits for it, letting the runtime move its other tasks
+/// meanwhile. For PostgreSQL's synchronous client (connecting, querying, and dropping a client):
+/// it runs a runtime of its own, which tokio refuses to start on a thread that is driving one, and
+/// `block_in_place` alone still is.
+pub fn off_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            scope.spawn(work).join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    })
+}

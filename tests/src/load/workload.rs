@@ -252,7 +252,7 @@ pub async fn run(under: Under<'_>, spec: &Spec) -> anyhow::Result<Outcome> {
 
     // Setup's writes must be in the statistics before the load's are counted.
     let database_before = match probe.as_deref_mut() {
-        Some(probe) => Some(tokio::task::block_in_place(|| probe.settled_counts())?),
+        Some(probe) => Some(super::off_runtime(|| probe.settled_counts())?),
         None => None,
     };
     let notifications_before = probe.as_deref().map(Probe::notifications);
@@ -354,7 +354,7 @@ pub async fn run(under: Under<'_>, spec: &Spec) -> anyhow::Result<Outcome> {
         Some(cpu_after),
     ) = (probe, database_before, notifications_before, server_before, server_after)
     {
-        let counts = tokio::task::block_in_place(|| probe.settled_counts())?;
+        let counts = super::off_runtime(|| probe.settled_counts())?;
         let (heard, bytes) = probe.notifications();
         outcome.database = Some(DatabaseCost {
             counts: counts.since(counts_before),
