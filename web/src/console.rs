@@ -4,16 +4,20 @@
 //! the console needs the network; it says so rather than show stale people. Only a coordinator of
 //! the program is offered it (the relay refuses everyone else with 403 anyway).
 //!
+//! The framework and the question bank are not the relay's accounts but the program document,
+//! edited like any document through the device's repo (so they work offline too and merge).
+//!
 //! This file is the frame (loading the program, the tabs) and what the screens share; each
-//! screen is its own module: [`overview`], [`people`], [`pairs`]. Also [`join`], the page an
-//! invitation link opens (`#/join/{token}`), for someone not signed in.
+//! screen is its own module: [`overview`], [`people`], [`pairs`], [`framework`], [`questions`].
+//! Also [`join`], the page an invitation link opens (`#/join/{token}`), for someone not signed in.
 
+mod framework;
 mod join;
 mod overview;
 mod pairs;
 mod people;
-
 mod progress;
+mod questions;
 
 use std::rc::Rc;
 
@@ -22,10 +26,13 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use framework::FrameworkTab;
 pub use join::{JoinPage, JoinProps};
 use overview::Overview;
 use pairs::PairsTab;
 use people::PeopleTab;
+use questions::QuestionsTab;
+use tandem_core::{Program, edit::program::ProgramEdit};
 
 use crate::{
     api::{self, ApiError},
@@ -136,6 +143,24 @@ pub fn console_page(props: &ConsoleProps) -> Html {
         Callback::from(move |()| version.set(*version + 1))
     };
 
+    // The program document, opened as an effect (rendering only reads) and edited through the repo.
+    let document = ctx.session.program_document(&props.program);
+    {
+        let session = ctx.session.clone();
+        use_effect_with(document, move |document| {
+            if let Some(id) = document {
+                session.repo.open(*id);
+            }
+        });
+    }
+    let program_doc = document.and_then(|id| ctx.session.repo.read::<Program>(&id));
+    let on_program_edit = match document {
+        Some(id) => {
+            crate::hosts::edits(&ctx.session, id, ProgramEdit::is_typing, tandem_core::edit::program::apply)
+        }
+        None => Callback::noop(),
+    };
+
     if !coordinates {
         return html! {
             <section>
@@ -146,11 +171,16 @@ pub fn console_page(props: &ConsoleProps) -> Html {
         };
     }
 
-    let view = match &*load {
-        Load::Loading => {
+    // The framework and the question bank are the program document on this device, so their tabs
+    // open without the relay's answer (offline too); the other tabs are the relay's accounts.
+    let on_document = matches!(props.tab, ConsoleTab::Framework | ConsoleTab::Questions);
+    let view = match (&*load, on_document) {
+        (Load::Loaded(view), _) => Some(view.clone()),
+        (_, true) => None,
+        (Load::Loading, false) => {
             return html! { <p class="hint" role="status">{ "Loading the program from the school's server…" }</p> };
         }
-        Load::Failed(message) => {
+        (Load::Failed(message), false) => {
             return html! {
                 <section>
                     <h1>{ "The console could not open" }</h1>
@@ -159,8 +189,8 @@ pub fn console_page(props: &ConsoleProps) -> Html {
                 </section>
             };
         }
-        Load::Loaded(view) => view.clone(),
     };
+    let name = view.as_ref().map(|v| v.name.clone()).or_else(|| program_doc.as_ref().map(|p| p.name.clone()));
     let tab_link = |tab: ConsoleTab, label: &str| {
         let current = tab == props.tab;
         html! {
@@ -173,21 +203,39 @@ pub fn console_page(props: &ConsoleProps) -> Html {
     html! {
         <div class="console">
             <p class="eyebrow">{ "Program console" }</p>
-            <h1>{ view.name.clone() }</h1>
+            <h1>{ name.unwrap_or_else(|| props.program.clone()) }</h1>
             <nav class="tabs" aria-label="Console">
                 { tab_link(ConsoleTab::Overview, "Overview") }
                 { tab_link(ConsoleTab::People, "People") }
                 { tab_link(ConsoleTab::Pairs, "Pairs and cohorts") }
                 { tab_link(ConsoleTab::Progress, "Progress") }
+                { tab_link(ConsoleTab::Framework, "Competencies") }
+                { tab_link(ConsoleTab::Questions, "Question bank") }
             </nav>
-            { match props.tab {
-                ConsoleTab::Overview => html! { <Overview view={view.clone()} /> },
-                ConsoleTab::People => html! { <PeopleTab view={view.clone()} {reload} /> },
-                ConsoleTab::Pairs => html! { <PairsTab view={view.clone()} {reload} /> },
-                ConsoleTab::Progress => html! { <progress::ProgressTab program={props.program.clone()} /> },
+            { match (props.tab, view) {
+                (ConsoleTab::Framework, _) => html! { <FrameworkTab program={program_doc} on_edit={on_program_edit} /> },
+                (ConsoleTab::Questions, _) => html! { <QuestionsTab program={program_doc} on_edit={on_program_edit} /> },
+                // Only the document's tabs get here without the relay's answer (returned above).
+                (_, None) => Html::default(),
+                (ConsoleTab::Overview, Some(view)) => html! { <Overview {view} /> },
+                (ConsoleTab::People, Some(view)) => html! { <PeopleTab {view} {reload} /> },
+                (ConsoleTab::Pairs, Some(view)) => html! { <PairsTab {view} {reload} /> },
+                (ConsoleTab::Progress, Some(_)) => html! { <progress::ProgressTab program={props.program.clone()} /> },
             } }
         </div>
     }
+}
+
+/// What the framework and question bank screens say before the program document has reached
+/// this device.
+const NOT_HERE_YET: &str = "The program's document is not on this device yet. It arrives once this device reaches the school's server.";
+
+/// What the framework and question bank screens get: the program document, if it is on this
+/// device, and where their edits go.
+#[derive(Properties, PartialEq)]
+struct ProgramDocProps {
+    program: Option<Rc<Program>>,
+    on_edit: Callback<ProgramEdit>,
 }
 
 /// What every screen of the console gets: the program as the relay has it, and a way to ask

@@ -106,7 +106,7 @@ fn use_open(session: &Rc<Session>, id: &str) {
 
 /// How a document's edits, as its screen emits them, reach the repo: applied by `apply` as the
 /// signed-in person at this moment; keystrokes without re-reading the record.
-fn edits<S: Kind + 'static, E: 'static>(
+pub(crate) fn edits<S: Kind + 'static, E: 'static>(
     session: &Rc<Session>,
     id: DocumentId,
     typing: fn(&E) -> bool,

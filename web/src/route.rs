@@ -48,6 +48,10 @@ pub enum ConsoleTab {
     People,
     Pairs,
     Progress,
+    /// The competency framework.
+    Framework,
+    /// The question bank.
+    Questions,
 }
 
 impl Route {
@@ -76,6 +80,8 @@ impl Route {
             ["console", program, "people"] => Route::Console((*program).to_owned(), ConsoleTab::People),
             ["console", program, "pairs"] => Route::Console((*program).to_owned(), ConsoleTab::Pairs),
             ["console", program, "progress"] => Route::Console((*program).to_owned(), ConsoleTab::Progress),
+            ["console", program, "framework"] => Route::Console((*program).to_owned(), ConsoleTab::Framework),
+            ["console", program, "questions"] => Route::Console((*program).to_owned(), ConsoleTab::Questions),
             ["join", token] => Route::Join((*token).to_owned()),
             _ => Route::NotFound,
         }
@@ -98,6 +104,12 @@ impl Route {
             Route::Console(program, ConsoleTab::People) => format!("#/console/{}/people", part(program)),
             Route::Console(program, ConsoleTab::Pairs) => format!("#/console/{}/pairs", part(program)),
             Route::Console(program, ConsoleTab::Progress) => format!("#/console/{}/progress", part(program)),
+            Route::Console(program, ConsoleTab::Framework) => {
+                format!("#/console/{}/framework", part(program))
+            }
+            Route::Console(program, ConsoleTab::Questions) => {
+                format!("#/console/{}/questions", part(program))
+            }
             Route::Join(token) => format!("#/join/{}", part(token)),
         }
     }
@@ -139,6 +151,8 @@ mod tests {
             Route::Console("north".into(), ConsoleTab::People),
             Route::Console("north".into(), ConsoleTab::Pairs),
             Route::Console("north".into(), ConsoleTab::Progress),
+            Route::Console("north".into(), ConsoleTab::Framework),
+            Route::Console("north".into(), ConsoleTab::Questions),
             Route::Join("Zx_9-token".into()),
         ] {
             assert_eq!(Route::parse(&route.href()), route);

@@ -109,6 +109,14 @@ impl Session {
         People::from_me(&self.account.borrow().me)
     }
 
+    /// The id of a program's document (its framework and question bank), from the relay's list.
+    pub fn program_document(&self, program_id: &str) -> Option<DocumentId> {
+        self.account.borrow().documents.iter().find_map(|d| match &d.audience {
+            Audience::Program { program_id: p } if p == program_id => d.id.parse().ok(),
+            _ => None,
+        })
+    }
+
     /// The program documents on the device (question bank, competencies).
     pub fn program(&self) -> Option<Rc<Program>> {
         self.repo.all::<Program>().into_iter().map(|(_, p)| p).next()
