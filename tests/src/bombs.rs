@@ -137,11 +137,14 @@ pub async fn joined(url: &str) -> anyhow::Result<(Socket, PeerId)> {
     }
 }
 
-/// Reads until the relay closes the socket (or `patience` passes); the `error` message text it
-/// sent, if any.
-pub async fn closed_by_relay(socket: &mut Socket, patience: Duration) -> Option<String> {
+/// Reads until the relay closes the socket; the `error` message text it sent, if any, or `Err`
+/// when `patience` passed with the socket still open.
+pub async fn closed_by_relay(
+    socket: &mut Socket,
+    patience: Duration,
+) -> Result<Option<String>, tokio::time::error::Elapsed> {
     let mut error = None;
-    let _ = tokio::time::timeout(patience, async {
+    tokio::time::timeout(patience, async {
         while let Some(frame) = socket.next().await {
             match frame {
                 Ok(Message::Binary(bytes)) => {
@@ -154,8 +157,8 @@ pub async fn closed_by_relay(socket: &mut Socket, patience: Duration) -> Option<
             }
         }
     })
-    .await;
-    error
+    .await?;
+    Ok(error)
 }
 
 /// The relay's resident memory now (`VmRSS`) and its peak so far (`VmHWM`), in MB.
@@ -227,7 +230,7 @@ pub async fn measure(bomb: Bomb) -> anyhow::Result<Figures> {
     let sent = Instant::now();
     socket.send(Message::Binary(frame.into())).await?;
     let answered = tokio::spawn(async move {
-        let answer = closed_by_relay(&mut socket, Duration::from_secs(120)).await;
+        let answer = closed_by_relay(&mut socket, Duration::from_secs(120)).await.unwrap_or(None);
         (answer, sent.elapsed())
     });
     let mut during = Vec::new();

@@ -46,23 +46,7 @@ async fn joined(url: &str) -> (Socket, PeerId) {
 
 /// Reads until the relay closes the socket; returns the `error` message text it sent, if any.
 async fn closed_by_relay(socket: &mut Socket) -> Option<String> {
-    let mut error = None;
-    let ended = tokio::time::timeout(PATIENCE, async {
-        while let Some(frame) = socket.next().await {
-            match frame {
-                Ok(Message::Binary(bytes)) => {
-                    if let Ok(codec::Message::Error { message, .. }) = codec::decode(&bytes) {
-                        error = Some(message);
-                    }
-                }
-                Ok(Message::Close(_)) | Err(_) => break,
-                Ok(_) => {}
-            }
-        }
-    })
-    .await;
-    assert!(ended.is_ok(), "the relay kept the bad connection open");
-    error
+    bombs::closed_by_relay(socket, PATIENCE).await.expect("the relay kept the bad connection open")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
