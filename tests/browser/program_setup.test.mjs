@@ -7,7 +7,7 @@ import { afterEach, test } from "node:test";
 
 import { openBrowser, PHONE, screenshot, TABLET } from "./browser.mjs";
 import { Relay } from "./relay.mjs";
-import { signIn, waitUntilSynced } from "./screens.mjs";
+import { shareObservation, signIn, waitUntilSynced } from "./screens.mjs";
 
 let relay;
 let tablet;
@@ -76,8 +76,7 @@ test("a program set up only with tandem admin shows names, the question bank and
 
   // The mentor shares it; the associate's phone names the mentor and shows the competency by name.
   await mentor.setViewportSize({ width: 1024, height: 768 });
-  await mentor.getByRole("button", { name: `Share with ${program.associate.name}` }).click();
-  await mentor.getByRole("dialog").getByRole("button", { name: "Share now" }).click();
+  await shareObservation(mentor, program.associate.name);
   await waitUntilSynced(mentor);
 
   await associate.getByRole("link", { name: program.pairName }).click();

@@ -9,7 +9,7 @@ import { afterEach, test } from "node:test";
 
 import { axeViolations, openBrowser, screenshot } from "./browser.mjs";
 import { Relay } from "./relay.mjs";
-import { addNote, goalArticle, signIn, waitUntilSynced } from "./screens.mjs";
+import { addNote, goalArticle, shareObservation, signIn, waitUntilSynced } from "./screens.mjs";
 
 const WIDTHS = [1024, 1280];
 const SHARED_NOTE = "Students explained their reasoning to a partner.";
@@ -74,8 +74,7 @@ test("the coordinator's progress page counts the pair's shared observation and g
   await mentor.waitForFunction(() => /^#\/doc\/[^/]+$/.test(location.hash));
   await addNote(mentor, SHARED_NOTE);
   await waitUntilSynced(mentor);
-  await mentor.getByRole("button", { name: `Share with ${program.associate.name}` }).click();
-  await mentor.getByRole("dialog").getByRole("button", { name: "Share now" }).click();
+  await shareObservation(mentor, program.associate.name);
   await waitUntilSynced(mentor);
 
   await mentor.evaluate((h) => (location.hash = h), pairHash);

@@ -7,7 +7,7 @@ import { afterEach, test } from "node:test";
 
 import { openBrowser, PHONE, screenshot, TABLET } from "./browser.mjs";
 import { DEMO, Relay, waitFor } from "./relay.mjs";
-import { addNote, openPair, signIn, waitForTexts, waitUntilSynced } from "./screens.mjs";
+import { addNote, openPair, shareObservation, signIn, waitForTexts, waitUntilSynced } from "./screens.mjs";
 
 let relay;
 let tablet;
@@ -63,8 +63,7 @@ test("a purged observation leaves the phone that held it, and a purged person's 
   await addNote(mentor, marker);
   await mentor.getByLabel("Subject").fill("Purged science");
   await mentor.getByLabel("Subject").blur();
-  await mentor.getByRole("button", { name: `Share with ${DEMO.associate.name}` }).click();
-  await mentor.getByRole("dialog").getByRole("button", { name: "Share now" }).click();
+  await shareObservation(mentor, DEMO.associate.name);
   await waitUntilSynced(mentor);
 
   const associate = phone.page;

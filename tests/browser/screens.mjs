@@ -46,6 +46,19 @@ export async function waitUntilSavedNotSynced(page) {
   if (await docStatus(page).count()) await waitForState(docStatus(page), "saved");
 }
 
+/**
+ * On a draft observation, shares it with `associateName` through the confirmation dialog and
+ * waits until the page has moved to the shared copy (sharing ends after the relay has been asked
+ * to record the claim, which can be after "Synced"). Returns the shared copy's URL hash.
+ */
+export async function shareObservation(page, associateName) {
+  const draftHash = await page.evaluate(() => location.hash);
+  await page.getByRole("button", { name: `Share with ${associateName}` }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Share now" }).click();
+  await page.waitForFunction((draft) => /^#\/doc\/[^/]+$/.test(location.hash) && location.hash !== draft, draftHash);
+  return page.evaluate(() => location.hash);
+}
+
 /** Opens the app at `url` (the relay's) and signs in as `person` ({ email }). Ends on "My pairs". */
 export async function signIn(page, url, person, password = DEMO.password) {
   await page.goto(new URL("#/signin", url).href);

@@ -59,7 +59,10 @@ pub fn observation_page(props: &DocProps) -> Html {
             let (session, share_error) = (session.clone(), share_error.clone());
             spawn_local(async move {
                 match session.share(&id).await {
-                    Ok(shared) => Route::Observation(shared).go(),
+                    // Only if the person is still on the draft: sharing can finish after they
+                    // have moved on, and must not pull them back.
+                    Ok(shared) if Route::current() == Route::Observation(id) => Route::Observation(shared).go(),
+                    Ok(_) => {}
                     Err(e) => share_error.set(Some(format!("Not shared: {e}"))),
                 }
             });
