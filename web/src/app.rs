@@ -565,6 +565,12 @@ pub fn status_line(props: &StatusLineProps) -> Html {
         (None, Some(DocStatus::Saving)) => ("saving", "Saving…".to_owned()),
         (None, Some(DocStatus::Saved)) => ("saved", "Saved on this device · not yet synced".to_owned()),
         (None, Some(DocStatus::Synced(at))) => ("synced", format!("Synced to school at {}", time::clock(at))),
+        (None, Some(DocStatus::Loading)) if props.class == "sync-status" && props.connected => {
+            ("loading", "Bringing your records to this device…".to_owned())
+        }
+        (None, Some(DocStatus::Loading)) if props.class == "sync-status" => {
+            ("loading", "Some of your records are not on this device yet".to_owned())
+        }
         (None, Some(DocStatus::Loading)) => ("loading", "Looking for this document…".to_owned()),
         (None, Some(DocStatus::Unavailable)) => ("unavailable", "Not on this device".to_owned()),
         (None, None) => ("synced", "Nothing to sync yet".to_owned()),

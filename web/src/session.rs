@@ -275,9 +275,10 @@ impl Session {
         self.repo.notify();
     }
 
-    /// Whether everything on the device has reached the relay.
+    /// Whether everything written on this device has reached the relay (a record still on its
+    /// way here holds nothing of this device's).
     pub fn all_synced(&self) -> bool {
-        matches!(self.repo.overall_status(), None | Some(DocStatus::Synced(_)))
+        !matches!(self.repo.overall_status(), Some(DocStatus::Saving | DocStatus::Saved))
     }
 
     /// The person was purged: stops syncing and deletes everything on the device, with nothing

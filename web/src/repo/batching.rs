@@ -28,14 +28,20 @@ impl Repo {
         result
     }
 
-    /// Like [`Repo::edit`], for typing: the text box already shows the text, so the record is
-    /// re-read when the batch is committed rather than on every keystroke.
+    /// Like [`Repo::edit`], for typing: the text box already shows the text, so the screens are
+    /// not re-rendered on every keystroke. The record is still forgotten (re-read lazily, only if
+    /// something renders): a render for another reason (a change from another tab or person, a
+    /// status) must never hand a text box a value older than what was typed into it, which would
+    /// put the box back and send the next keystrokes to the wrong place.
     pub fn type_text<S: Kind, R>(&self, id: &DocumentId, f: impl FnOnce(&mut Doc<S>) -> R) -> Option<R> {
         let was_open = self.batch_open(id);
         let result = self.edit_in_place(id, f);
-        if result.is_some() && !was_open {
-            // The status changes to "saving" with the first keystroke of a batch.
-            self.notify();
+        if result.is_some() {
+            self.forget_view(id);
+            if !was_open {
+                // The status changes to "saving" with the first keystroke of a batch.
+                self.notify();
+            }
         }
         result
     }
@@ -70,7 +76,6 @@ impl Repo {
             self.entries.borrow().keys().copied().filter(|id| self.batch_open(id)).collect();
         for id in open {
             let actions = self.engine.borrow_mut().commit(now_ms(), &id);
-            // Typing did not re-read the record; the committed batch does.
             self.forget_view(&id);
             self.perform(actions);
         }
@@ -99,5 +104,59 @@ impl Repo {
         if self.batch_max.borrow().is_none() {
             *self.batch_max.borrow_mut() = Some(Timeout::new(MAX_BATCH_MS, commit(self.this.clone())));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use tandem_core::{
+        Observation, Timestamp, UserId, edit::observation::ObservationText, genesis, model::ContextInit, ops,
+    };
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use crate::{repo::Repo, store::IdbStorage};
+
+    /// The bug this guards against: two tabs typing at once. A render for the other tab's note
+    /// handed the text box a record read before the last keystrokes; the box went back to it and
+    /// the next keystrokes landed in the middle ("Tab t another note.wo:").
+    #[wasm_bindgen_test]
+    async fn a_record_read_while_typing_has_every_keystroke_typed_so_far() {
+        let name = format!("tandem-test-{}", crate::ids::new_item_id());
+        let storage = Rc::new(IdbStorage::open(&name).await.expect("a test database"));
+        let (mentor, associate) = (UserId::new("mentor".to_owned()), UserId::new("associate".to_owned()));
+        let repo = Repo::start(storage, mentor.clone(), None);
+        let doc = genesis::observation(
+            repo.actor(),
+            &mentor,
+            Timestamp(1),
+            "pair-1",
+            &mentor,
+            &associate,
+            &ContextInit::default(),
+        );
+        let id = repo.create(doc).expect("created");
+        let field = ObservationText::<&str>::OpeningStrength;
+        let mut typed = String::new();
+        for (at, letter) in "Calm start".chars().enumerate() {
+            repo.type_text::<Observation, _>(&id, |doc| {
+                ops::observation::splice(
+                    doc,
+                    &mentor,
+                    Timestamp(2 + at as i64),
+                    field,
+                    at,
+                    0,
+                    &letter.to_string(),
+                )
+            })
+            .expect("open")
+            .expect("typed");
+            typed.push(letter);
+            // Read between keystrokes, as a render for some other reason does.
+            assert_eq!(repo.read::<Observation>(&id).expect("readable").opening_strength, typed);
+        }
+        repo.stop();
     }
 }

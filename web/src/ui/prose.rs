@@ -4,8 +4,9 @@
 //! whole new value: a concurrent edit on another device then merges character by character.
 //!
 //! The box keeps its own value while the person types. A new `value` from outside (the other
-//! person's edit arriving) is written into the box only when it differs from what the box shows,
-//! and the caret is moved with the text around it, so typing goes on where it was.
+//! person's edit arriving) is written into the box only when it differs from what the box shows
+//! and is not a late echo of the person's own typing, and the caret is moved with the text around
+//! it, so typing goes on where it was.
 
 use std::{cell::RefCell, rc::Rc};
 
@@ -13,6 +14,10 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::splice::{self, Splice};
+
+/// How many of the box's own states are remembered to recognise a late echo (a render lags by a
+/// keystroke or two; a whole sentence typed without any render is still covered).
+const TYPED_KEPT: usize = 200;
 
 #[derive(Properties, PartialEq, Clone, Debug)]
 pub struct ProseFieldProps {
@@ -53,11 +58,18 @@ pub fn prose_field(props: &ProseFieldProps) -> Html {
     let node = use_node_ref();
     // What the box holds as far as the document knows: the "old" side of the next splice.
     let shown = use_mut_ref(|| props.value.to_string());
+    // What the box held after each keystroke not yet seen back in `value`. The document's value
+    // can reach the box late (the page re-renders this field after its parent, and the next
+    // keystroke can come in between): one of these is an echo of typing the box is already past,
+    // and writing it in would take back what was just typed and send the next keystrokes to the
+    // wrong place. Any other value is someone else's edit.
+    let typed = use_mut_ref(Vec::<String>::new);
 
     {
-        let (node, shown) = (node.clone(), shown.clone());
+        let (node, shown, typed) = (node.clone(), shown.clone(), typed.clone());
         use_effect_with(props.value.clone(), move |value| {
-            if *shown.borrow() != value.as_str() {
+            let news = is_news(&shown.borrow(), &mut typed.borrow_mut(), value);
+            if news {
                 replace_keeping_caret(&node, &shown, value);
             }
         });
@@ -69,6 +81,11 @@ pub fn prose_field(props: &ProseFieldProps) -> Html {
             let Some((value, caret)) = read_box(&node) else { return };
             let edit = splice::between(&shown.borrow(), &value, caret);
             if let Some(edit) = edit {
+                let mut typed = typed.borrow_mut();
+                if typed.len() == TYPED_KEPT {
+                    typed.remove(0);
+                }
+                typed.push(value.clone());
                 *shown.borrow_mut() = value;
                 on_splice.emit(edit);
             }
@@ -98,6 +115,22 @@ pub fn prose_field(props: &ProseFieldProps) -> Html {
             }
         </div>
     }
+}
+
+/// Whether `value`, the document's text arriving at the box, is someone else's edit to write in
+/// (else it is what the box shows, or a late echo of a state the box has typed past). Forgets the
+/// box's own states up to the one `value` echoes.
+fn is_news(shown: &str, typed: &mut Vec<String>, value: &str) -> bool {
+    if shown == value {
+        typed.clear();
+        return false;
+    }
+    if let Some(echo) = typed.iter().position(|state| state == value) {
+        typed.drain(..=echo);
+        return false;
+    }
+    typed.clear();
+    true
 }
 
 /// The box's value and caret (UTF-16 offset), whichever element it is.
@@ -153,7 +186,26 @@ pub fn shift_utf16(old: &str, new: &str, pos: u32) -> u32 {
 mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
-    use super::shift_utf16;
+    use super::{is_news, shift_utf16};
+
+    #[wasm_bindgen_test]
+    fn a_late_echo_of_the_persons_own_typing_is_not_written_back_into_the_box() {
+        // The box went "T", "Ta", "Tab"; the document's "Ta" arrives after "Tab" was typed.
+        let mut typed = vec!["T".to_owned(), "Ta".to_owned(), "Tab".to_owned()];
+        assert!(!is_news("Tab", &mut typed, "Ta"));
+        assert_eq!(typed, ["Tab"], "states up to the echo are forgotten");
+        // The document catches up.
+        assert!(!is_news("Tab", &mut typed, "Tab"));
+        assert!(typed.is_empty());
+    }
+
+    #[wasm_bindgen_test]
+    fn someone_elses_edit_is_written_into_the_box() {
+        let mut typed = vec!["Tab".to_owned()];
+        assert!(is_news("Tab", &mut typed, "Tab one"));
+        assert!(typed.is_empty());
+        assert!(is_news("", &mut Vec::new(), "Calm start"));
+    }
 
     #[wasm_bindgen_test]
     fn the_caret_stays_before_a_remote_edit_and_moves_with_text_after_it() {
