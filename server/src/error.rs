@@ -18,6 +18,15 @@ use crate::{accounts::AccountError, storage::StorageError};
 
 /// What an internal failure tells the client.
 const INTERNAL: &str = "internal error; the relay's log has the details";
+/// What a write refused for want of space tells the client: nothing was changed, and trying
+/// again later works (the relay recovers by itself once space is freed).
+const FULL: &str = "the relay cannot save anything right now: the disk holding its database is full. \
+                    Nothing was changed; try again in a minute";
+/// How long a client is asked to wait after a full disk refused its write.
+const FULL_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// A full disk fails every write: its log line at most once a minute, not once per request.
+static FULL_LOG: crate::occasionally::Occasionally =
+    crate::occasionally::Occasionally::new(Duration::from_secs(60));
 
 /// A request that did not succeed: a status, a message for the person, and for internal failures
 /// the cause, which only the log sees.
@@ -25,7 +34,7 @@ const INTERNAL: &str = "internal error; the relay's log has the details";
 pub struct AppError {
     status: StatusCode,
     message: String,
-    /// For 429: when to try again (`Retry-After`).
+    /// For 429, 503 and 507: when to try again (`Retry-After`).
     retry_after: Option<Duration>,
     /// For 410 on an invitation link: why it cannot be taken, for its page to say.
     invitation: Option<InvitationClosed>,
@@ -40,8 +49,21 @@ impl AppError {
     }
 
     /// A failure inside the relay: 500 to the client, `cause` with its whole chain to the log.
+    /// A write refused for want of space is 507 Insufficient Storage with Retry-After instead:
+    /// not the relay's fault, and it passes; its log line comes at most once a minute.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
-        Self { cause: Some(cause.into()), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL) }
+        let cause = cause.into();
+        if is_full(&cause) {
+            if let Some(unlogged) = FULL_LOG.now() {
+                tracing::error!(
+                    error = format!("{cause:#}"),
+                    refused_since_last_line = unlogged,
+                    "refusing requests that write: the disk holding the database is full"
+                );
+            }
+            return Self::new(StatusCode::INSUFFICIENT_STORAGE, FULL).retry_after(FULL_RETRY_AFTER);
+        }
+        Self { cause: Some(cause), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL) }
     }
 
     /// 401 with `message` saying how to sign in.
@@ -72,6 +94,15 @@ impl IntoResponse for AppError {
         }
         response
     }
+}
+
+/// Whether anything in `cause`'s chain is a write refused for want of space.
+fn is_full(cause: &anyhow::Error) -> bool {
+    cause.chain().any(|error| {
+        error.downcast_ref::<StorageError>().is_some_and(StorageError::is_full)
+            || error.downcast_ref::<crate::storage::DbError>().is_some_and(crate::storage::DbError::is_full)
+            || matches!(error.downcast_ref::<AccountError>(), Some(AccountError::Database(db)) if db.is_full())
+    })
 }
 
 impl From<AccountError> for AppError {
@@ -111,5 +142,35 @@ impl From<StorageError> for AppError {
 impl From<tokio::task::JoinError> for AppError {
     fn from(error: tokio::task::JoinError) -> Self {
         Self::internal(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A real SQLITE_FULL: a database that may not grow past its first pages.
+    fn disk_full() -> rusqlite::Error {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        db.execute_batch("CREATE TABLE t (b BLOB); PRAGMA max_page_count = 3;").unwrap();
+        db.execute("INSERT INTO t VALUES (zeroblob(100000))", []).unwrap_err()
+    }
+
+    #[test]
+    fn a_write_refused_for_want_of_space_answers_507_with_retry_after_not_500() {
+        let refusals = [
+            AppError::from(StorageError::Database(disk_full().into())),
+            AppError::from(AccountError::Database(disk_full().into())),
+            AppError::from(StorageError::Full),
+            AppError::internal(anyhow::Error::new(StorageError::Full).context("claiming a document")),
+        ];
+        for refusal in refusals {
+            let response = refusal.into_response();
+            assert_eq!(response.status(), StatusCode::INSUFFICIENT_STORAGE);
+            assert_eq!(response.headers()[header::RETRY_AFTER], "60");
+        }
+        let other =
+            rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR), None);
+        assert_eq!(AppError::from(StorageError::Database(other.into())).into_response().status(), 500);
     }
 }

@@ -180,10 +180,12 @@ pub fn app(state: AppState) -> Router {
     // The access log names the device (not its proxy), and the path without the query, which
     // may carry an access token.
     let proxies = state.trusted_proxies.clone();
-    let trace = TraceLayer::new_for_http().make_span_with(move |request: &Request| {
-        let client = client_addr::of_request(request.extensions(), request.headers(), &proxies);
-        tracing::debug_span!("request", method = %request.method(), path = %request.uri().path(), %client)
-    });
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(move |request: &Request| {
+            let client = client_addr::of_request(request.extensions(), request.headers(), &proxies);
+            tracing::debug_span!("request", method = %request.method(), path = %request.uri().path(), %client)
+        })
+        .on_failure(log_failure);
     // Pages on other origins of the same site get the person's cookie too: see `origin`.
     let sync_origin = axum::middleware::from_fn_with_state(state.clone(), origin::always);
     let api_origin = axum::middleware::from_fn_with_state(state.clone(), origin::for_changes);
@@ -199,8 +201,38 @@ pub fn app(state: AppState) -> Router {
     headers::secure(router, https).layer(trace).with_state(state)
 }
 
-/// Healthy means: the process answers and its database answers.
+/// A request that failed, as tower-http's default logs it, except 507 and 503: answers of a full
+/// disk (507, and `/healthz`'s 503), for which every write fails, so the relay says so itself at
+/// most once a minute ([`storage::health`], [`error::AppError::internal`]) instead of once a
+/// request; and of a web app not built yet (503), a state of setup, not a failure per request.
+fn log_failure(
+    failure: tower_http::classify::ServerErrorsFailureClass,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass::StatusCode as Status;
+    let latency = latency.as_millis();
+    match failure {
+        Status(StatusCode::INSUFFICIENT_STORAGE | StatusCode::SERVICE_UNAVAILABLE) => {
+            tracing::debug!(classification = %failure, latency_ms = latency, "response failed")
+        }
+        _ => tracing::error!(classification = %failure, latency_ms = latency, "response failed"),
+    }
+}
+
+/// Healthy means: the process answers, its database answers, and the relay can write (503 while
+/// its disk is full, so a monitor sees it: reads still work, but nothing new is saved).
 async fn healthz(State(state): State<AppState>) -> Result<(StatusCode, &'static str), AppError> {
+    if let Some(full_for) = state.storage.cannot_write_for() {
+        let message = format!(
+            "the relay cannot write: the disk holding its database has been full for {} s; it still \
+             answers reads, and writes again by itself once space is freed",
+            full_for.as_secs()
+        );
+        return Err(
+            AppError::new(StatusCode::SERVICE_UNAVAILABLE, message).retry_after(storage::chunks::PROBE_EVERY)
+        );
+    }
     let storage = state.storage.clone();
     tokio::task::spawn_blocking(move || storage.check()).await??;
     Ok((StatusCode::OK, "ok\n"))

@@ -1,6 +1,9 @@
 // Headless Chromium for browser tests: Debian's /usr/bin/chromium driven by playwright-core,
 // with a fresh profile per test (so IndexedDB, caches and service workers start empty), and a
 // copy of the built web app a test may "deploy" a new version into.
+//
+// Every page opened here reports Content-Security-Policy violations as console errors
+// (`reportCspViolations`), so a test that asserts its `errors` list is empty fails on one.
 
 import { createRequire } from "node:module";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -27,6 +30,22 @@ export const TABLET = { width: 1024, height: 768 };
 export const PHONE = { width: 390, height: 844, isMobile: true, hasTouch: true };
 /** The narrowest phone the app is laid out for. */
 export const SMALL_PHONE = { width: 360, height: 800, isMobile: true, hasTouch: true };
+
+/**
+ * Makes every page of `context`, open now or later, report each Content-Security-Policy violation
+ * as a console error naming the directive, what it blocked and where: a script Playwright runs
+ * before the page's own (the page's policy does not govern it) listens for the document's
+ * `securitypolicyviolation` events. Chromium's own "Refused to ..." line is a console error too,
+ * but does not come for every kind of violation.
+ */
+export async function reportCspViolations(context) {
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      const where = `${event.sourceFile || document.location.href}:${event.lineNumber}`;
+      console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || "inline"} at ${where}`);
+    });
+  });
+}
 
 /**
  * A browser with its own profile, and every page's console errors collected in `errors`;
@@ -56,6 +75,7 @@ export async function openBrowser({ width = 1024, height = 768, isMobile = false
     };
     context.pages().forEach(watch);
     context.on("page", watch);
+    await reportCspViolations(context);
     const page = context.pages()[0] ?? (await context.newPage());
     return { context, page };
   };
@@ -123,6 +143,7 @@ export async function screenshot(page, name, width, height = 800) {
 }
 
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+let axeSource;
 
 /** axe-core's serious and critical violations on the page, one line each, named `where`. */
 export async function seriousAxeProblems(page, where) {
@@ -132,9 +153,14 @@ export async function seriousAxeProblems(page, where) {
     .map((v) => `${where}: ${v.impact} ${v.id} (${v.help}): ${v.targets.join(", ")}`);
 }
 
-/** axe-core's violations on the page (all of its default rules), with the elements concerned. */
+/**
+ * axe-core's violations on the page (all of its default rules), with the elements concerned.
+ * axe is evaluated through the DevTools protocol, which the page's policy does not govern: a
+ * `<script>` element of it (Playwright's `addScriptTag`) would be an inline script it refuses.
+ */
 export async function axeViolations(page) {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
+  axeSource ??= await readFile(AXE, "utf8");
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
   return page.evaluate(async () => {
     const result = await window.axe.run(document);
     return result.violations.map((v) => ({

@@ -6,14 +6,12 @@
 // of each.
 
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { afterEach, test } from "node:test";
 
-import { openBrowser, screenshot } from "./browser.mjs";
+import { axeViolations, openBrowser, screenshot } from "./browser.mjs";
 import { Relay } from "./relay.mjs";
 import { signIn } from "./screens.mjs";
 
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const WIDTHS = [1024, 1280];
 const NEW = { name: "Ada Lovelace", email: "ada@school.example", password: "ada's own long password" };
 
@@ -210,17 +208,3 @@ test("an invitation link stops working once it expires (a relay setting) or is w
   const errors = browsers.flatMap((b) => b.errors).filter((e) => !/status of 410/.test(e));
   assert.deepEqual(errors, []);
 });
-
-/** axe-core's violations on the page (all of its default rules), with the elements concerned. */
-async function axeViolations(page) {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const result = await window.axe.run(document);
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      targets: v.nodes.map((n) => n.target.join(" ")),
-    }));
-  });
-}

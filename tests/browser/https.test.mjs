@@ -17,6 +17,7 @@ import { promisify } from "node:util";
 import { afterEach, test } from "node:test";
 import { chromium } from "playwright-core";
 
+import { reportCspViolations } from "./browser.mjs";
 import { DEMO } from "./relay.mjs";
 import { signIn } from "./screens.mjs";
 
@@ -42,10 +43,15 @@ function required(name) {
 }
 
 let cleanups = [];
+/** Content-Security-Policy violations reported by the test's pages (`launch`). */
+let violations = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   cleanups = [];
+  const seen = violations;
+  violations = [];
+  assert.deepEqual(seen, [], "Content-Security-Policy violations");
 });
 
 async function tempDir(prefix) {
@@ -97,7 +103,14 @@ async function launch(caFile) {
     env: { ...process.env, HOME: home },
   });
   cleanups.push(() => context.close());
+  // Over https the policy is the same; any violation fails the test (checked in afterEach).
+  await reportCspViolations(context);
   const page = context.pages()[0] ?? (await context.newPage());
+  page.on("console", (message) => {
+    if (message.text().startsWith("CSP violation") || /Content Security Policy/.test(message.text())) {
+      violations.push(message.text());
+    }
+  });
   return { context, page };
 }
 

@@ -28,6 +28,7 @@ const CACHE_PREFIX = "tandem-shell-";
 const SHELL = [
   "./",
   "index.html",
+  "start.js",
   "tandem_web.js",
   "tandem_web_bg.wasm",
   "app.css",

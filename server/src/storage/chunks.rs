@@ -6,17 +6,32 @@
 //! Writes go to a dedicated writer thread that commits everything queued since its last commit in
 //! one transaction (group commit): a burst of edits from many devices costs a few fsyncs rather
 //! than one each. A write's future resolves only once its transaction is durable.
+//!
+//! When the disk is full every write fails alike, so the writer fails the whole group at once
+//! ([`StorageError::Full`]), gives the write-ahead log's space back to the disk, and records it
+//! ([`super::health`]); meanwhile it tries a write of its own every few seconds, so the relay
+//! learns by itself when space was freed, also when no device is writing.
+
+use std::{sync::mpsc::RecvTimeoutError, time::Duration};
 
 use tandem_sync::StorageKey;
 use tokio::sync::oneshot;
 
-use super::{Backend, Db, Storage, StorageError};
+use super::{Backend, Db, DbError, Storage, StorageError, health::WriteHealth};
 
 /// One change to the chunks table; a batch of them commits or fails together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Write {
     Put { key: StorageKey, data: Vec<u8> },
     Delete { key: StorageKey },
+}
+
+impl Write {
+    /// The document whose chunk this writes, if its key names one.
+    pub fn document(&self) -> Option<tandem_sync::DocumentId> {
+        let (Self::Put { key, .. } | Self::Delete { key }) = self;
+        key.parts().first()?.parse().ok()
+    }
 }
 
 /// The key `prefix` and the bounds of the keys under it: keys under `a/b` sort between `a/b/` and
@@ -108,11 +123,45 @@ impl tandem_sync::Storage for Storage {
     }
 }
 
+/// How often the writer tries a write of its own while the disk is full.
+pub const PROBE_EVERY: Duration = Duration::from_secs(5);
+/// What that write holds: enough that it needs fresh space in the log and the file, as a device's
+/// changes would.
+const PROBE_BYTES: usize = 64 * 1024;
+/// The probe's key: no document's (document ids never hold `~`), so no read ever sees it; it is
+/// deleted right after it was written.
+const PROBE_KEY: &str = "~write-probe";
+
 /// The writer thread: takes every queued job, commits them in one transaction, reports to each.
 /// When the group transaction fails, each job is retried alone so one bad batch fails only its
-/// own caller. Ends when the [`Storage`] (the channel's sender) is dropped.
-pub(super) fn run_writer(connection: Db, origin: &str, jobs: std::sync::mpsc::Receiver<Job>) {
-    while let Ok(first) = jobs.recv() {
+/// own caller (unless the disk is full: then all would fail alike). Ends when the [`Storage`]
+/// (the channel's sender) is dropped.
+pub(super) fn run_writer(
+    connection: Db,
+    origin: &str,
+    jobs: std::sync::mpsc::Receiver<Job>,
+    health: &WriteHealth,
+) {
+    loop {
+        let first = if health.is_full() {
+            match jobs.recv_timeout(PROBE_EVERY) {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Timeout) => {
+                    match probe(&connection) {
+                        Ok(()) => health.wrote(),
+                        Err(error) if error.is_full() => health.refused(),
+                        Err(error) => tracing::warn!(%error, "the writer's check for free space failed"),
+                    }
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        } else {
+            match jobs.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            }
+        };
         let mut group = vec![first];
         while group.len() < MAX_BATCHES_PER_COMMIT {
             match jobs.try_recv() {
@@ -120,20 +169,61 @@ pub(super) fn run_writer(connection: Db, origin: &str, jobs: std::sync::mpsc::Re
                 Err(_) => break,
             }
         }
-        if commit(&connection, origin, group.iter().flat_map(|job| job.writes.iter())).is_ok() {
-            for job in group {
-                let _ = job.done.send(Ok(()));
+        match commit(&connection, origin, group.iter().flat_map(|job| job.writes.iter())) {
+            Ok(()) => {
+                health.wrote();
+                for job in group {
+                    let _ = job.done.send(Ok(()));
+                }
+                continue;
             }
-            continue;
+            Err(StorageError::Full) => {
+                refused(&connection, health);
+                for job in group {
+                    let _ = job.done.send(Err(StorageError::Full));
+                }
+                continue;
+            }
+            Err(_) => {}
         }
         for job in group {
             let outcome = commit(&connection, origin, job.writes.iter());
-            if let Err(error) = &outcome {
-                tracing::error!(%error, "storage write failed");
+            match &outcome {
+                Ok(()) => health.wrote(),
+                Err(StorageError::Full) => refused(&connection, health),
+                Err(error) => tracing::error!(%error, "storage write failed"),
             }
             let _ = job.done.send(outcome);
         }
     }
+}
+
+/// A write failed for want of space: record it, and give the write-ahead log's space back to the
+/// disk (a checkpoint that empties it), so what is freed is not taken by the log growing back.
+fn refused(db: &Db, health: &WriteHealth) {
+    health.refused();
+    truncate_log(db);
+}
+
+/// Empties SQLite's write-ahead log into the database file. Fails while readers hold the log, or
+/// for want of space itself; the next refusal or probe tries again, so the outcome is not needed.
+fn truncate_log(db: &Db) {
+    if db.backend() == Backend::Sqlite {
+        let _ = db.query_opt("PRAGMA wal_checkpoint(TRUNCATE)", &[], |row| row.get::<i64>(0));
+    }
+}
+
+/// The writer's own write while the disk is full: a chunk under [`PROBE_KEY`], then deleted, each
+/// committed on its own (a row written and deleted in one transaction might never reach the disk).
+fn probe(db: &Db) -> Result<(), DbError> {
+    truncate_log(db);
+    let bytes: Vec<u8> = (0..PROBE_BYTES).map(|i| (i * 131 % 251) as u8).collect();
+    db.execute(
+        "INSERT INTO chunks (key, data) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET data = excluded.data",
+        &[&PROBE_KEY, &bytes],
+    )?;
+    db.execute("DELETE FROM chunks WHERE key = ?1", &[&PROBE_KEY])?;
+    Ok(())
 }
 
 /// Commits `writes` in one transaction. On PostgreSQL a rewritten key takes a new `seq`, so the
@@ -187,7 +277,7 @@ fn commit<'a>(db: &Db, origin: &str, writes: impl Iterator<Item = &'a Write>) ->
         }
         Ok::<_, super::DbError>(())
     })
-    .map_err(|e| StorageError::Write(e.to_string()))
+    .map_err(|e| if e.is_full() { StorageError::Full } else { StorageError::Write(e.to_string()) })
 }
 
 /// The document a chunk's key belongs to (its first part).
@@ -241,6 +331,33 @@ mod tests {
                 "{location:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_write_ahead_log_is_cut_back_after_a_large_write_instead_of_keeping_its_largest_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open_in(dir.path()).unwrap();
+        // Incompressible, and larger than the log's limit: the log grows past it for this one.
+        let mut x: u32 = 1;
+        let big: Vec<u8> = (0..12 << 20)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        storage.write_blocking(vec![put(&["doc", "snapshot", "big"], &big)]).unwrap();
+        let wal = dir.path().join(format!("{}-wal", super::super::DATABASE_FILE));
+        assert!(std::fs::metadata(&wal).unwrap().len() > 12 << 20);
+        for n in 0..20 {
+            storage.write_blocking(vec![put(&["doc", "incremental", &n.to_string()], b"small")]).unwrap();
+        }
+        let size = std::fs::metadata(&wal).unwrap().len();
+        assert!(
+            size <= super::super::WAL_SIZE_LIMIT_BYTES as u64,
+            "the log kept {size} bytes after checkpoints, over its limit"
+        );
     }
 
     #[test]

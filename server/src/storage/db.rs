@@ -37,6 +37,21 @@ pub enum DbError {
     Missing(&'static str),
 }
 
+impl DbError {
+    /// The database could not grow: its disk (or, for SQLite, its size limit in pages) is full.
+    /// Nothing of the statement's transaction was kept, and the same write may succeed once space
+    /// is freed, so callers say "try again later" rather than "internal error".
+    pub fn is_full(&self) -> bool {
+        match self {
+            Self::Sqlite(rusqlite::Error::SqliteFailure(error, _)) => {
+                error.code == rusqlite::ErrorCode::DiskFull
+            }
+            Self::Postgres(error) => error.code() == Some(&postgres::error::SqlState::DISK_FULL),
+            _ => false,
+        }
+    }
+}
+
 /// PostgreSQL's own message and detail, which `postgres::Error`'s display leaves out.
 fn postgres_message(error: &postgres::Error) -> String {
     match error.as_db_error() {

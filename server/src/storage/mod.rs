@@ -7,7 +7,8 @@
 //! - [`accounts`]: programs, people, memberships, cohorts, pairs, sessions, tokens, invitations and
 //!   counted password attempts;
 //! - [`documents`]: each claimed document's audience;
-//! - [`purge`]: removing documents and people for good, their tombstones, and the access record.
+//! - [`purge`]: removing documents and people for good, their tombstones, and the access record;
+//! - [`health`]: whether the relay can write (a full disk), as `/healthz` reports it.
 //!
 //! SQLite: one file, `tandem.sqlite3`, in the data directory. WAL mode lets readers run beside the
 //! one writer; `synchronous = FULL` because the relay promises that whatever it acknowledged
@@ -22,6 +23,7 @@ pub mod announce;
 pub mod chunks;
 pub mod db;
 pub mod documents;
+pub mod health;
 pub mod purge;
 pub mod transfer;
 
@@ -342,10 +344,25 @@ pub enum StorageError {
     Database(#[from] DbError),
     #[error("could not write to the database: {0}; nothing of this write was kept, check free disk space")]
     Write(String),
+    #[error(
+        "the disk holding the database is full: nothing of this write was kept; free some space (the relay tries again by itself)"
+    )]
+    Full,
     #[error("the storage writer has stopped; restart the relay")]
     WriterGone,
     #[error("the database holds data this relay cannot read: {0}")]
     Corrupt(String),
+}
+
+impl StorageError {
+    /// The write failed for want of space, and may succeed once some is freed.
+    pub fn is_full(&self) -> bool {
+        match self {
+            Self::Full => true,
+            Self::Database(error) => error.is_full(),
+            _ => false,
+        }
+    }
 }
 
 impl From<rusqlite::Error> for StorageError {
@@ -367,6 +384,8 @@ pub struct Storage {
     /// For reads; the writer thread has its own connection.
     connection: Mutex<Db>,
     writer: std::sync::mpsc::Sender<chunks::Job>,
+    /// Whether the writer can write ([`health`]).
+    health: std::sync::Arc<health::WriteHealth>,
     /// This process's name in announcements to other relays ([`announce`]).
     origin: String,
 }
@@ -398,11 +417,13 @@ impl Storage {
         let origin = format!("relay-{:016x}", rand::random::<u64>());
         let (writer, jobs) = std::sync::mpsc::channel();
         let writer_origin = origin.clone();
+        let health = std::sync::Arc::new(health::WriteHealth::default());
+        let writer_health = health.clone();
         std::thread::Builder::new()
             .name("tandem-storage-writer".into())
-            .spawn(move || chunks::run_writer(writer_connection, &writer_origin, jobs))
+            .spawn(move || chunks::run_writer(writer_connection, &writer_origin, jobs, &writer_health))
             .map_err(|e| StorageError::Write(format!("cannot start the writer thread: {e}")))?;
-        Ok(Self { location: location.clone(), connection: Mutex::new(connection), writer, origin })
+        Ok(Self { location: location.clone(), connection: Mutex::new(connection), writer, origin, health })
     }
 
     /// A further connection to the same database, for a part of the relay that runs its own
@@ -427,6 +448,14 @@ impl Storage {
     /// `spawn_blocking`.
     fn reader(&self) -> std::sync::MutexGuard<'_, Db> {
         self.connection.lock().expect("storage mutex poisoned")
+    }
+
+    /// How long the relay has been unable to write for want of space, if it is now: set by a
+    /// write of the writer thread that failed so, cleared by the next one that succeeds (the
+    /// writer tries one of its own every few seconds meanwhile, so this clears by itself once
+    /// space is freed).
+    pub fn cannot_write_for(&self) -> Option<std::time::Duration> {
+        self.health.full_for()
     }
 
     /// Proves the database answers a query.
@@ -523,11 +552,32 @@ fn connect_here(location: &Location) -> Result<Db, StorageError> {
     }
 }
 
+/// The write-ahead log's size once a checkpoint has reset it ([`open_sqlite`]): SQLite's automatic
+/// checkpoints run at 1,000 pages of 4 KiB, so this leaves room for one checkpoint's worth and
+/// the transaction that crossed it.
+pub const WAL_SIZE_LIMIT_BYTES: i64 = 8 * 1024 * 1024;
+
+/// The environment variable that caps the SQLite database at a number of pages (4 KiB each) on
+/// every connection the relay opens (`PRAGMA max_page_count`): past it, writes fail as on a full
+/// disk (a real SQLITE_FULL). A quota for a relay that shares its disk, and how the full-disk test
+/// fills the relay's "disk" without root (server/tests/relay/full_disk.rs).
+pub const MAX_PAGE_COUNT_ENV: &str = "TANDEM_SQLITE_MAX_PAGE_COUNT";
+
 fn open_sqlite(path: &Path) -> Result<Connection, StorageError> {
     let connection =
         Connection::open(path).map_err(|source| StorageError::Open { path: path.to_owned(), source })?;
     connection.pragma_update(None, "journal_mode", "WAL")?;
     connection.pragma_update(None, "synchronous", "FULL")?;
+    // SQLite leaves the write-ahead log at the largest size it ever reached; a full disk is then
+    // partly the log's, and space freed for the relay is taken by the log growing back. Past a
+    // checkpoint the log is cut back to this.
+    connection.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT_BYTES)?;
+    if let Ok(pages) = std::env::var(MAX_PAGE_COUNT_ENV) {
+        let pages: i64 = pages.parse().map_err(|_| {
+            StorageError::Write(format!("{MAX_PAGE_COUNT_ENV} must be a number of pages, not {pages:?}"))
+        })?;
+        connection.pragma_update(None, "max_page_count", pages)?;
+    }
     connection.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(connection)
 }

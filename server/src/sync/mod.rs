@@ -12,7 +12,9 @@
 //! - loads run on blocking threads and come back as [`Event::Loaded`];
 //! - stores and deletes of one batch go to the storage writer as one job, in order; once it is
 //!   durable, [`Event::StoreCompleted`] goes back to the engine, which only then sends anything
-//!   advertising the new heads. A failed store is retried until it succeeds.
+//!   advertising the new heads. A failed store is retried until it succeeds; when it failed for
+//!   want of space, the connections syncing its documents are told so with the protocol's `error`
+//!   (and closed, as the protocol has it): their devices keep the changes and send them again.
 //! - on PostgreSQL, other relays' announcements ([`crate::storage::announce`]) arrive on the same
 //!   channel: for a document in memory, the chunks they stored are read and given to the engine as
 //!   [`Event::StoredElsewhere`], which sends them on to this relay's peers; after the listener
@@ -136,6 +138,10 @@ enum Input {
     },
     /// Another relay heard from ([`crate::storage::announce`]).
     Announced(Announcement),
+    /// A store of these documents was refused for want of space (and is being retried).
+    StoreRefused {
+        documents: Vec<tandem_sync::DocumentId>,
+    },
 }
 
 /// A handle to the engine thread, cloned into every connection.
@@ -377,6 +383,12 @@ impl Worker {
                     }
                     events.extend(tokens.into_iter().map(|token| Event::StoreCompleted { token }));
                 }
+                Input::StoreRefused { documents } => {
+                    for connection in self.tell_full(&documents) {
+                        events.push(Event::ConnectionClosed { connection });
+                        closed.push(connection);
+                    }
+                }
             }
         }
         let now = self.now_ms();
@@ -403,6 +415,33 @@ impl Worker {
             let _ = outbound.try_send(Outbound::Frame(codec::encode(&error)));
             let _ = outbound.try_send(Outbound::Close(reason));
         }
+    }
+
+    /// Tells every connection syncing `documents` that their changes cannot be stored now, with
+    /// the protocol's `error`, then closes them (the protocol's sender closes after an error) and
+    /// returns them: no acknowledgement went out, so their devices keep the changes and send them
+    /// again once they reconnect, by which time the relay may have space again.
+    fn tell_full(&mut self, documents: &[tandem_sync::DocumentId]) -> Vec<ConnectionId> {
+        let reason = "the relay cannot store changes now: the disk holding its database is full. This \
+                      device keeps its changes and sends them again; nothing unacknowledged was saved";
+        let mut told = std::collections::BTreeSet::new();
+        for document in documents {
+            told.extend(self.engine.connections_of(document));
+        }
+        let mut closed = Vec::new();
+        for connection in told {
+            let error = codec::Message::Error {
+                sender_id: Some(self.engine.config().peer_id.clone()),
+                target_id: self.engine.peer_id_of(connection).cloned(),
+                message: reason.to_owned(),
+            };
+            let Some(outbound) = self.connections.remove(&connection) else { continue };
+            self.metrics.connections.dec();
+            let _ = outbound.try_send(Outbound::Frame(codec::encode(&error)));
+            let _ = outbound.try_send(Outbound::Close(reason.to_owned()));
+            closed.push(connection);
+        }
+        closed
     }
 
     fn perform(&mut self, actions: Vec<Action>, received: Option<Instant>) {
@@ -509,7 +548,15 @@ impl Worker {
             while let Err(error) = storage.write(writes.clone()).await {
                 metrics.storage_errors.inc();
                 let wait = retry_wait(&mut attempt);
-                tracing::error!(%error, retry_in = ?wait, "cannot store changes; nothing was acknowledged");
+                if error.is_full() {
+                    // The writer logs a full disk once a minute; the devices waiting are told.
+                    let documents = writes.iter().filter_map(Write::document).collect();
+                    if let Some(inputs) = inputs.upgrade() {
+                        let _ = inputs.send(Input::StoreRefused { documents });
+                    }
+                } else {
+                    tracing::error!(%error, retry_in = ?wait, "cannot store changes; nothing was acknowledged");
+                }
                 tokio::time::sleep(wait).await;
             }
             if let Some(inputs) = inputs.upgrade() {

@@ -65,6 +65,19 @@ async fn every_response_carries_the_security_headers() {
 }
 
 #[tokio::test]
+async fn the_content_security_policy_lets_scripts_come_only_from_the_relay_never_inline() {
+    let relay = start_relay(AuthConfig::default(), Default::default()).await;
+    let (_, head) = relay.get("/", "").await;
+    let policy = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-security-policy: "))
+        .unwrap_or_else(|| panic!("no policy: {head}"));
+    let script_src = policy.split(';').map(str::trim).find_map(|d| d.strip_prefix("script-src "));
+    assert_eq!(script_src, Some("'self' 'wasm-unsafe-eval'"), "{policy}");
+    assert!(!policy.contains("unsafe-inline") && !policy.contains("default-src"), "{policy}");
+}
+
+#[tokio::test]
 async fn api_answers_are_not_kept_by_caches() {
     let relay = start_relay(AuthConfig::default(), Default::default()).await;
     for path in ["/api/me", "/api/documents", "/api/nothing"] {

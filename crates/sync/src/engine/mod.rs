@@ -300,6 +300,12 @@ impl<P: Policy, D: Document> Engine<P, D> {
         }
     }
 
+    /// The connections syncing `document`. On a relay, while a store of it is pending, these are
+    /// the peers whose answers (acknowledgements included) wait for that store.
+    pub fn connections_of(&self, document: &DocumentId) -> Vec<ConnectionId> {
+        self.docs.get(document).map(|d| d.peers.keys().copied().collect()).unwrap_or_default()
+    }
+
     /// True when no store for this document is waiting for completion.
     pub fn is_durable(&self, document: &DocumentId) -> bool {
         self.docs.get(document).is_none_or(|d| d.pending_stores.is_empty())
