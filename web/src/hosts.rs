@@ -61,7 +61,9 @@ pub fn observation_page(props: &DocProps) -> Html {
                 match session.share(&id).await {
                     // Only if the person is still on the draft: sharing can finish after they
                     // have moved on, and must not pull them back.
-                    Ok(shared) if Route::current() == Route::Observation(id) => Route::Observation(shared).go(),
+                    Ok(shared) if Route::current() == Route::Observation(id) => {
+                        Route::Observation(shared).go()
+                    }
                     Ok(_) => {}
                     Err(e) => share_error.set(Some(format!("Not shared: {e}"))),
                 }

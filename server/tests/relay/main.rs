@@ -5,6 +5,7 @@
 mod clock;
 mod connections;
 mod console;
+mod discard;
 mod headers;
 mod no_secret_in_logs;
 mod origin;
