@@ -26,6 +26,7 @@ pub fn check(data: &[u8]) {
     round_trip::<api::SignIn>(data);
     round_trip::<api::PasswordChange>(data);
     round_trip::<api::ClaimRequest>(data);
+    round_trip::<api::DiscardRequest>(data);
     round_trip::<api::NewPerson>(data);
     round_trip::<api::RoleChange>(data);
     round_trip::<api::NewInvitation>(data);
@@ -37,6 +38,7 @@ pub fn check(data: &[u8]) {
     round_trip::<api::Me>(data);
     round_trip::<Vec<api::DocumentEntry>>(data);
     round_trip::<api::Claim>(data);
+    round_trip::<api::Discarded>(data);
     round_trip::<api::ProgramView>(data);
     round_trip::<Vec<api::TokenEntry>>(data);
     round_trip::<api::InvitationLink>(data);

@@ -31,6 +31,7 @@ pub mod client_addr;
 pub mod clock;
 pub mod connections;
 pub mod demo;
+pub mod discard;
 pub mod error;
 pub mod export;
 pub mod headers;

@@ -27,6 +27,28 @@ pub struct Account {
     /// apps stored their account without it.
     #[serde(default)]
     pub cleared: Vec<String>,
+    /// Drafts the mentor discarded: offered back for a few seconds, then deleted from this
+    /// device and, once it can be reached, from the relay. Kept here so that a discard survives
+    /// the app being closed in between. Defaulted, like `cleared`.
+    #[serde(default)]
+    pub discards: Vec<Discard>,
+}
+
+/// A draft observation being discarded, with the mentor's private notes about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discard {
+    pub draft: String,
+    pub notes: Vec<String>,
+    /// Deleted from this device (the undo time is over); the relay has yet to confirm.
+    pub removed_here: bool,
+}
+
+impl Discard {
+    /// Whether `id` is the draft or one of its notes.
+    fn names(&self, id: &DocumentId) -> bool {
+        let id = id.to_string();
+        self.draft == id || self.notes.contains(&id)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +59,59 @@ pub struct MadeHere {
 
 impl Account {
     pub fn new(me: Me) -> Self {
-        Account { me, documents: Vec::new(), made_here: Vec::new(), cleared: Vec::new() }
+        Account {
+            me,
+            documents: Vec::new(),
+            made_here: Vec::new(),
+            cleared: Vec::new(),
+            discards: Vec::new(),
+        }
+    }
+
+    /// Whether the document is a draft being discarded (or its notes): no list shows it.
+    pub fn discarding(&self, id: &DocumentId) -> bool {
+        self.discards.iter().any(|d| d.names(id))
+    }
+
+    /// Starts discarding a draft and the notes about it; Undo is [`Account::undo_discard`].
+    pub fn discard(&mut self, draft: &DocumentId, notes: &[DocumentId]) {
+        self.discards.retain(|d| d.draft != draft.to_string());
+        let notes = notes.iter().map(DocumentId::to_string).collect();
+        self.discards.push(Discard { draft: draft.to_string(), notes, removed_here: false });
+    }
+
+    /// Brings a draft back, if it is still on the device. Returns whether it did.
+    pub fn undo_discard(&mut self, draft: &DocumentId) -> bool {
+        let before = self.discards.len();
+        self.discards.retain(|d| d.draft != draft.to_string() || d.removed_here);
+        self.discards.len() < before
+    }
+
+    /// The discards still offered back (the undo time not over), oldest first.
+    pub fn undoable(&self) -> Vec<DocumentId> {
+        self.discards.iter().filter(|d| !d.removed_here).filter_map(|d| d.draft.parse().ok()).collect()
+    }
+
+    /// Records that the undo time is over for every discard: the caller deletes them from the
+    /// device. Returns the ids to delete. They are never opened or claimed again.
+    pub fn discards_over(&mut self) -> Vec<DocumentId> {
+        let mut ids = Vec::new();
+        for discard in self.discards.iter_mut().filter(|d| !d.removed_here) {
+            discard.removed_here = true;
+            ids.extend(
+                std::iter::once(&discard.draft)
+                    .chain(&discard.notes)
+                    .filter_map(|id| id.parse::<DocumentId>().ok()),
+            );
+        }
+        let gone: Vec<String> = ids.iter().map(DocumentId::to_string).collect();
+        self.made_here.retain(|m| !gone.contains(&m.id));
+        ids
+    }
+
+    /// The relay confirmed a discard (or had nothing of it): nothing more to do for it.
+    pub fn discard_done(&mut self, draft: &str) {
+        self.discards.retain(|d| d.draft != draft);
     }
 
     /// The purged documents the relay names that this device has not deleted yet.
@@ -82,6 +156,8 @@ impl Account {
             .map(|d| d.id.as_str())
             .chain(self.made_here.iter().map(|d| d.id.as_str()))
             .filter_map(|id| id.parse().ok())
+            // Deleted from this device: the relay may list it until it confirms the discard.
+            .filter(|id| !self.discards.iter().any(|d| d.removed_here && d.names(id)))
             .collect();
         ids.sort_by_key(|id| id.to_string());
         ids.dedup();
@@ -221,5 +297,32 @@ mod tests {
         account.me.purged = vec![kept.to_string()];
         account.cleared(&kept);
         assert_eq!(account.cleared, vec![kept.to_string()]);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_discarded_draft_is_hidden_can_be_undone_until_its_time_is_over_and_is_then_never_opened() {
+        let mut account = account();
+        let (draft, notes, other) =
+            (crate::ids::new_document_id(), crate::ids::new_document_id(), crate::ids::new_document_id());
+        for id in [draft, notes, other] {
+            account.made(&id, Audience::Private);
+        }
+        account.discard(&draft, &[notes]);
+        assert!(account.discarding(&draft) && account.discarding(&notes) && !account.discarding(&other));
+        assert_eq!(account.undoable(), vec![draft]);
+        assert!(account.undo_discard(&draft), "brought back");
+        assert!(!account.discarding(&draft));
+
+        account.discard(&draft, &[notes]);
+        let mut over = account.discards_over();
+        over.sort_by_key(|id| id.to_string());
+        let mut expected = vec![draft, notes];
+        expected.sort_by_key(|id| id.to_string());
+        assert_eq!(over, expected, "the draft and its notes leave the device");
+        assert!(!account.undo_discard(&draft), "too late to bring it back");
+        assert!(account.discards_over().is_empty(), "deleted once");
+        assert_eq!(account.document_ids(), vec![other], "never opened again, even while the relay lists it");
+        account.discard_done(&draft.to_string());
+        assert!(account.discards.is_empty());
     }
 }

@@ -10,9 +10,9 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 use tandem_api::{
-    AcceptInvitation, Audience, Claim, ClaimRequest, Cohort, DocumentEntry, ErrorBody, InvitationClosed,
-    InvitationLink, InvitationView, Me, NewCohort, NewInvitation, NewPair, Pair, PairChange,
-    PendingInvitation, Person, ProgramProgress, ProgramView, Role, RoleChange, SignIn,
+    AcceptInvitation, Audience, Claim, ClaimRequest, Cohort, DiscardRequest, Discarded, DocumentEntry,
+    ErrorBody, InvitationClosed, InvitationLink, InvitationView, Me, NewCohort, NewInvitation, NewPair, Pair,
+    PairChange, PendingInvitation, Person, ProgramProgress, ProgramView, Role, RoleChange, SignIn,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -63,6 +63,13 @@ pub async fn documents() -> Result<Vec<DocumentEntry>, ApiError> {
 pub async fn claim(id: &str, audience: &Audience) -> Result<Claim, ApiError> {
     let body = ClaimRequest { id: id.to_owned(), audience: audience.clone() };
     call("POST", "api/documents", Some(&body)).await
+}
+
+/// Discards a draft and the mentor's private notes about it from the relay, for good. Asking
+/// again for what is already gone is fine.
+pub async fn discard(draft: &str, notes: &[String]) -> Result<Discarded, ApiError> {
+    let body = DiscardRequest { draft: draft.to_owned(), notes: notes.to_vec() };
+    call("POST", "api/documents/discard", Some(&body)).await
 }
 
 /// What an invitation link invites its holder to (no session needed).

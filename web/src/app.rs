@@ -13,6 +13,7 @@ use crate::{
     account::Account,
     api::{self, ApiError},
     console::{ConsolePage, JoinPage},
+    discard::PendingDiscards,
     hosts::{AgreementPage, GoalsPage, HistoryPage, ObservationPage, PrivateNotesPage},
     lock,
     offline::OfflineReady,
@@ -174,6 +175,7 @@ pub fn app() -> Html {
                         if !secure_context() { <InsecureContextNotice /> }
                         <OfflineReady />
                         { screen(&route) }
+                        <PendingDiscards />
                     </main>
                 </ContextProvider<Ctx>>
             }

@@ -16,6 +16,7 @@ use yew::prelude::*;
 
 use crate::{
     app::{Ctx, StatusLine},
+    discard::{DiscardButton, discard_callback},
     repo::{DocStatus, docs::Kind},
     route::{NotesAbout, Route},
     screens::{
@@ -46,11 +47,20 @@ pub fn observation_page(props: &DocProps) -> Html {
     let ctx = use_context::<Ctx>().expect("inside the session");
     let session = ctx.session.clone();
     let share_error = use_state(|| None::<String>);
+    let discard_error = use_state(|| None::<String>);
     use_open(&session, &props.id);
     let Ok(id) = props.id.parse::<DocumentId>() else { return not_found() };
+    if session.account().discarding(&id) {
+        return discarded(&session, &id);
+    }
     let Some(observation) = session.repo.read::<Observation>(&id) else {
         return waiting(&session, &id, "observation");
     };
+    let discardable = session.me() == observation.mentor
+        && observation.status == tandem_core::model::ObservationStatus::Draft
+        && session.account().audience(&id) == tandem_api::Audience::Private;
+    let on_discard =
+        discard_callback(&session, id, Some(Route::Pair(observation.pair.clone())), discard_error.clone());
 
     let on_edit = edits(&session, id, ObservationEdit::is_typing, edit::observation::apply);
     let on_share = {
@@ -85,6 +95,9 @@ pub fn observation_page(props: &DocProps) -> Html {
             if let Some(message) = &*share_error {
                 <p class="problem" role="alert">{ message.clone() }</p>
             }
+            if let Some(message) = &*discard_error {
+                <p class="problem" role="alert">{ message.clone() }</p>
+            }
             if session.account().claim_pending(&id) {
                 <p class="notice claim-pending" role="status">
                     { format!("Shared on this device. {} gets it once this device reaches the school network.",
@@ -93,7 +106,26 @@ pub fn observation_page(props: &DocProps) -> Html {
             }
             <ObservationScreen doc_id={id.to_string()} {observation} me={ctx.session.me()}
                 people={ctx.session.people()} program={ctx.session.program()} {on_edit} {on_share} />
+            if discardable {
+                <div class="discard-row">
+                    <DiscardButton onclick={on_discard} />
+                </div>
+            }
         </>
+    }
+}
+
+/// A draft being discarded is not shown (its page is left when it is discarded; this is what
+/// the back button finds).
+fn discarded(session: &Rc<Session>, id: &DocumentId) -> Html {
+    let pair = session.repo.read::<Observation>(id).map(|o| o.pair.clone());
+    html! {
+        <section>
+            <h1>{ "This draft was discarded" }</h1>
+            if let Some(pair) = pair {
+                <p><a href={Route::Pair(pair).href()}>{ "Back to the pair's observations" }</a></p>
+            }
+        </section>
     }
 }
 

@@ -12,6 +12,7 @@
 //!   lock, and the word that the device is ready to work offline;
 //! - [`app`], [`pages`], [`hosts`]: the frame (start-up, sign-in, header, routes), the screens
 //!   that are not one document, and the hosts that connect document screens to the repo;
+//!   [`discard`]: discarding a draft, its button and the Undo toast in the frame;
 //! - [`console`]: the coordinator's console (a program's people, invitations, pairs and
 //!   cohorts, straight from the relay's API) and the page an invitation link opens.
 //!
@@ -22,6 +23,7 @@ pub mod account;
 pub mod api;
 pub mod app;
 pub mod console;
+pub mod discard;
 pub mod hosts;
 pub mod ids;
 pub mod lock;

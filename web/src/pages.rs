@@ -12,6 +12,7 @@ use crate::{
     account::Account,
     api::ApiError,
     app::{Ctx, InsecureContextNotice, StorageHandle, secure_context, sign_in},
+    discard::{DiscardButton, discard_callback},
     route::{ConsoleTab, NotesAbout, Route},
     store::IdbStorage,
     ui::{time, words::count},
@@ -157,6 +158,7 @@ pub fn pair_page(props: &PairProps) -> Html {
     let ctx = use_context::<Ctx>().expect("inside the session");
     let session = ctx.session.clone();
     let error = use_state(|| None::<String>);
+    let discard_error = use_state(|| None::<String>);
     let account = session.account();
     let seat = account.seat_in(&props.pair);
     let observations = session.observations_of(&props.pair);
@@ -200,6 +202,9 @@ pub fn pair_page(props: &PairProps) -> Html {
                 if let Some(message) = &*error {
                     <p class="problem" role="alert">{ message.clone() }</p>
                 }
+                if let Some(message) = &*discard_error {
+                    <p class="problem" role="alert">{ message.clone() }</p>
+                }
                 if observations.is_empty() {
                     <p class="empty">
                         { if seat == Some("mentor") {
@@ -216,13 +221,22 @@ pub fn pair_page(props: &PairProps) -> Html {
                         let status = status_word(obs.status);
                         let waiting = seat == Some("associate") && obs.status == ObservationStatus::Shared
                             && !obs.acknowledgements.contains_key(UserId::new(account.me.person.id.clone()).as_str());
+                        // Only the mentor's own private drafts (the draft kept after sharing is marked shared).
+                        let discardable = obs.status == ObservationStatus::Draft
+                            && obs.mentor.as_str() == account.me.person.id
+                            && account.audience(id) == tandem_api::Audience::Private;
+                        let title = format!("{date} · {subject} · {status}");
                         html! {
-                            <li class={classes!("card", waiting.then_some("attention"))}>
-                                <a href={Route::Observation(*id).href()}>{ format!("{date} · {subject} · {status}") }</a>
+                            <li class={classes!("card", waiting.then_some("attention"))} key={id.to_string()}>
+                                <a href={Route::Observation(*id).href()}>{ title.clone() }</a>
                                 <p class="meta">
                                     { format!("{} · {}", count(obs.notes.len(), "note", "notes"), count(obs.questions.len(), "question", "questions")) }
                                     if waiting { { " · new for you" } }
                                 </p>
+                                if discardable {
+                                    <DiscardButton label={AttrValue::from(format!("Discard draft {title}"))}
+                                        onclick={discard_callback(&session, *id, None, discard_error.clone())} />
+                                }
                             </li>
                         }
                     }) }

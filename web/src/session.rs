@@ -38,10 +38,18 @@ impl Session {
     pub fn start(storage: Rc<IdbStorage>, account: Account) -> Rc<Session> {
         let me = UserId::new(account.me.person.id.clone());
         let repo = Repo::start(storage.clone(), me, crate::repo::socket::sync_url());
-        for id in account.document_ids() {
-            repo.open(id);
+        let session =
+            Rc::new(Session { storage, repo, account: RefCell::new(account), expired: RefCell::new(false) });
+        // A discard whose Undo was still offered when the app was closed: its time is over now.
+        if !session.account().undoable().is_empty() {
+            let session = session.clone();
+            wasm_bindgen_futures::spawn_local(async move { session.discards_over().await });
         }
-        Rc::new(Session { storage, repo, account: RefCell::new(account), expired: RefCell::new(false) })
+        for id in session.account().document_ids().into_iter().filter(|id| !session.account().discarding(id))
+        {
+            session.repo.open(id);
+        }
+        session
     }
 
     pub fn account(&self) -> Account {
@@ -56,7 +64,7 @@ impl Session {
         *self.expired.borrow()
     }
 
-    /// Makes waiting claims, re-reads the person and their documents from the relay, stores them,
+    /// Sends waiting discards, makes waiting claims, re-reads the person and their documents from the relay, stores them,
     /// and opens documents that are new. Offline: nothing changes. A claim the relay recorded is
     /// kept (and shown: "Shared on this device..." goes) at once, before the rest is fetched.
     ///
@@ -64,6 +72,7 @@ impl Session {
     /// before the request: a document made while a refresh was on its way keeps its claim.
     pub async fn refresh(&self) -> Result<(), ApiError> {
         let result = async {
+            self.send_discards().await?;
             let settled = self.account().make_claims().await?;
             if !settled.is_empty() {
                 let mut account = self.account();
@@ -145,6 +154,7 @@ impl Session {
             .into_iter()
             .filter(|(id, obs)| {
                 obs.pair == pair_id
+                    && !account.discarding(id)
                     && !(account.audience(id) == Audience::Private && obs.status != ObservationStatus::Draft)
             })
             .collect();
@@ -183,7 +193,7 @@ impl Session {
             self.repo.all::<Observation>().into_iter().filter(|(_, obs)| obs.pair == pair_id).collect();
         let mut list = Vec::new();
         for (id, notes) in self.repo.all::<MentorNotes>() {
-            if notes.owner != me {
+            if notes.owner != me || self.account.borrow().discarding(&id) {
                 continue;
             }
             if let Some((obs_id, obs)) =
@@ -223,6 +233,77 @@ impl Session {
         let id = self.repo.create(doc)?;
         self.made(&id, Audience::Private).await;
         Ok(id)
+    }
+
+    /// Discards a draft (with the mentor's private notes about it): no list shows it from now,
+    /// and Undo ([`Session::undo_discard`]) brings it back untouched until
+    /// [`Session::discards_over`]. Only the pair's mentor, only a private draft.
+    pub async fn discard_draft(&self, draft: &DocumentId) -> Result<(), String> {
+        let observation =
+            self.repo.read::<Observation>(draft).ok_or("the draft is not open on this device")?;
+        if observation.mentor != self.me() {
+            return Err("only the observation's mentor can discard it".to_owned());
+        }
+        if observation.status != ObservationStatus::Draft
+            || self.account().audience(draft) != Audience::Private
+        {
+            return Err("only a draft can be discarded; a shared observation belongs to the pair".to_owned());
+        }
+        let notes: Vec<DocumentId> =
+            self.private_notes_about(&draft.to_string()).into_iter().map(|(id, _)| id).collect();
+        let mut account = self.account();
+        account.discard(draft, &notes);
+        self.keep(account).await;
+        self.repo.notify();
+        Ok(())
+    }
+
+    /// Brings back a draft being discarded, as it was.
+    pub async fn undo_discard(&self, draft: &DocumentId) {
+        let mut account = self.account();
+        if account.undo_discard(draft) {
+            self.keep(account).await;
+        }
+        self.repo.notify();
+    }
+
+    /// The undo time of every discard is over: each draft and its notes leave this device now,
+    /// and the relay (now, or when the device is back online) through [`Session::refresh`].
+    pub async fn discards_over(&self) {
+        let mut account = self.account();
+        let ids = account.discards_over();
+        self.keep(account).await;
+        for id in ids {
+            if let Err(e) = self.repo.purge(id).await {
+                web_sys::console::error_1(&format!("could not delete discarded {id}: {e}").into());
+            }
+        }
+        self.repo.notify();
+        // Offline is fine: the discard waits in the account until the next refresh.
+        let _ = self.refresh().await;
+    }
+
+    /// Asks the relay to discard what left this device. Confirmed (or never there: a draft made
+    /// and discarded offline), it is done; refused (another device of the mentor's shared it
+    /// meanwhile), it is left to the relay, which lists it again, so it comes back.
+    async fn send_discards(&self) -> Result<(), ApiError> {
+        let due: Vec<_> = self.account().discards.into_iter().filter(|d| d.removed_here).collect();
+        for discard in due {
+            match api::discard(&discard.draft, &discard.notes).await {
+                Ok(_) => {}
+                Err(ApiError::Refused { status: 404, .. }) => {}
+                Err(ApiError::Refused { status, message }) if (400..500).contains(&status) => {
+                    web_sys::console::warn_1(
+                        &format!("discard of {} refused: {message}", discard.draft).into(),
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+            let mut account = self.account();
+            account.discard_done(&discard.draft);
+            self.keep(account).await;
+        }
+        Ok(())
     }
 
     /// Starts the pair's goals document.
@@ -293,6 +374,10 @@ impl Session {
     /// Signs out: stops syncing, ends the session on the relay (when it can be reached) and
     /// removes this person's documents from the device (it may be shared; the relay has them).
     pub async fn sign_out(&self) {
+        // Discards the person made go to the relay before the device forgets them (online).
+        if !self.account().discards.is_empty() {
+            self.discards_over().await;
+        }
         self.repo.stop();
         let _ = api::sign_out().await;
         if let Err(e) = self.storage.clear().await {

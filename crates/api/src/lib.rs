@@ -206,6 +206,26 @@ pub struct ClaimRequest {
     pub audience: Audience,
 }
 
+/// `POST /api/documents/discard`: a mentor discards a draft observation of theirs, with their
+/// private notes about it, for good (from the relay and from every device of theirs). Only the
+/// draft's own mentor may, and only while it is a draft; asking again for what is already gone
+/// is fine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscardRequest {
+    /// The draft observation's document id.
+    pub draft: String,
+    /// The mentor's private notes about it (documents whose `about` is the draft), if any.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// What a discard removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discarded {
+    /// The ids removed by this request (not those already gone before it).
+    pub removed: Vec<String>,
+}
+
 /// A claimed document as the relay recorded it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claim {

@@ -169,6 +169,14 @@ fn document_entries_claims_and_claim_requests_keep_their_field_names() {
 }
 
 #[test]
+fn a_discard_names_the_draft_and_its_notes_and_answers_what_it_removed() {
+    check(DiscardRequest { draft: "d".into(), notes: vec!["n".into()] }, r#"{"draft":"d","notes":["n"]}"#);
+    check(Discarded { removed: vec!["d".into(), "n".into()] }, r#"{"removed":["d","n"]}"#);
+    let bare: DiscardRequest = serde_json::from_str(r#"{"draft":"d"}"#).unwrap();
+    assert!(bare.notes.is_empty(), "a draft without notes names none");
+}
+
+#[test]
 fn a_program_view_lists_people_with_their_role_beside_their_fields() {
     check(
         ProgramView {

@@ -1,8 +1,9 @@
 //! `GET /api/documents` and `POST /api/documents`: what a person may read, and claiming a
-//! document for its audience (see [`crate::access`]).
+//! document for its audience (see [`crate::access`]); `POST /api/documents/discard`: a mentor
+//! discarding a draft of theirs for good (see [`crate::discard`]).
 
 use axum::{Json, extract::State, http::StatusCode};
-use tandem_api::{Claim, ClaimRequest, DocumentEntry};
+use tandem_api::{Claim, ClaimRequest, DiscardRequest, Discarded, DocumentEntry};
 
 use super::{Body, SignedIn, with_db};
 use crate::{AppState, access, accounts::AccountError, error::AppError};
@@ -48,6 +49,22 @@ pub(super) async fn claim(
         }
         let claim = access::claim(db, &signed_in.person, &body.id, &body.audience, now)?;
         Ok((StatusCode::CREATED, Json(claim)))
+    })
+    .await
+}
+
+/// Discards a draft and the mentor's private notes about it, through the relay's one purge: the
+/// mentor's other devices delete their copies when they next read `/api/me`.
+pub(super) async fn discard(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Body(body): Body<DiscardRequest>,
+) -> Result<Json<Discarded>, AppError> {
+    let now = state.now_ms();
+    let storage = state.storage.clone();
+    with_db(&state, move |db| {
+        let removed = crate::discard::discard(&storage, db, &signed_in.person, &body, now)?;
+        Ok(Json(Discarded { removed }))
     })
     .await
 }

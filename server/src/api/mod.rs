@@ -9,6 +9,7 @@
 //! | `PUT /api/me/password` `{current, new}` | signed in | change password; ends other sessions | `me.rs` |
 //! | `GET /api/documents` | signed in | every document the person may read, with its audience | `documents.rs` |
 //! | `POST /api/documents` `{id, audience}` | signed in | claim a document for an audience they are in | `documents.rs` |
+//! | `POST /api/documents/discard` `{draft, notes}` | the draft's mentor | discard a draft observation and their private notes about it, for good (403 for anyone else or a shared copy, 409 once shared) | `documents.rs` |
 //! | `GET /api/programs/{program}` | coordinator | people, cohorts and pairs | `programs.rs` |
 //! | `POST /api/programs/{program}/people` `{email, name, role, password?}` | coordinator | add a person | `programs.rs` |
 //! | `PUT /api/programs/{program}/people/{person}` `{role}` | coordinator | change the role of someone in the program | `programs.rs` |
@@ -111,6 +112,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/tokens", get(me::tokens))
         .route("/me/tokens/{id}", delete(me::revoke_token))
         .route("/documents", get(documents::list).post(documents::claim))
+        .route("/documents/discard", post(documents::discard))
         .route("/programs/{program}", get(programs::program))
         .route("/programs/{program}/people", post(programs::add_person))
         .route("/programs/{program}/people/{person}", put(programs::set_role).delete(programs::remove_person))

@@ -5,6 +5,7 @@
 mod clock;
 mod connections;
 mod console;
+mod discard;
 mod full_disk;
 mod headers;
 mod no_secret_in_logs;
