@@ -73,8 +73,18 @@ export async function signIn(page, url, person, password = DEMO.password) {
 
 /** From "My pairs", opens the demo pair; returns its page's URL hash (`#/pair/{id}`). */
 export async function openPair(page) {
-  await page.getByRole("link", { name: DEMO.pairName }).first().click();
-  await page.waitForFunction(() => /^#\/pair\/[^/]+$/.test(location.hash));
+  // Right after sign-in the page is still settling (the offline notice, the status line): a tap
+  // can land as the link moves and open nothing, and a person taps again. So does this, and says so.
+  for (let attempt = 1; ; attempt++) {
+    await page.getByRole("link", { name: DEMO.pairName }).first().click();
+    const opened = await page
+      .waitForFunction(() => /^#\/pair\/[^/]+$/.test(location.hash), null, { timeout: 5_000 })
+      .then(() => true, () => false);
+    if (opened) break;
+    const where = await page.evaluate(() => location.hash);
+    if (attempt === 3) throw new Error(`the pair link opened nothing in 3 taps (still at "${where}")`);
+    console.log(`openPair: tap ${attempt} on the pair link opened nothing (still at "${where}"); tapping again`);
+  }
   await page.getByRole("heading", { level: 1, name: DEMO.pairName }).waitFor();
   await page.getByRole("heading", { level: 2, name: "Observations" }).waitFor();
   return page.evaluate(() => location.hash);
